@@ -1,0 +1,1 @@
+"""Plain Python used by the pipeline: parsing rules, vocabularies, pseudonymisation. No Dagster imports here."""

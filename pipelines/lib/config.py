@@ -1,0 +1,59 @@
+"""The one place where paths and environment switches are read (SPEC §5)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+EXPORT_FAMILIES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path
+    db_path: Path
+    marts_dir: Path
+    reports_dir: Path
+    secret_dir: Path
+    reference_dir: Path = PROJECT_ROOT / "data" / "reference"
+    sample_dir: Path = PROJECT_ROOT / "data" / "sample"
+    sql_dir: Path = PROJECT_ROOT / "sql"
+    expectations_dir: Path = PROJECT_ROOT / "expectations"
+    notebooks_dir: Path = PROJECT_ROOT / "notebooks"
+
+    @property
+    def input_dir(self) -> Path:
+        """The folder actually read: the raw exports, or the synthetic sample when there are none."""
+        return self.raw_dir if has_exports(self.raw_dir) else self.sample_dir
+
+    @property
+    def uses_sample(self) -> bool:
+        return self.input_dir == self.sample_dir
+
+
+def _path(var: str, default: str) -> Path:
+    value = os.environ.get(var) or default
+    path = Path(value)
+    return path if path.is_absolute() else (PROJECT_ROOT / path)
+
+
+def get_settings() -> Settings:
+    """Read the environment each time, so tests and the CLI can point the pipeline elsewhere."""
+    return Settings(
+        raw_dir=_path("PTSM_RAW_DIR", "data/raw"),
+        db_path=_path("PTSM_DB", "data/warehouse.duckdb"),
+        marts_dir=_path("PTSM_MARTS_DIR", "data/marts"),
+        reports_dir=_path("PTSM_REPORTS_DIR", "data/reports"),
+        secret_dir=_path("PTSM_SECRET_DIR", "data/.ptsm-secret"),
+    )
+
+
+def has_exports(raw_dir: Path) -> bool:
+    """True when at least one export family folder holds a file."""
+    for family in EXPORT_FAMILIES:
+        folder = raw_dir / family
+        if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):
+            return True
+    return False
