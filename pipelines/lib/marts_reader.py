@@ -1,0 +1,201 @@
+"""The one helper the notebooks use to read the published marts.
+
+Notebooks never open DuckDB (a reader would block the pipeline's writer): they read the Parquet files of one
+complete release, found by resolving the `PTSM_MARTS_DIR` symlink once per session.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from pipelines.lib.config import get_settings
+
+SYNTHETIC_TEXT = "Données SYNTHÉTIQUES — échantillon de démonstration, ne pas diffuser comme données réelles"
+
+_RELEASES: dict[str, Path] = {}
+
+
+def release_dir() -> Path:
+    """The release folder behind the marts symlink, resolved once so a session reads a single release."""
+    marts_dir = str(get_settings().marts_dir)
+    if marts_dir not in _RELEASES:
+        resolved = Path(os.path.realpath(marts_dir))
+        if not (resolved / "manifest.json").is_file():
+            raise FileNotFoundError(
+                f"Aucune publication de marts dans {marts_dir} : lancez d'abord `uv run ptsm refresh`."
+            )
+        _RELEASES[marts_dir] = resolved
+    return _RELEASES[marts_dir]
+
+
+def load_mart(name: str) -> pd.DataFrame:
+    """Read one published mart as a DataFrame."""
+    path = release_dir() / f"{name}.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"Le mart « {name} » est absent de la publication {release_dir().name}.")
+    return pd.read_parquet(path)
+
+
+def manifest() -> dict[str, Any]:
+    """The release manifest (release_id, produced_at, synthetic, input, marts, files)."""
+    return json.loads((release_dir() / "manifest.json").read_text(encoding="utf-8"))
+
+
+def synthetic_banner():
+    """A visible French banner saying where the data come from (red when they are synthetic)."""
+    from IPython.display import HTML
+
+    info = manifest()
+    produced = str(info.get("produced_at", ""))[:19].replace("T", " ")
+    if info.get("synthetic"):
+        return HTML(
+            '<div class="ptsm-banner ptsm-synthetic" style="background:#b00020;color:#fff;padding:12px 16px;'
+            'font-size:1.15em;font-weight:bold;border-radius:4px;margin:8px 0">'
+            f"⚠ {SYNTHETIC_TEXT}<br><span style='font-weight:normal;font-size:0.85em'>"
+            f"Publication {info.get('release_id', '?')} du {produced} UTC</span></div>"
+        )
+    return HTML(
+        '<div class="ptsm-banner" style="background:#e8f0fe;padding:8px 16px;border-radius:4px;margin:8px 0">'
+        f"Données issues des exports reçus par la DMSMP — publication {info.get('release_id', '?')} "
+        f"du {produced} UTC</div>"
+    )
+
+
+# ---------------------------------------------------------------- published figures (display only)
+
+def published_table() -> pd.DataFrame:
+    """The published_comparison mart indexed by figure_id."""
+    return load_mart("published_comparison").set_index("figure_id")
+
+
+def published(figure_id: str) -> dict[str, Any] | None:
+    """One row of published_comparison as a dict, or None when the figure is not in this release."""
+    table = published_table()
+    if figure_id not in table.index:
+        return None
+    return {"figure_id": figure_id, **table.loc[figure_id].to_dict()}
+
+
+def side_by_side(computed: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> pd.DataFrame:
+    """Computed values next to the report's published values (shown, never asserted)."""
+    table = published_table()
+    rows = []
+    for figure_id, value in computed.items():
+        row = table.loc[figure_id] if figure_id in table.index else None
+        rows.append({
+            "Indicateur": row["description"] if row is not None else figure_id,
+            "Valeur calculée (ces données)": _show(value, fmt),
+            "Valeur publiée (rapport)": _blank(row["published_value"]) if row is not None else "—",
+            "Unité": _blank(row["unit"]) if row is not None else "",
+            "Statut (published_comparison)": _blank(row["status"]) if row is not None else "absent",
+            "Source": _blank(row["source"]) if row is not None else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def _blank(value: Any) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _show(value: Any, fmt: Callable[[Any], str] | None) -> str:
+    if _is_missing(value):
+        return "inconnu"
+    return fmt(value) if fmt else str(value)
+
+
+# ---------------------------------------------------------------- stating figures in sentences
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _same(a: Any, b: Any, tol: float) -> bool:
+    if _is_missing(a) or _is_missing(b):
+        return _is_missing(a) and _is_missing(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
+    if hasattr(a, "item"):
+        a = a.item()
+    if hasattr(b, "item"):
+        b = b.item()
+    if isinstance(a, (datetime, pd.Timestamp)) or isinstance(b, (datetime, pd.Timestamp)):
+        return pd.Timestamp(a) == pd.Timestamp(b)
+    return a == b
+
+
+def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Callable[[Any], str] | None = None,
+          tol: float = 1e-9, show: bool = True) -> str:
+    """Write a French sentence stating `value`, after asserting it equals what the mart says.
+
+    `text` uses `{}` placeholders; `value` and `expected_from_mart` may be tuples (one item per placeholder).
+    The figure in the prose is therefore always the mart's figure: prose and data cannot disagree.
+    """
+    values = value if isinstance(value, tuple) else (value,)
+    expected = expected_from_mart if isinstance(expected_from_mart, tuple) else (expected_from_mart,)
+    assert len(values) == len(expected), "state(): autant de valeurs attendues que de valeurs énoncées"
+    for got, want in zip(values, expected):
+        assert _same(got, want, tol), f"Phrase « {text} » : valeur {got!r} ≠ valeur du mart {want!r}"
+    shown = [_show(v, fmt) for v in values]
+    sentence = text.format(*shown)
+    if show:
+        from IPython.display import Markdown, display
+
+        display(Markdown(sentence))
+    return sentence
+
+
+# ---------------------------------------------------------------- French number formats
+
+NNBSP = "\u202f"
+
+
+def fr_num(x: Any, decimals: int = 0) -> str:
+    """12 345,6 with a narrow no-break space as thousands separator."""
+    if _is_missing(x):
+        return "inconnu"
+    text = f"{float(x):,.{decimals}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def fr_pct(share: Any, decimals: int = 0) -> str:
+    """A share in [0, 1] as a French percentage (35 %)."""
+    if _is_missing(share):
+        return "inconnu"
+    return f"{fr_num(100 * float(share), decimals)}{NNBSP}%"
+
+
+def fr_eur(x: Any) -> str:
+    if _is_missing(x):
+        return "inconnu"
+    return f"{fr_num(x)}{NNBSP}€"
+
+
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]
+
+
+def fr_date(d: Any) -> str:
+    if _is_missing(d):
+        return "inconnue"
+    ts = pd.Timestamp(d)
+    return f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
+
+
+def fr_list(items: Iterable[Any]) -> str:
+    items = [str(i) for i in items]
+    if not items:
+        return "aucune"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def as_date(value: Any) -> date:
+    return pd.Timestamp(value).date()
