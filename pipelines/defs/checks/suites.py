@@ -1,0 +1,193 @@
+"""Run the GX Core suites of expectations/marts/ against DuckDB tables (plain Python, no Dagster).
+
+A suite file is a GX 1.x ExpectationSuite serialisation. Facts GX cannot express on a pandas batch
+(cross-row rules such as "months contiguous") live in the suite's ``meta.unexpected_rows`` as
+``{"name", "description", "query"}``: a DuckDB ``select`` over ``{batch}`` that returns the offending rows,
+mirroring GX's UnexpectedRowsExpectation (which only runs on SQL datasources, not on pandas).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+PARTIAL_LIMIT = 10
+_GX_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SuiteFile:
+    name: str
+    path: Path
+    document: dict[str, Any]
+
+    @property
+    def unexpected_rows(self) -> list[dict[str, str]]:
+        return list((self.document.get("meta") or {}).get("unexpected_rows") or [])
+
+    @property
+    def n_expectations(self) -> int:
+        return len(self.document.get("expectations") or []) + len(self.unexpected_rows)
+
+
+@dataclass
+class Outcome:
+    """What a check reports: passed, how many expectations ran, and the failing ones with observed values."""
+
+    passed: bool
+    evaluated: int
+    rows: int
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_suites(directory: Path) -> list[SuiteFile]:
+    """Read every <name>.json suite; the file stem, the suite name and the mart name must agree."""
+    suites = []
+    for path in sorted(directory.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        name = path.stem
+        if not IDENTIFIER.match(name):
+            raise ValueError(f"Suite file {path} is not named after a mart (lowercase identifier expected).")
+        if document.get("name") != name:
+            raise ValueError(f"Suite {path} is named {document.get('name')!r}; it must be named {name!r} like its file.")
+        for extra in (document.get("meta") or {}).get("unexpected_rows") or []:
+            if "{batch}" not in extra.get("query", "") or not extra.get("name"):
+                raise ValueError(f"Suite {path}: unexpected_rows entry {extra!r} needs a name and a query over {{batch}}.")
+        suites.append(SuiteFile(name=name, path=path, document=document))
+    return suites
+
+
+@lru_cache(maxsize=1)
+def _gx_context():
+    """One ephemeral GX context per process (importing GX costs seconds; nine checks share it)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    datasource = context.data_sources.add_pandas("marts")
+    return gx, context, datasource
+
+
+@lru_cache(maxsize=None)
+def _batch_definition(name: str):
+    _, _, datasource = _gx_context()
+    return datasource.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+
+
+def _jsonable(value: Any) -> Any:
+    """Turn GX / numpy / pandas values into plain JSON values for Dagster metadata."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):  # pandas Timestamp
+        return value.isoformat()
+    return str(value)
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    if not exception_info:
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    messages = [i.get("exception_message") for i in infos if isinstance(i, dict) and i.get("raised_exception")]
+    return "; ".join(m for m in messages if m) or None
+
+
+def _describe_gx_failure(result: Any) -> dict[str, Any]:
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    entry: dict[str, Any] = {"expectation": config.type}
+    for key in ("column", "column_list", "column_A", "column_B"):
+        if key in kwargs:
+            entry[key] = kwargs[key]
+    body = result.result or {}
+    for key in ("observed_value", "unexpected_count", "element_count"):
+        if key in body:
+            entry[key] = body[key]
+    if "partial_unexpected_list" in body:
+        entry["partial_unexpected_list"] = body["partial_unexpected_list"][:PARTIAL_LIMIT]
+    for key in ("value", "value_set", "min_value", "max_value", "regex"):
+        if key in kwargs and key != "value_set":
+            entry[f"expected_{key}"] = kwargs[key]
+    why = (config.meta or {}).get("why")
+    if why:
+        entry["why"] = why
+    message = _exception_message(result.exception_info)
+    if message:
+        entry["exception"] = message
+    return _jsonable(entry)
+
+
+def validate_frame(suite: SuiteFile, frame) -> tuple[int, list[dict[str, Any]]]:
+    """Validate a pandas frame with the suite's GX expectations; return (evaluated, failures)."""
+    with _GX_LOCK:
+        gx, _, _ = _gx_context()
+        expectation_suite = gx.ExpectationSuite(
+            name=suite.name, expectations=list(suite.document.get("expectations") or [])
+        )
+        batch = _batch_definition(suite.name).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(expectation_suite)
+    failures = [_describe_gx_failure(r) for r in result.results if not r.success]
+    return len(result.results), failures
+
+
+def run_unexpected_rows(
+    conn: duckdb.DuckDBPyConnection, relation: str, suite: SuiteFile
+) -> tuple[int, list[dict[str, Any]]]:
+    """Run the suite's DuckDB unexpected-rows queries against `relation`; a query returning rows fails."""
+    failures = []
+    for extra in suite.unexpected_rows:
+        query = extra["query"].replace("{batch}", relation)
+        try:
+            frame = conn.execute(query).df()
+        except duckdb.Error as error:
+            failures.append({"expectation": extra["name"], "why": extra.get("description"), "exception": str(error)})
+            continue
+        if len(frame):
+            failures.append(
+                _jsonable(
+                    {
+                        "expectation": extra["name"],
+                        "why": extra.get("description"),
+                        "unexpected_count": len(frame),
+                        "partial_unexpected_list": frame.head(PARTIAL_LIMIT).to_dict(orient="records"),
+                    }
+                )
+            )
+    return len(suite.unexpected_rows), failures
+
+
+def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile) -> Outcome:
+    """Validate the table `<schema>.<suite name>` read through `conn` with its suite."""
+    if not (IDENTIFIER.match(schema) and IDENTIFIER.match(suite.name)):
+        raise ValueError(f"Not a plain identifier: {schema}.{suite.name}")
+    relation = f"{schema}.{suite.name}"
+    frame = conn.execute(f"select * from {relation}").df()
+    extra_count, extra_failures = run_unexpected_rows(conn, relation, suite)
+    gx_count, gx_failures = validate_frame(suite, frame)
+    failed = gx_failures + extra_failures
+    return Outcome(passed=not failed, evaluated=gx_count + extra_count, rows=len(frame), failed=failed)
