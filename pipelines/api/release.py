@@ -1,0 +1,118 @@
+"""Reading one published release: the folder the marts symlink points to, resolved once per request.
+
+Release folders are immutable once the symlink points at them, so everything read from one is cached
+under its real path; a refresh that swaps the symlink simply makes the next request see a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+MART_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class PublicationError(Exception):
+    """The publication is missing or inconsistent: nothing trustworthy can be served."""
+
+
+@dataclass
+class Release:
+    path: str
+    manifest: dict
+    dictionary: dict
+    columns: dict[str, list[tuple[str, str]]]  # mart -> [(column, arrow type)]
+    regions_of_ptsm: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def release_id(self) -> str:
+        return str(self.manifest.get("release_id", os.path.basename(self.path)))
+
+    @property
+    def marts(self) -> list[str]:
+        return list(self.manifest["marts"])
+
+    def parquet(self, mart: str) -> str:
+        return os.path.join(self.path, f"{mart}.parquet")
+
+    def column_names(self, mart: str) -> list[str]:
+        return [name for name, _ in self.columns[mart]]
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_release(path: str) -> Release:
+    """Read and check a release folder: manifest, dictionary, checksums, Parquet schemas."""
+    try:
+        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise PublicationError(f"manifest.json illisible dans la publication {os.path.basename(path)}") from exc
+    marts = manifest.get("marts")
+    if not isinstance(marts, list) or not all(isinstance(m, str) and MART_NAME_RE.match(m) for m in marts):
+        raise PublicationError("manifest.json : liste de marts absente ou invalide")
+    for name, expected in (manifest.get("files") or {}).items():
+        if os.path.basename(name) != name or _sha256(os.path.join(path, name)) != expected:
+            raise PublicationError(f"publication incohérente : {name} ne correspond pas au manifeste")
+    try:
+        with open(os.path.join(path, "dictionary.json"), encoding="utf-8") as fh:
+            dictionary = json.load(fh)
+    except FileNotFoundError:
+        dictionary = {}
+    columns = {
+        mart: [(f.name, str(f.type)) for f in pq.read_schema(os.path.join(path, f"{mart}.parquet"))]
+        for mart in marts
+    }
+    release = Release(path=path, manifest=manifest, dictionary=dictionary, columns=columns)
+    if "ptsm_overview" in marts:
+        table = pq.read_table(release.parquet("ptsm_overview"), columns=["ptsm_id", "region_code"])
+        release.regions_of_ptsm = dict(zip(table["ptsm_id"].to_pylist(), table["region_code"].to_pylist()))
+    return release
+
+
+class Publications:
+    """Resolves the marts symlink and keeps the last few releases read."""
+
+    def __init__(self, marts_dir: Path, keep: int = 4):
+        self.marts_dir = Path(marts_dir)
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._releases: OrderedDict[str, Release] = OrderedDict()
+
+    def cached(self, path: str) -> Release | None:
+        with self._lock:
+            release = self._releases.get(path)
+            if release is not None:
+                self._releases.move_to_end(path)
+            return release
+
+    def load(self, path: str) -> Release:
+        """Read a release folder once (checksums included); later requests get the cached copy."""
+        release = self.cached(path)
+        if release is not None:
+            return release
+        if not os.path.isdir(path):
+            raise PublicationError("aucune publication des marts n'est disponible (lancer `ptsm refresh`)")
+        release = load_release(path)
+        with self._lock:
+            self._releases[path] = release
+            while len(self._releases) > self.keep:
+                self._releases.popitem(last=False)
+        return release
+
+    def current(self) -> Release:
+        return self.load(os.path.realpath(self.marts_dir))
