@@ -1,0 +1,36 @@
+"""A factory: one asset per SQL file under sql/<layer>/; the file path is the asset key."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib.config import get_settings
+from pipelines.lib.sql_files import SqlModel, build_table, load_models
+
+LAYERS = ("reference", "staging", "marts")
+
+
+def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey([model.layer, model.name]),
+        group_name=model.layer,
+        deps=[dg.AssetKey(list(key)) for key in model.dependencies()],
+        description=(model.description + (f"\n\nGrain : {model.grain}" if model.grain else "")) or None,
+        metadata={"sql_file": str(model.path.relative_to(model.path.parents[2]))},
+    )
+    def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            rows = build_table(con, model)
+        return dg.MaterializeResult(metadata={"rows": rows})
+
+    return _asset
+
+
+def build_sql_assets() -> list[dg.AssetsDefinition]:
+    sql_dir = get_settings().sql_dir
+    return [_sql_asset(model) for layer in LAYERS for model in load_models(sql_dir, layer)]
+
+
+def mart_names() -> list[str]:
+    return [model.name for model in load_models(get_settings().sql_dir, "marts")]

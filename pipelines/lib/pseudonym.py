@@ -1,0 +1,34 @@
+"""Pseudonymisation of coordinator names: a keyed hash, with a key generated per installation outside git."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from pipelines.lib.parsing import fold
+
+KEY_FILE = "pseudonymisation.key"
+
+
+def load_or_create_key(secret_dir: Path) -> bytes:
+    """The key lives in PTSM_SECRET_DIR (git-ignored); it is created on first use, readable by the owner only."""
+    path = secret_dir / KEY_FILE
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    secret_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+    os.replace(tmp, path)
+    return key
+
+
+def pseudonymise(name: str, key: bytes) -> str:
+    """Same person (case/accents aside) -> same pseudonym; the name cannot be read back."""
+    digest = hmac.new(key, fold(name).encode("utf-8"), hashlib.sha256).hexdigest()
+    return f"P-{digest[:16]}"

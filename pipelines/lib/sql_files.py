@@ -1,0 +1,102 @@
+"""Reading the SQL files of `sql/`: the layer and name come from the path; descriptions from header comments."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Tables written by several Python assets (bookkeeping), and the asset keys that write them.
+SHARED_TABLES = {
+    "raw.file_ledger": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
+    "raw.file_issues": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
+    "staging.row_issues": [("staging", "survey_answers"), ("staging", "roster_rows"), ("staging", "action_rows"),
+                           ("staging", "milestone_rows")],
+}
+LAYER_SCHEMA = {"reference": "main", "staging": "staging", "marts": "marts"}
+_TABLE_REF = re.compile(r"\b(?:(raw|staging|marts)\.([a-z_][a-z0-9_]*)|(ref_[a-z0-9_]+))\b")
+
+
+@dataclass
+class SqlModel:
+    layer: str
+    name: str
+    path: Path
+    sql: str
+    description: str = ""
+    grain: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        schema = LAYER_SCHEMA[self.layer]
+        return self.name if schema == "main" else f"{schema}.{self.name}"
+
+    def dependencies(self) -> list[tuple[str, str]]:
+        """Asset keys (as tuples) of the tables this SQL reads."""
+        keys: list[tuple[str, str]] = []
+        for schema, table, ref in _TABLE_REF.findall(_strip_comments(self.sql)):
+            if ref:
+                key_list = [("reference", ref)]
+            elif f"{schema}.{table}" in SHARED_TABLES:
+                key_list = SHARED_TABLES[f"{schema}.{table}"]
+            else:
+                key_list = [(schema, table)]
+            for key in key_list:
+                if key not in keys and key != (self.layer, self.name):
+                    keys.append(key)
+        return keys
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def load_models(sql_dir: Path, layer: str) -> list[SqlModel]:
+    models = []
+    for path in sorted((sql_dir / layer).glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        model = SqlModel(layer=layer, name=path.stem, path=path, sql=text)
+        for line in text.splitlines():
+            if not line.startswith("--"):
+                continue
+            body = line[2:].strip()
+            if body.startswith("mart:"):
+                model.description = body[5:].strip()
+            elif body.startswith("grain:"):
+                model.grain = body[6:].strip()
+            elif body.startswith("column ") and ":" in body:
+                name, description = body[7:].split(":", 1)
+                model.columns[name.strip()] = description.strip()
+        if not model.description:
+            model.description = next((l[2:].strip() for l in text.splitlines() if l.startswith("--")), "")
+        models.append(model)
+    return models
+
+
+def build_table(con, model: SqlModel) -> int:
+    """`create or replace table` from the model's select, then store its descriptions as DuckDB comments."""
+    schema = LAYER_SCHEMA[model.layer]
+    if schema != "main":
+        con.execute(f"create schema if not exists {schema}")
+    body = model.sql.strip().rstrip(";")
+    con.execute(f"create or replace table {model.table} as\n{body}")
+    description = model.description + (f" Grain : {model.grain}" if model.grain else "")
+    if description:
+        con.execute(f"comment on table {model.table} is {_literal(description)}")
+    actual = [row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
+        [schema, model.name]).fetchall()]
+    for column, text in model.columns.items():
+        if column not in actual:
+            raise ValueError(f"{model.path.name}: documented column {column} is not produced by the query")
+        con.execute(f'comment on column {model.table}."{column}" is {_literal(text)}')
+    if model.layer == "marts":
+        undocumented = [c for c in actual if c not in model.columns]
+        if undocumented:
+            raise ValueError(f"{model.path.name}: columns without a description: {', '.join(undocumented)}")
+    return con.execute(f"select count(*) from {model.table}").fetchall()[0][0]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,81 @@
+"""Controlled vocabularies of SPEC §3, read from one data file, matched on folded text."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.lib.parsing import fold
+
+VOCABULARY_FILE = Path(__file__).with_name("vocabularies.csv")
+
+# French names of the vocabularies, used in quarantine reasons.
+KIND_LABELS = {
+    "public": "public",
+    "thematique": "thématique",
+    "secteur": "secteur",
+    "financeur": "financeur",
+    "statut": "statut",
+    "nature": "nature de financement",
+    "contrat": "contrat",
+    "duree_cdd": "durée de CDD",
+    "temps_travail": "temps de travail",
+    "metier_precedent": "métier précédent",
+    "experience": "expérience",
+    "diplome": "diplôme",
+    "porteur": "porteur",
+}
+
+
+@dataclass
+class Vocabulary:
+    kind: str
+    codes: list[str]
+    labels: dict[str, str]
+    groups: dict[str, str]
+    _lookup: dict[str, str]
+    synonyms: set[str] = field(default_factory=set)
+    used: Counter = field(default_factory=Counter)
+
+    def code(self, text: object) -> str:
+        """Canonical code of a value (its code, label or a synonym); ValueError when unknown."""
+        key = fold(text)
+        try:
+                code = self._lookup[key]
+        except KeyError:
+            raise ValueError(f"{KIND_LABELS.get(self.kind, self.kind)} inconnu : {str(text).strip()}") from None
+        self.used[key] += 1
+        return code
+
+    def unused_synonyms(self) -> list[str]:
+        """Synonyms never met (a recode that maps nothing is worth knowing about)."""
+        return sorted(key for key in self.synonyms if self.used[key] == 0)
+
+
+@lru_cache(maxsize=1)
+def load_vocabularies() -> dict[str, Vocabulary]:
+    rows = list(csv.DictReader(VOCABULARY_FILE.open(encoding="utf-8")))
+    vocabularies: dict[str, Vocabulary] = {}
+    for row in rows:
+        vocab = vocabularies.setdefault(row["kind"], Vocabulary(row["kind"], [], {}, {}, {}))
+        code = row["code"]
+        vocab.codes.append(code)
+        vocab.labels[code] = row["label"]
+        if row.get("grp"):
+            vocab.groups[code] = row["grp"]
+        synonyms = [s for s in row["synonyms"].split("|") if s]
+        for name in [code, row["label"], *synonyms]:
+            key = fold(name)
+            existing = vocab._lookup.get(key)
+            if existing and existing != code:
+                raise ValueError(f"vocabulary {row['kind']}: '{name}' maps to both {existing} and {code}")
+            vocab._lookup[key] = code
+        vocab.synonyms.update(fold(s) for s in synonyms if fold(s) not in {fold(code), fold(row["label"])})
+    return vocabularies
+
+
+def vocabulary(kind: str) -> Vocabulary:
+    return load_vocabularies()[kind]

@@ -1,0 +1,21 @@
+-- Posts of the current roster: the readable roster file with the latest date is the complete history (SPEC §2.2).
+with latest as (
+    select max(file_date) as roster_date
+    from raw.file_ledger
+    where family = 'coordonnateurs' and outcome = 'lu'
+)
+
+select
+    rows.ptsm_id,
+    rows.coordonnateur_id,
+    rows.etp,
+    rows.date_debut,
+    rows.date_fin,
+    rows.type_contrat,
+    rows.porteur,
+    rows.financement_ars_eur,
+    rows.cofinancement_eur,
+    latest.roster_date
+from staging.roster_rows as rows
+inner join latest
+    on rows.file_date = latest.roster_date
