@@ -7,6 +7,7 @@ comes from exactly one complete publication (named in the `X-PTSM-Release` heade
 
 from __future__ import annotations
 
+import copy
 import csv
 import logging
 import os
@@ -34,6 +35,7 @@ SUPPRESSED_COLUMNS = ("n", "share")  # masked where a sub-national survey cell i
 SUPPRESSION_THRESHOLD = 5
 ALL = "all"
 Format = Literal["csv", "json", "parquet"]
+REGION_HELP = "Code région INSEE (ex. 93) ; `all` = vue nationale (jeton national). Défaut : la région du jeton."
 
 
 class ApiError(Exception):
@@ -121,6 +123,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
     publications = Publications(Path(marts_dir))
     store = TokenStore(Path(tokens_file))
     regions = _read_regions(reference_dir)
+    region_enum = sorted(regions) + [ALL]
     cache = ResponseCache()
     database = duckdb.connect()  # in memory: reads Parquet files, never the warehouse
     bearer = HTTPBearer(auto_error=False, description="Jeton régional ou national (`ptsm token create`).")
@@ -267,7 +270,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
              summary="Un mart, filtré par région et PTSM, en CSV (Excel français), JSON ou Parquet")
     async def get_mart(
         name: str,
-        region: str | None = Query(None, description="Code région (ex. 93) ou `all` (jeton national)."),
+        region: str | None = Query(None, description=REGION_HELP),
         ptsm: str | None = Query(None, description="Identifiant PTSM (ex. PTSM-13)."),
         format: Format = Query("json", description="csv (Excel français), json ou parquet"),
         who: Principal = Depends(principal),
@@ -324,7 +327,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
                         **schemas.error_responses(400, 401, 403, 503)},
              summary="Formes des PTSM (GeoJSON) avec leurs indicateurs")
     async def ptsm_geojson(
-        region: str | None = Query(None, description="Code région (ex. 93) ou `all` (jeton national)."),
+        region: str | None = Query(None, description=REGION_HELP),
         who: Principal = Depends(principal),
     ):
         release = await current_release()
@@ -348,6 +351,27 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
             cache.put(key, body)
         return Response(body, media_type="application/geo+json", headers=release_headers(release))
 
+    base_openapi = app.openapi
+
+    def openapi_with_current_values() -> dict:
+        """The description lists the marts and PTSM of the release being served (so clients and fuzzers
+        see real values); FastAPI's cached schema is copied, never mutated."""
+        schema = copy.deepcopy(base_openapi())
+        values = {"region": region_enum}
+        try:
+            release = publications.current()
+            values.update(name=release.marts, ptsm=sorted(release.regions_of_ptsm))
+        except PublicationError:
+            pass
+        for path in ("/v1/marts/{name}", "/v1/geo/ptsm.geojson"):
+            for parameter in schema["paths"][path]["get"]["parameters"]:
+                if values.get(parameter["name"]):
+                    target = parameter["schema"]
+                    target = next((s for s in target.get("anyOf", []) if s.get("type") == "string"), target)
+                    target["enum"] = values[parameter["name"]]
+        return schema
+
+    app.openapi = openapi_with_current_values
     return app
 
 
