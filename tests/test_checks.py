@@ -41,6 +41,12 @@ def test_every_spec_mart_has_a_suite():
     assert set(SPEC_MARTS) <= set(SUITES)
 
 
+def test_every_mart_sql_file_has_a_suite():
+    """A new mart without expectations would be published unchecked."""
+    sql_marts = {p.stem for p in (PROJECT_ROOT / "sql" / "marts").glob("*.sql")}
+    assert sql_marts and sql_marts <= set(SUITES)
+
+
 @pytest.mark.parametrize("name", sorted(SUITES))
 def test_suite_file_is_a_gx_expectation_suite(name):
     import great_expectations as gx

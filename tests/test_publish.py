@@ -31,7 +31,7 @@ def _warehouse(label_value: str = "=HYPERLINK(\"http://x\")") -> duckdb.DuckDBPy
             ('PTSM-75', '11', 'placeholder', 1234.5, -3, true, date '2024-03-31'),
             ('PTSM-01', '84', '-2 mois', 0.1, 7, false, null),
             ('PTSM-03', '84', 'Plan; « accents » é', null, null, null, date '2021-01-31');
-        comment on table marts.ptsm_cofunding is 'Cofinancement des actions par PTSM. grain: une ligne par PTSM';
+        comment on table marts.ptsm_cofunding is 'Cofinancement des actions par PTSM. Grain : une ligne par PTSM';
         comment on column marts.ptsm_cofunding.total_eur is 'Total des financements (€)';
         create table marts.survey_results_region (wave integer, region_code varchar, question varchar, answer varchar,
                                                   n integer, denominator integer, share double, suppressed boolean);
