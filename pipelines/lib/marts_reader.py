@@ -132,25 +132,26 @@ def _same(a: Any, b: Any, tol: float) -> bool:
     return a == b
 
 
-def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Callable[[Any], str] | None = None,
-          tol: float = 1e-9, show: bool = True) -> str:
+def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Any = None,
+          tol: float = 1e-9, show: bool = True) -> None:
     """Write a French sentence stating `value`, after asserting it equals what the mart says.
 
     `text` uses `{}` placeholders; `value` and `expected_from_mart` may be tuples (one item per placeholder).
     The figure in the prose is therefore always the mart's figure: prose and data cannot disagree.
+    `fmt` is one formatter, or a tuple of formatters (one per value).
     """
     values = value if isinstance(value, tuple) else (value,)
     expected = expected_from_mart if isinstance(expected_from_mart, tuple) else (expected_from_mart,)
     assert len(values) == len(expected), "state(): autant de valeurs attendues que de valeurs énoncées"
     for got, want in zip(values, expected):
         assert _same(got, want, tol), f"Phrase « {text} » : valeur {got!r} ≠ valeur du mart {want!r}"
-    shown = [_show(v, fmt) for v in values]
+    fmts = fmt if isinstance(fmt, tuple) else (fmt,) * len(values)
+    shown = [_show(v, f) for v, f in zip(values, fmts)]
     sentence = text.format(*shown)
     if show:
         from IPython.display import Markdown, display
 
         display(Markdown(sentence))
-    return sentence
 
 
 # ---------------------------------------------------------------- French number formats
@@ -199,3 +200,28 @@ def fr_list(items: Iterable[Any]) -> str:
 
 def as_date(value: Any) -> date:
     return pd.Timestamp(value).date()
+
+
+def show_figure(fig, source: str) -> None:
+    """Add the French source line under a chart (below the x-axis title), then display it."""
+    height = fig.layout.height or 450
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 100
+    bottom = max(fig.layout.margin.b or 0, 110)
+    plot_height = max(height - top - bottom, 50)
+    fig.update_layout(height=height, margin=dict(t=top, b=bottom))
+    fig.add_annotation(text=source, xref="paper", yref="paper", x=1, y=-95 / plot_height, showarrow=False,
+                       xanchor="right", yanchor="top", font=dict(size=10, color="#555"))
+    fig.show()
+
+
+def region_names() -> dict[str, str]:
+    """Region code -> French name, from the shipped reference data (INSEE COG)."""
+    frame = pd.read_csv(get_settings().reference_dir / "regions.csv", dtype=str)
+    return dict(zip(frame["region_code"], frame["region_nom"]))
+
+
+def vocabulary(kind: str) -> dict[str, str]:
+    """Canonical code -> French label for one vocabulary (publics, thèmes, financeurs...)."""
+    frame = pd.read_csv(Path(__file__).with_name("vocabularies.csv"), dtype=str)
+    frame = frame[frame["kind"] == kind]
+    return dict(zip(frame["code"], frame["label"]))

@@ -1,0 +1,106 @@
+"""The analysis notebooks run top to bottom on a differently shaped publication and render offline reports."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.maps import DROM_INSETS, ptsm_layout
+from pipelines.lib.marts_reader import SYNTHETIC_TEXT, fr_pct, state
+from pipelines.lib.reports import notebook_paths, render_notebooks
+
+_spec = importlib.util.spec_from_file_location("nb_make_marts", Path(__file__).parent / "fixtures" / "notebooks" / "make_marts.py")
+_make_marts = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_make_marts)
+build = _make_marts.build
+
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+# Charts each notebook draws on the fixture publication, worked out from tests/fixtures/notebooks/make_marts.py:
+EXPECTED_CHARTS = {
+    # 3 maps + the published_comparison status chart
+    "00_synthese": 4,
+    # 15 survey charts minus duree_cdd (no CDD), quotite (no part-time), metier_precedent, poste_lie and diplome
+    # (questions absent from the 2025 wave)
+    "01_enquete_coordonnateurs": 10,
+    # national line, region heatmap, region bars, territory kinds, carriers
+    "02_vacance_coordonnateurs": 5,
+    # priority heatmap, publics, La Réunion, child/adolescent counts, population coverage (no Nouvelle-Aquitaine)
+    "03_couverture_priorites_publics": 5,
+    # by funder, by year, by PTSM, by region, tripartite by region
+    "04_cofinancement": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_reports(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("nb")
+    build(root / "marts")
+    written = render_notebooks(NOTEBOOKS, root / "reports", root / "marts")
+    return {p.stem: p.read_text(encoding="utf-8") for p in written}
+
+
+def test_every_notebook_is_rendered(fixture_reports):
+    assert sorted(fixture_reports) == sorted(EXPECTED_CHARTS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CHARTS))
+def test_report_contains_its_charts_offline(fixture_reports, name):
+    html = fixture_reports[name]
+    assert html.count("Plotly.newPlot") == EXPECTED_CHARTS[name]
+    # plotly.js is embedded once, inline: the report opens without network
+    assert html.count("plotly.js v") >= 1
+    assert 'src="https://cdn.plot.ly' not in html
+    assert SYNTHETIC_TEXT in html
+
+
+def test_synthesis_shows_the_three_maps_with_insets(fixture_reports):
+    html = fixture_reports["00_synthese"]
+    for text in ("Mois de vacance", "Priorités couvertes", "Part hors ARS", *(label for _, label in DROM_INSETS)):
+        assert json.dumps(text)[1:-1] in html  # figure JSON escapes accents
+
+
+def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
+    # hand-worked from the fixture: 3 of 6 PTSM vacant on 2023-12-31; 6 of 9 respondents in CDI
+    assert "3 PTSM sur 6 n’ont pas de coordonnateur" in fixture_reports["02_vacance_coordonnateurs"].replace("'", "’")
+    assert "67\u202f% des répondants sont en CDI." in fixture_reports["01_enquete_coordonnateurs"]
+    assert "La plus longue vacance cumulée depuis janvier 2021 est de 36 mois (PTSM Meuse et PTSM de Lille)" \
+        in fixture_reports["00_synthese"]
+
+
+@pytest.mark.parametrize("path", notebook_paths(NOTEBOOKS), ids=lambda p: p.name)
+def test_notebooks_are_stored_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_state_refuses_a_sentence_that_disagrees_with_the_mart():
+    with pytest.raises(AssertionError, match="valeur du mart"):
+        state("{} des répondants", 0.35, 0.36, fmt=fr_pct, show=False)
+    state("{} des répondants", 0.35, 0.35 + 1e-12, fmt=fr_pct, show=False)
+    state("{} inconnu", None, float("nan"), show=False)  # unknown on both sides is consistent
+
+
+def test_french_percent():
+    assert fr_pct(0.3478) == "35\u202f%"
+    assert fr_pct(0.15, 1) == "15,0\u202f%"
+
+
+def test_map_layout_draws_every_registry_ptsm_and_puts_overseas_in_insets():
+    layout = ptsm_layout()
+    assert len(layout.rings) == 104 and all(layout.rings.values())
+    frames = dict(layout.frames)
+    for ptsm, (_, label) in zip(["PTSM-971", "PTSM-972", "PTSM-973", "PTSM-974", "PTSM-976"], DROM_INSETS):
+        x0, y0, x1, y1 = frames[label]
+        points = [p for ring in layout.rings[ptsm] for p in ring]
+        assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
+    # mainland stays in projected lon/lat: Paris near (2.35 * cos 46.5°, 48.86)
+    paris = [p for ring in layout.rings["PTSM-75"] for p in ring if p[1] < 49.5]
+    assert all(math.isclose(y, 48.86, abs_tol=0.1) and math.isclose(x, 2.35 * 0.688, abs_tol=0.15) for x, y in paris)
