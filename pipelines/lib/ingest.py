@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib.families import Family
-from pipelines.lib.parsing import file_date, survey_wave
+from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
 PARSER_VERSION = 1
@@ -160,17 +160,22 @@ def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
         entry.sha256 = sha256_of(path)
         if path.suffix.lower() not in family.suffixes:
             raise FileRejected(f"format non pris en charge ici : {path.suffix or 'sans extension'} (attendu : {', '.join(family.suffixes)})")
-        if family.name == "enquete_coordonnateurs":
-            entry.wave = survey_wave(path.name)
-        else:
-            entry.file_date = file_date(path.name)
+        try:
+            if family.name == "enquete_coordonnateurs":
+                entry.wave = survey_wave(path.name)
+            else:
+                entry.file_date = file_date(path.name)
+        except ValueError as error:
+            raise FileRejected(str(error)) from None
         tables = read_tabular(path, key_column=family.key_column, sheets=family.sheets)
+        if family.sheets is None:  # CSV or single-sheet roster: the one table is the family's raw table
+            tables = {next(iter(family.raw_tables)): next(iter(tables.values()))}
         for table_name, columns in family.raw_tables.items():
             table = tables.get(table_name)
             if table is None:
                 sheet = next((k for k, v in (family.sheets or {}).items() if v == table_name), table_name)
                 raise FileRejected(f"feuille {sheet} absente")
-            missing = [c for c in family.required[table_name] if c not in table.columns]
+            missing = [c for c in family.required[table_name] if fold(c) not in table.columns]
             if missing:
                 raise FileRejected(f"colonne obligatoire absente : {', '.join(missing)}" + (f" (feuille {table.sheet})" if table.sheet else ""))
             entry.rows[table_name] = _raw_rows(table, columns, source)
@@ -191,12 +196,13 @@ def _raw_rows(table: Table, columns: list[str], source: str) -> list[dict]:
     position: dict[str, int] = {}
     for index, name in enumerate(table.columns):
         position.setdefault(name, index)
-    extra_positions = [(i, n) for i, n in enumerate(table.columns) if n and n not in columns and position.get(n) == i]
+    known = {fold(c) for c in columns}
+    extra_positions = [(i, n) for i, n in enumerate(table.columns) if n and n not in known and position.get(n) == i]
     rows = []
     for row_number, cells in table.rows:
         record = {"_source_file": source, "_sheet": table.sheet, "_row_number": row_number}
         for column in columns:
-            index = position.get(column)
+            index = position.get(fold(column))
             record[column] = cells[index] if index is not None and index < len(cells) else None
         extra = {name: cells[i] for i, name in extra_positions if i < len(cells) and cells[i] is not None}
         record["_extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None

@@ -32,7 +32,7 @@ class Table:
     """One sheet (or CSV) from its header row down: folded header names and text rows."""
 
     sheet: str
-    columns: list[str]          # folded header names, in file order ('' for an empty header cell)
+    columns: list[str]          # folded header names (see parsing.fold), in file order ('' for an empty cell)
     rows: list[tuple[int, list[str | None]]]  # (spreadsheet row number, cell texts)
     encoding: str | None = None
 
@@ -165,7 +165,7 @@ def _table_from_cells(sheet: str, cells: list[list[object]], key_column: str) ->
         raise FileRejected(f"feuille {sheet} : trop de lignes (plus de {MAX_ROWS})")
     header_index = None
     for index, row in enumerate(cells):
-        if any(fold(cell) == key_column for cell in row if isinstance(cell, str)):
+        if any(fold(cell) == fold(key_column) for cell in row if isinstance(cell, str)):
             header_index = index
             break
     if header_index is None:
@@ -185,7 +185,7 @@ def read_tabular(path: Path, *, key_column: str, sheets: dict[str, str] | None =
     wanted = sheets or {"": ""}
     if suffix == ".csv":
         table = read_csv(path)
-        if key_column not in table.columns:
+        if fold(key_column) not in table.columns:
             raise FileRejected(f"colonne obligatoire absente : {key_column}")
         return {next(iter(wanted.values())): table}
     if suffix in (".xlsx", ".xlsm"):

@@ -46,7 +46,7 @@ class Vocabulary:
         try:
                 code = self._lookup[key]
         except KeyError:
-            raise ValueError(f"{KIND_LABELS.get(self.kind, self.kind)} inconnu : {str(text).strip()}") from None
+            raise ValueError(f"valeur inconnue ({KIND_LABELS.get(self.kind, self.kind)}) : {str(text).strip()}") from None
         self.used[key] += 1
         return code
 

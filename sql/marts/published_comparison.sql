@@ -221,7 +221,7 @@ select
     case
         when text_value is not null then text_value
         when measure is null then null
-        when is_percent and (is_approx or is_lower or is_upper) then format('{:.1f}', measure)
+        when is_percent and (is_approx or is_lower or is_upper) then printf('%.1f', measure)
         else cast(round(measure)::bigint as varchar)
     end as computed_value,
     unit,
@@ -229,9 +229,9 @@ select
     source,
     case
         when status = 'not_computable' then coalesce(not_computable_reason, 'aucune donnée dans les marts pour ce chiffre')
-        when is_percent then concat_ws(' ; ', detail || ' = ' || format('{:.1f}', measure) || ' %',
-            case when status = 'differs' then 'écart ' || format('{:+.1f}', measure - published_number) || ' points' end)
-        when status = 'differs' and measure is not null then concat_ws(' ; ', detail, 'écart ' || format('{:+,.0f}', measure - published_number))
+        when is_percent then concat_ws(' ; ', detail || ' = ' || printf('%.1f', measure) || ' %',
+            case when status = 'differs' then 'écart ' || printf('%+.1f', measure - published_number) || ' points' end)
+        when status = 'differs' and measure is not null then concat_ws(' ; ', detail, 'écart ' || printf('%+.0f', measure - published_number))
         when status = 'differs' then concat_ws(' ; ', detail, 'publié ' || published_value || ', calculé ' || text_value)
         else detail
     end as note

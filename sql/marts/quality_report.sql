@@ -46,7 +46,7 @@ survey_issues as (
     select
         source_file,
         row_number,
-        'submitdate' as field,
+        'id' as field,
         cast(response_id as varchar) as value,
         'réponse incomplète (submitdate vide) : exclue des résultats' as reason
     from survey_rows

@@ -1,6 +1,5 @@
 """Raw layer assets: the only place that reads export files (one asset per export family)."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

@@ -1,6 +1,5 @@
 """Reference tables: one asset per CSV of data/reference (plus the vocabularies), loaded as they are."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """A factory: one asset per SQL file under sql/<layer>/; the file path is the asset key."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

@@ -2,7 +2,6 @@
 
 Which file counts (latest roster, latest workbook per PTSM...) is decided in SQL (`sql/staging/`)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,0 +1,116 @@
+"""`ptsm` command line: refresh (the main job), sample, export, serve, token."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipelines.lib.config import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ptsm", description="Observatoire des PTSM : exports DMSMP -> indicateurs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    refresh = commands.add_parser("refresh", help="ingest the exports, build, check and publish the marts, render the reports")
+    refresh.add_argument("--no-reports", action="store_true", help="stop once the marts are published (no notebooks)")
+    refresh.add_argument("--wait", type=float, default=10.0, help="seconds to wait for another running refresh (default 10)")
+
+    sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
+    sample.add_argument("--out", type=Path, default=get_settings().sample_dir)
+    sample.add_argument("--seed", type=int, default=2024)
+    sample.add_argument("--history", type=int, default=1, help="snapshots of every workbook (benchmarks)")
+    sample.add_argument("--volume", type=int, default=1, help="multiply the actions per PTSM (benchmarks)")
+
+    export = commands.add_parser("export", help="write one region's rows of every published mart, for an ORS")
+    export.add_argument("--region", required=True, help="INSEE region code, e.g. 93")
+    export.add_argument("--out", type=Path, required=True)
+
+    serve = commands.add_parser("serve", help="read-only HTTP API over the published marts")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    token = commands.add_parser("token", help="manage API tokens (per region or national)")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create")
+    scope = create.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--region")
+    scope.add_argument("--national", action="store_true")
+    create.add_argument("--label", default="")
+    revoke = token_commands.add_parser("revoke")
+    revoke.add_argument("token_id")
+    token_commands.add_parser("list")
+
+    args = parser.parse_args(argv)
+    if args.command == "refresh":
+        return run_refresh(no_reports=args.no_reports, wait=args.wait)
+    if args.command == "sample":
+        from pipelines.sample.generator import generate
+
+        generate(args.out, seed=args.seed, history_factor=args.history, volume_factor=args.volume)
+        print(f"Échantillon SYNTHÉTIQUE écrit dans {args.out}")
+        return 0
+    if args.command == "export":
+        return run_export(args.region, args.out)
+    if args.command == "serve":
+        from pipelines.api import cli as api_cli
+
+        return api_cli.serve(args.host, args.port) or 0
+    if args.command == "token":
+        from pipelines.api import cli as api_cli
+
+        if args.token_command == "create":
+            return api_cli.token_create(region=args.region, national=args.national, label=args.label) or 0
+        if args.token_command == "revoke":
+            return api_cli.token_revoke(args.token_id) or 0
+        return api_cli.token_list() or 0
+    return 2
+
+
+def run_export(region: str, out: Path) -> int:
+    from pipelines.lib.publish import export_region
+
+    settings = get_settings()
+    try:
+        written = export_region(settings.marts_dir, region, out, reference_dir=settings.reference_dir)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    print(f"Région {region} : {len(written)} fichiers écrits dans {out}")
+    return 0
+
+
+def run_refresh(*, no_reports: bool, wait: float) -> int:
+    from pipelines.lib.locking import RefreshLocked, refresh_lock
+
+    settings = get_settings()
+    try:
+        with refresh_lock(settings.db_path, wait=wait):
+            return _refresh_locked(settings, no_reports)
+    except RefreshLocked as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 3
+
+
+def _refresh_locked(settings, no_reports: bool) -> int:
+    import dagster as dg
+
+    from pipelines.lib.config import has_exports
+    from pipelines.lib.summary import print_summary
+
+    started = time.monotonic()
+    if not has_exports(settings.raw_dir):
+        print(f"Aucun export dans {settings.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE ({settings.sample_dir}).")
+        print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return print_summary(result, settings, time.monotonic() - started)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The one Definitions object of the PTSM observatory (the Dagster code location)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor
+from pipelines.defs.checks import build_mart_checks
+from pipelines.defs.ingest.exports import raw_assets
+from pipelines.defs.ingest.reference import reference_assets
+from pipelines.defs.publish.release import marts_release
+from pipelines.defs.resources import build_resources
+from pipelines.defs.transform.sql_assets import build_sql_assets
+from pipelines.defs.transform.staging import staging_assets
+
+REPORTS_KEY = dg.AssetKey(["publish", "reports"])
+
+try:
+    from pipelines.defs.publish.reports import reports_asset
+
+    report_assets = [reports_asset]
+except ImportError:  # notebooks not wired yet
+    report_assets = []
+
+all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, *report_assets]
+
+refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
+                                  description="Rafraîchissement complet : exports -> marts -> contrôles -> publication -> rapports.")
+refresh_no_reports_job = dg.define_asset_job(
+    "ptsm_refresh_no_reports",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(REPORTS_KEY),
+    description="Rafraîchissement sans exécution des notebooks (arrêt après la publication des marts).",
+)
+
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=build_mart_checks(),
+    jobs=[refresh_job, refresh_no_reports_job],
+    schedules=[monthly_refresh],
+    sensors=[raw_exports_sensor],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,66 @@
+"""The short summary `ptsm refresh` prints: files read, rows loaded and quarantined, marts written, checks."""
+
+from __future__ import annotations
+
+import duckdb
+from dagster import DagsterEventType
+
+from pipelines.lib.config import Settings
+
+
+def print_summary(result, settings: Settings, seconds: float) -> int:
+    checks_passed, checks_failed = [], []
+    failures = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            (checks_passed if evaluation.passed else checks_failed).append((name, evaluation.metadata))
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            failures.append((event.step_key, error.message.strip().splitlines()[0] if error else "?"))
+
+    print()
+    print("Résumé du rafraîchissement")
+    _print_inputs(settings)
+    print(f"  contrôles qualité : {len(checks_passed)} réussis, {len(checks_failed)} en échec")
+    for name, metadata in checks_failed:
+        print(f"    ÉCHEC {name}")
+        failed = metadata.get("failed_expectations")
+        if failed is not None:
+            for item in (failed.value or [])[:10]:
+                print(f"      - {item}")
+    for step, message in failures:
+        print(f"  étape en échec : {step} — {message}")
+    if result.success:
+        print(f"  marts publiés dans {settings.marts_dir} ({seconds:.1f} s)")
+        return 0
+    print("  ÉCHEC : la publication précédente reste en place.")
+    return 1
+
+
+def _print_inputs(settings: Settings) -> None:
+    if not settings.db_path.exists():
+        return
+    # same configuration as the pipeline's DuckDBResource: one process may not mix configurations
+    with duckdb.connect(str(settings.db_path), config={"autoinstall_known_extensions": False}) as con:
+        tables = {r[0] for r in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()").fetchall()}
+        if "raw.file_ledger" in tables:
+            rows = con.execute(
+                """select count(*) filter (where outcome = 'lu'), count(*) filter (where outcome <> 'lu'),
+                          coalesce(sum(n_rows), 0)
+                   from raw.file_ledger""").fetchall()[0]
+            root = con.execute("select any_value(root) from raw.file_ledger").fetchall()[0][0]
+            print(f"  exports lus depuis {root} : {rows[0]} fichiers lus, {rows[1]} fichiers en quarantaine, {rows[2]} lignes chargées")
+        if "marts.quality_report" in tables:
+            reasons = con.execute(
+                """select regexp_replace(reason, ' : .*$', '') as reason, count(*) as n
+                   from marts.quality_report group by 1 order by n desc, reason limit 12""").fetchall()
+            print(f"  lignes ou fichiers en quarantaine (marts.quality_report) : "
+                  f"{con.execute('select count(*) from marts.quality_report').fetchall()[0][0]}")
+            for reason, n in reasons:
+                print(f"    {n:>5}  {reason}")
+        marts = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        print(f"  marts construits : {len(marts)} ({', '.join(marts)})")
