@@ -41,7 +41,7 @@ _spec.loader.exec_module(fake)
 
 PACA = ["PTSM-04", "PTSM-05", "PTSM-06", "PTSM-13", "PTSM-83", "PTSM-84"]
 IDF = ["PTSM-75", "PTSM-77", "PTSM-78-NORD", "PTSM-78-SUD", "PTSM-91", "PTSM-92", "PTSM-93", "PTSM-94", "PTSM-95"]
-REGIONAL_MARTS = ["ptsm_overview", "ptsm_priority_coverage", "survey_results_region"]
+REGIONAL_MARTS = ["ptsm_overview", "ptsm_priority_coverage", "coordinator_vacancy_monthly", "survey_results_region"]
 FORMATS = ["csv", "json", "parquet"]
 
 
@@ -121,7 +121,7 @@ def test_health_needs_no_token_and_names_the_release(env):
         "produced_at": "2026-11-11T06:00:00Z",
         "synthetic": True,
         "input": "sample",
-        "n_marts": 6,
+        "n_marts": 7,
     }
     assert response.headers["x-ptsm-release"] == "2026-11-20T060000Z"
 
@@ -170,7 +170,8 @@ def test_a_regional_token_only_ever_receives_its_region(env, mart, fmt, query):
     response = env.client.get(f"/v1/marts/{mart}", params={**query, "format": fmt}, headers=env.auth(env.paca))
     assert response.status_code == 200
     rows = rows_of(response, fmt)
-    expected = {"ptsm_overview": 6, "ptsm_priority_coverage": 36, "survey_results_region": 4}[mart]
+    expected = {"ptsm_overview": 6, "ptsm_priority_coverage": 36, "coordinator_vacancy_monthly": 6 * 48,
+                "survey_results_region": 4}[mart]
     assert len(rows) == expected
     assert {str(r["region_code"]) for r in rows} == {"93"}
     if "ptsm_id" in rows[0]:
@@ -396,6 +397,17 @@ def test_the_national_geojson_is_valid_with_104_dissolved_features(env):
         assert props["region_code"] == registry[props["ptsm_id"]]["region_code"]
     lille = next(f for f in body["features"] if f["properties"]["ptsm_id"] == "PTSM-59-LIL")
     assert lille["properties"]["n_current_actions"] == 100 + list(registry).index("PTSM-59-LIL")
+
+
+def test_large_bodies_are_gzipped_only_for_clients_that_accept_it(env):
+    url = f"{env.url}/v1/geo/ptsm.geojson"
+    plain = httpx.get(url, headers={**env.auth(env.national), "Accept-Encoding": "identity"}, timeout=30)
+    zipped = httpx.get(url, headers={**env.auth(env.national), "Accept-Encoding": "gzip"}, timeout=30)
+    assert "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < int(plain.headers["content-length"]) / 2
+    assert zipped.content == plain.content  # httpx decodes gzip: same document
+    assert zipped.headers["vary"] == "Accept-Encoding"
 
 
 def test_infra_departmental_ptsm_are_the_union_of_their_arrondissements(env):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import logging
 import os
 import threading
@@ -34,6 +35,7 @@ NATIONAL_ONLY_MARTS = frozenset({"quality_report"})  # may carry raw values from
 SUPPRESSED_COLUMNS = ("n", "share")  # masked where a sub-national survey cell is suppressed
 SUPPRESSION_THRESHOLD = 5
 ALL = "all"
+GZIP_MIN_BYTES = 32 << 10  # the national GeoJSON is 3.5 MB raw, about 1 MB gzipped
 Format = Literal["csv", "json", "parquet"]
 REGION_HELP = "Code région INSEE (ex. 93) ; `all` = vue nationale (jeton national). Défaut : la région du jeton."
 
@@ -222,6 +224,26 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         finally:
             cursor.close()
 
+    def accepts_gzip(request: Request) -> bool:
+        for item in request.headers.get("accept-encoding", "").split(","):
+            name, _, params = item.strip().partition(";")
+            if name.strip().lower() == "gzip" and params.replace(" ", "") not in ("q=0", "q=0.0"):
+                return True
+        return False
+
+    async def respond(request: Request, key: tuple, body: bytes, media_type: str, headers: dict) -> Response:
+        """Send a cached body, gzipped (and that compression cached too) when it is large and the client agrees."""
+        if len(body) >= GZIP_MIN_BYTES:
+            headers["Vary"] = "Accept-Encoding"
+            if accepts_gzip(request):
+                compressed = cache.get(key + ("gzip",))
+                if compressed is None:
+                    compressed = await run_in_threadpool(gzip.compress, body, 6)
+                    cache.put(key + ("gzip",), compressed)
+                headers["Content-Encoding"] = "gzip"
+                body = compressed
+        return Response(body, media_type=media_type, headers=headers)
+
     # ---- endpoints
     @app.get("/v1/health", response_model=schemas.Health, responses=schemas.error_responses(503),
              summary="Publication servie (sans authentification)")
@@ -269,6 +291,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
                         **schemas.error_responses(400, 401, 403, 404, 503)},
              summary="Un mart, filtré par région et PTSM, en CSV (Excel français), JSON ou Parquet")
     async def get_mart(
+        request: Request,
         name: str,
         region: str | None = Query(None, description=REGION_HELP),
         ptsm: str | None = Query(None, description="Identifiant PTSM (ex. PTSM-13)."),
@@ -319,7 +342,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         if format != "json":
             suffix = served_region or "national"
             headers["Content-Disposition"] = f'attachment; filename="{name}_{suffix}.{format}"'
-        return Response(body, media_type=formats.MEDIA_TYPES[format], headers=headers)
+        return await respond(request, key, body, formats.MEDIA_TYPES[format], headers)
 
     @app.get("/v1/geo/ptsm.geojson",
              responses={200: {"description": "Formes des PTSM et indicateurs de ptsm_overview",
@@ -327,6 +350,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
                         **schemas.error_responses(400, 401, 403, 503)},
              summary="Formes des PTSM (GeoJSON) avec leurs indicateurs")
     async def ptsm_geojson(
+        request: Request,
         region: str | None = Query(None, description=REGION_HELP),
         who: Principal = Depends(principal),
     ):
@@ -349,7 +373,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
 
             body = await run_in_threadpool(build)
             cache.put(key, body)
-        return Response(body, media_type="application/geo+json", headers=release_headers(release))
+        return await respond(request, key, body, "application/geo+json", release_headers(release))
 
     base_openapi = app.openapi
 
