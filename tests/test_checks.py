@@ -238,6 +238,20 @@ def test_national_vacancy_gap_share_above_one_and_wrong_rate_fail():
     assert failed["vacancy_rate_is_n_vacant_over_n_ptsm"]["unexpected_count"] == 1
 
 
+def test_missing_values_are_reported_as_json_null():
+    conn = duckdb.connect()
+    conn.execute("create schema marts")
+    conn.execute("create table marts.quality_report (source_file varchar, row_number integer, field varchar,"
+                 " value varchar, reason varchar)")
+    conn.execute("insert into marts.quality_report values ('a.csv', 2, 'x', 'y', null), ('a.csv', 0, 'x', 'y', 'z')")
+    outcome = check_table(conn, "marts", SUITES["quality_report"])
+    failed = {(f["expectation"], f["column"]): f for f in outcome.failed}
+    assert set(failed) == {("expect_column_values_to_not_be_null", "reason"),
+                           ("expect_column_values_to_be_between", "row_number")}
+    assert failed[("expect_column_values_to_not_be_null", "reason")]["partial_unexpected_list"] == [None]
+    assert failed[("expect_column_values_to_be_between", "row_number")]["partial_unexpected_list"] == [0]
+
+
 def test_empty_quality_report_passes():
     conn = duckdb.connect()
     conn.execute("create schema marts")

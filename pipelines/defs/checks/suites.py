@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 PARTIAL_LIMIT = 10
@@ -90,6 +91,8 @@ def _jsonable(value: Any) -> Any:
     """Turn GX / numpy / pandas values into plain JSON values for Dagster metadata."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
