@@ -363,6 +363,23 @@ def test_a_release_that_does_not_match_its_manifest_is_not_served(tmp_path):
         response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.national))
         assert response.status_code == 503
         assert "ptsm_overview.parquet" in response.json()["error"]["message"]
+        fake.publish(env.marts, "r-good", variant=2)  # the next refresh repairs it
+        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.national))
+        assert response.status_code == 200
+        assert response.json()["rows"][0]["n_current_actions"] == 200
+
+
+def test_the_factory_behind_ptsm_serve_reads_the_settings(tmp_path, monkeypatch):
+    from pipelines.api.app import app_from_settings
+
+    env = Env(tmp_path)
+    fake.publish(env.marts, "from-settings", variant=1)
+    monkeypatch.setenv("PTSM_MARTS_DIR", str(env.marts))
+    monkeypatch.setenv("PTSM_TOKENS_FILE", str(env.tokens))
+    with LiveServer(app_from_settings()) as server:
+        assert httpx.get(f"{server.url}/v1/health").json()["release_id"] == "from-settings"
+        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.paca))
+        assert [r["ptsm_id"] for r in response.json()["rows"]] == PACA
 
 
 # ---------------------------------------------------------------- GeoJSON

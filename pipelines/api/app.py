@@ -148,7 +148,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
 
     @app.exception_handler(PublicationError)
     async def _publication_error(request: Request, exc: PublicationError):
-        return _error(503, "no_publication", str(exc), {"Retry-After": "30"})
+        return _error(503, "no_publication", str(exc), {"Retry-After": "5"})
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
@@ -221,6 +221,10 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         cursor = database.cursor()
         try:
             return cursor.sql(sql, params=params).to_arrow_table()
+        except duckdb.IOException as exc:
+            if not os.path.isdir(release.path):  # the publisher removed this release after we resolved it
+                raise PublicationError("la publication a été remplacée pendant la requête ; réessayer") from exc
+            raise
         finally:
             cursor.close()
 

@@ -85,31 +85,57 @@ def load_release(path: str) -> Release:
 
 
 class Publications:
-    """Resolves the marts symlink and keeps the last few releases read."""
+    """Resolves the marts symlink and keeps the last few releases read.
+
+    A release is keyed by its real path plus its manifest's inode and mtime: with the symlink layout the
+    folder never changes, and if someone rewrites a plain folder in place the new manifest still shows.
+    """
 
     def __init__(self, marts_dir: Path, keep: int = 4):
         self.marts_dir = Path(marts_dir)
         self.keep = keep
         self._lock = threading.Lock()
-        self._releases: OrderedDict[str, Release] = OrderedDict()
+        self._releases: OrderedDict[tuple, Release] = OrderedDict()
+        self._failures: OrderedDict[tuple, PublicationError] = OrderedDict()
+
+    @staticmethod
+    def key(path: str) -> tuple:
+        try:
+            st = os.stat(os.path.join(path, "manifest.json"))
+        except OSError:
+            return (path, None, None)
+        return (path, st.st_ino, st.st_mtime_ns)
 
     def cached(self, path: str) -> Release | None:
+        key = self.key(path)
         with self._lock:
-            release = self._releases.get(path)
+            release = self._releases.get(key)
             if release is not None:
-                self._releases.move_to_end(path)
-            return release
+                self._releases.move_to_end(key)
+                return release
+            failure = self._failures.get(key)
+        if failure is not None:
+            raise failure
+        return None
 
     def load(self, path: str) -> Release:
         """Read a release folder once (checksums included); later requests get the cached copy."""
         release = self.cached(path)
         if release is not None:
             return release
-        if not os.path.isdir(path):
+        key = self.key(path)
+        if key[1] is None:
             raise PublicationError("aucune publication des marts n'est disponible (lancer `ptsm refresh`)")
-        release = load_release(path)
+        try:
+            release = load_release(path)
+        except PublicationError as exc:  # an immutable folder stays broken: do not re-hash it on every request
+            with self._lock:
+                self._failures[key] = exc
+                while len(self._failures) > self.keep:
+                    self._failures.popitem(last=False)
+            raise
         with self._lock:
-            self._releases[path] = release
+            self._releases[key] = release
             while len(self._releases) > self.keep:
                 self._releases.popitem(last=False)
         return release
