@@ -255,7 +255,7 @@ def test_regional_survey_cells_below_five_stay_suppressed_in_every_format(env, f
     assert rows["CDI"]["n"] in (6, "6")
     for answer in ("CDD", "Autre", "Titulaire de la fonction publique"):
         assert rows[answer]["n"] == empty and rows[answer]["share"] == empty
-        assert rows[answer]["suppressed"] in (True, "VRAI")
+        assert rows[answer]["suppressed"] in (True, "vrai")
         assert rows[answer]["denominator"] in (9, "9")
 
 
@@ -281,14 +281,20 @@ def test_the_region_csv_opens_as_french_csv(env):
     )
     # registry rows 3 (PTSM-04) and 5 (PTSM-06): population 100000+i, actions 100+i, priorities i%7,
     # vacant i%4==0, share round(i/200, 3) or empty when i%5==0, signed i%3!=0
-    assert lines[1] == "PTSM-04;PTSM Alpes-de-Haute-Provence;93;100003;2024-03-31;103;3;FAUX;0,015;FAUX"
-    assert lines[3] == "PTSM-06;PTSM Alpes-Maritimes;93;100005;2024-03-31;105;5;FAUX;;VRAI"
+    assert lines[1] == "PTSM-04;PTSM Alpes-de-Haute-Provence;93;100003;2024-03-31;103;3;faux;0,015;faux"
+    assert lines[3] == "PTSM-06;PTSM Alpes-Maritimes;93;100005;2024-03-31;105;5;faux;;vrai"
     assert lines[-1] == ""
     frame = pd.read_csv(io.BytesIO(response.content), sep=";", decimal=",", encoding="utf-8-sig",
                         dtype={"region_code": str})
     assert frame["cofunding_share"].dtype == float
     assert frame["cofunding_share"].iloc[0] == 0.015
     assert list(frame["ptsm_id"]) == PACA
+
+
+def test_the_unfiltered_csv_is_byte_identical_to_the_published_file(env):
+    for mart in ("ptsm_overview", "quality_report", "coordinator_vacancy_national"):
+        response = env.client.get(f"/v1/marts/{mart}", params={"format": "csv"}, headers=env.auth(env.national))
+        assert response.content == (Path(os.path.realpath(env.marts)) / f"{mart}.csv").read_bytes(), mart
 
 
 def test_csv_neutralises_formulas_and_keeps_negative_numbers(env):
@@ -309,7 +315,7 @@ def test_csv_neutralises_formulas_and_keeps_negative_numbers(env):
         (3.0, "3"),
         (float("nan"), ""),
         (None, ""),
-        (True, "VRAI"),
+        (True, "vrai"),
         ("+33 1 23", "'+33 1 23"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("Côte-d'Or", "Côte-d'Or"),

@@ -12,51 +12,23 @@ import math
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from pipelines.lib.publish import format_cell, neutralise
+
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "parquet": "application/vnd.apache.parquet",
 }
 
-
-def _number(value: float) -> str:
-    """Decimal comma, never an exponent (French Excel would read `1e-05` as text)."""
-    if math.isnan(value) or math.isinf(value):
-        return ""
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = f"{value:.15f}".rstrip("0").rstrip(".")
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.replace(".", ",")
-
-
-def french_cell(value) -> str:
-    """One cell as French Excel reads it; text that could start a formula is neutralised with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "VRAI" if value else "FAUX"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f").replace(".", ",")
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+# The publisher's own cell rules, so a CSV from the API reads exactly like the published `<mart>.csv`.
+french_cell = format_cell
 
 
 def to_csv(table: pa.Table) -> bytes:
     """UTF-8 with BOM, `;` separator, CRLF, decimal comma: what French Excel opens without a wizard."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([french_cell(name) for name in table.column_names])
+    writer.writerow([neutralise(name) for name in table.column_names])
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     for row in zip(*columns):
         writer.writerow([french_cell(v) for v in row])
