@@ -9,20 +9,14 @@ from pipelines.defs.checks import build_mart_checks
 from pipelines.defs.ingest.exports import raw_assets
 from pipelines.defs.ingest.reference import reference_assets
 from pipelines.defs.publish.release import marts_release
+from pipelines.defs.publish.reports import reports_asset
 from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.sql_assets import build_sql_assets
 from pipelines.defs.transform.staging import staging_assets
 
 REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 
-try:
-    from pipelines.defs.publish.reports import reports_asset
-
-    report_assets = [reports_asset]
-except ImportError:  # notebooks not wired yet
-    report_assets = []
-
-all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, *report_assets]
+all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, reports_asset]
 
 refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
                                   description="Rafraîchissement complet : exports -> marts -> contrôles -> publication -> rapports.")

@@ -11,7 +11,14 @@ from pipelines.lib.config import Settings
 def print_summary(result, settings: Settings, seconds: float) -> int:
     checks_passed, checks_failed = [], []
     failures = []
+    parsed = unchanged = 0
     for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            metadata = event.event_specific_data.materialization.metadata
+            key = event.event_specific_data.materialization.asset_key.path
+            if key[0] == "raw" and key[1] in ("survey", "roster", "actions", "milestones"):
+                parsed += metadata["files_parsed"].value if "files_parsed" in metadata else 0
+                unchanged += metadata["files_unchanged"].value if "files_unchanged" in metadata else 0
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
@@ -22,6 +29,7 @@ def print_summary(result, settings: Settings, seconds: float) -> int:
 
     print()
     print("Résumé du rafraîchissement")
+    print(f"  fichiers analysés : {parsed} nouveaux ou modifiés, {unchanged} inchangés (non relus)")
     _print_inputs(settings)
     print(f"  contrôles qualité : {len(checks_passed)} réussis, {len(checks_failed)} en échec")
     for name, metadata in checks_failed:
