@@ -2,10 +2,12 @@
 
 Not a test: it starts `uvicorn` (the same factory `ptsm serve` uses) in a child process on 127.0.0.1,
 sends a bounded number of requests with httpx, and prints (or writes) a Markdown section with the median
-and p95 per scenario. Without --marts-dir it serves a fake publication built in a temporary folder
-(tests/fixtures/api/fake_publication.py: 104 PTSM, coordinator_vacancy_monthly 104 x 48 months).
+and p95 per scenario. It serves --marts-dir, else the publication at PTSM_MARTS_DIR (data/marts) when there is one, else a
+fake publication built in a temporary folder (tests/fixtures/api/fake_publication.py: 104 PTSM,
+coordinator_vacancy_monthly 104 x 48 months).
 
-    uv run python benchmarks/api_latency.py [--marts-dir data/marts] [--write benchmarks/api_latency.md]
+    uv run ptsm refresh --no-reports      # optional: benchmark the real (sample) publication
+    uv run python benchmarks/api_latency.py [--marts-dir DIR] [--workers 2] [--write benchmarks/api_latency.md]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import os
 import platform
 import socket
@@ -29,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.api import tokens  # noqa: E402
+from pipelines.lib.config import get_settings  # noqa: E402
 
 SCENARIOS = [
     # (label, path, params, token kind, clients, measured requests)
@@ -145,7 +149,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ptsm-api-bench-") as tmp:
         tmp_path = Path(tmp)
         marts_dir = args.marts_dir
+        if marts_dir is None and (get_settings().marts_dir / "manifest.json").is_file():
+            marts_dir = get_settings().marts_dir  # what `ptsm refresh` last published
         source = f"publication `{marts_dir}`"
+        if marts_dir is not None:
+            manifest = json.loads((marts_dir / "manifest.json").read_text(encoding="utf-8"))
+            source = (f"publication {manifest['release_id']} produite par `ptsm refresh` "
+                      f"({'échantillon synthétique' if manifest.get('synthetic') else 'exports réels'})")
         if marts_dir is None:
             marts_dir = tmp_path / "marts"
             _fake_module().publish(marts_dir, "bench", variant=1)

@@ -409,4 +409,7 @@ def app_from_settings() -> FastAPI:
     from pipelines.lib.config import get_settings
 
     settings = get_settings()
-    return create_app(settings.marts_dir, tokens_path(), settings.reference_dir)
+    app = create_app(settings.marts_dir, tokens_path(), settings.reference_dir)
+    # dissolve the PTSM shapes now rather than on the first map request (about 1 s of shapely work)
+    threading.Thread(target=geo.ptsm_geometries, args=(str(settings.reference_dir),), daemon=True).start()
+    return app
