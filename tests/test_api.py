@@ -519,20 +519,24 @@ def test_tokens_are_stored_hashed_and_owner_only(tmp_path):
     assert store.verify(clear) is None
 
 
-def test_cli_functions_print_the_token_once(tmp_path, monkeypatch, capsys):
-    from pipelines.api import cli
+def test_ptsm_token_commands_print_the_token_once(tmp_path, monkeypatch, capsys):
+    from pipelines import cli as ptsm
 
     monkeypatch.setenv("PTSM_TOKENS_FILE", str(tmp_path / "t.json"))
-    clear = cli.token_create(region="93", label="ORS PACA")
+    assert ptsm.main(["token", "create", "--region", "93", "--label", "ORS PACA"]) == 0
     out = capsys.readouterr().out
+    clear = out.strip().splitlines()[-1]
+    assert tokens.TokenStore(tmp_path / "t.json").verify(clear).region == "93"
     assert out.count(clear) == 1
     token_id = clear.split("_")[1]
-    cli.token_list()
-    assert clear not in capsys.readouterr().out
-    cli.token_revoke(token_id)
+    assert ptsm.main(["token", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert token_id in listed and "région 93" in listed and clear.split("_")[2] not in listed
+    assert ptsm.main(["token", "revoke", token_id]) == 0
     assert tokens.list_tokens(tmp_path / "t.json")[0]["revoked_at"] is not None
+    assert tokens.TokenStore(tmp_path / "t.json").verify(clear) is None
     with pytest.raises(SystemExit):
-        cli.token_create(region="99")
+        ptsm.main(["token", "create", "--region", "99"])
 
 
 # ---------------------------------------------------------------- OpenAPI fuzzing

@@ -28,8 +28,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1, 
                 workers=workers, access_log=access_log, log_level="info")
 
 
-def token_create(region: str | None = None, national: bool = False, label: str = "") -> str:
-    """Create a token and print it once: only its salted hash is kept."""
+def token_create(region: str | None = None, national: bool = False, label: str = "") -> None:
+    """Create a token and print it once (last line of the output): only its salted hash is kept.
+
+    Returns None like the other commands, so `ptsm` can exit with `func(...) or 0`.
+    """
     if region is not None:
         from pipelines.api.app import _read_regions
 
@@ -43,7 +46,6 @@ def token_create(region: str | None = None, national: bool = False, label: str =
     scope = "national" if national else f"région {region}"
     print(f"Jeton {record['id']} ({scope}) créé. Copiez-le maintenant, il ne sera plus affiché :")
     print(clear)
-    return clear
 
 
 def token_revoke(token_id: str) -> None:
@@ -54,10 +56,11 @@ def token_revoke(token_id: str) -> None:
     print(f"Jeton {record['id']} révoqué le {record['revoked_at']}.")
 
 
-def token_list() -> list[dict]:
+def token_list() -> None:
     records = tokens.list_tokens(tokens_path())
     for r in records:
         state = f"révoqué le {r['revoked_at']}" if r["revoked_at"] else "actif"
         scope = "national" if r["scope"] == tokens.NATIONAL else f"région {r['region']}"
         print(f"{r['id']}  {scope:<12} {state:<32} créé le {r['created_at']}  {r['label']}")
-    return records
+    if not records:
+        print(f"Aucun jeton dans {tokens_path()}.")
