@@ -26,7 +26,7 @@ def run(tmp_path_factory) -> Run:
 def test_summary_is_printed(run):
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in run.output
     assert "11 fichiers lus, 2 fichiers en quarantaine" in run.output
-    assert "contrôles qualité : 13 réussis, 0 en échec" in run.output
+    assert "contrôles qualité : 14 réussis, 0 en échec" in run.output
 
 
 def test_quality_report_lists_every_problem_with_its_reason(run):
@@ -261,3 +261,12 @@ def test_incremental_run_matches_a_run_from_scratch(run, tmp_path):
     for name in ("ptsm_priority_coverage", "ptsm_overview", "ptsm_cofunding", "quality_report", "survey_results"):
         assert (run.marts / f"{name}.parquet").read_bytes() == (scratch.marts / f"{name}.parquet").read_bytes(), name
     new.unlink()
+
+
+def test_regional_survey_breakdown_is_suppressed_below_five(run):
+    # region 84 (PTSM-01, PTSM-03) has 2 respondents in 2023, region 32 (PTSM-02) 1: every cell is under 5
+    rows = run.query("select count(*), count(n), count(denominator), bool_and(suppressed) from marts.survey_results_region")
+    total, shown, denominators, all_suppressed = rows[0]
+    assert total > 0 and shown == 0 and denominators == 0 and all_suppressed
+    # the unknown PTSM-99 respondent has no region and is left out of the regional breakdown
+    assert run.query("select distinct region_code from marts.survey_results_region order by 1") == [("32",), ("84",), ("93",)]

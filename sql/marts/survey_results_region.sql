@@ -1,0 +1,84 @@
+-- mart: Résultats de l'enquête auprès des coordonnateurs par région, avec secret statistique : tout effectif inférieur à 5 est masqué.
+-- grain: une ligne par vague, région, question et modalité de réponse.
+-- column wave: Année de la vague d'enquête.
+-- column region_code: Code INSEE de la région du PTSM du répondant.
+-- column question: Code de la question (en-tête LimeSurvey), ou salaire_etp_tranche.
+-- column answer: Modalité de réponse.
+-- column n: Nombre de répondants ayant donné cette réponse ; vide (masqué) si inférieur à 5 ou masqué en second rang.
+-- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5.
+-- column share: Part = n / denominator ; vide quand n est masqué.
+-- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5, ou masquage secondaire pour qu'une case masquée ne puisse être recalculée à partir du total).
+with answers as (
+    select answers.*, registry.region_code
+    from staging.survey_answers_long as answers
+    inner join ref_ptsm_registry as registry
+        on answers.ptsm_id = registry.ptsm_id
+),
+
+groups as (
+    select wave, region_code, question, count(answer) as denominator
+    from answers
+    group by wave, region_code, question
+),
+
+counts as (
+    select wave, region_code, question, answer, count(*) as n
+    from answers
+    where answer is not null
+    group by wave, region_code, question, answer
+),
+
+cells as (
+    select
+        groups.wave,
+        groups.region_code,
+        labels.question,
+        labels.answer,
+        labels.position,
+        coalesce(counts.n, 0) as n,
+        groups.denominator
+    from groups
+    inner join staging.survey_answer_labels as labels
+        on groups.question = labels.question
+    left join counts
+        on groups.wave = counts.wave and groups.region_code = counts.region_code
+        and labels.question = counts.question and labels.answer = counts.answer
+    where labels.question <> 'quotite' or counts.n is not null
+),
+
+primary_suppression as (
+    select
+        *,
+        n < 5 or denominator < 5 as primary_hidden
+    from cells
+),
+
+-- a single hidden cell could be recomputed from the published total: hide the smallest other cell too
+secondary as (
+    select
+        *,
+        count(*) filter (where primary_hidden) over (partition by wave, region_code, question) as hidden_in_group,
+        row_number() over (
+            partition by wave, region_code, question order by primary_hidden, n, position
+        ) as rank_among_visible
+    from primary_suppression
+),
+
+suppressed as (
+    select
+        *,
+        primary_hidden or (hidden_in_group = 1 and not primary_hidden and rank_among_visible = 1) as hidden
+    from secondary
+)
+
+select
+    wave,
+    region_code,
+    question,
+    answer,
+    case when not hidden then n end::bigint as n,
+    case when denominator >= 5 then denominator end::bigint as denominator,
+    case when not hidden then n / denominator end::double as share,
+    hidden as suppressed
+from suppressed
+order by wave, region_code, question, position, answer
