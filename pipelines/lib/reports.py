@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -38,7 +39,16 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return strip_remote_scripts(body)
+
+
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+
+
+def strip_remote_scripts(html: str) -> str:
+    """Drop the CDN scripts nbconvert's template and Plotly's notebook output add (require.js, MathJax):
+    the reports use no maths, embed plotly.js inline, and must open offline without network requests."""
+    return _REMOTE_SCRIPT.sub("", html)
 
 
 def _write_atomic(path: Path, text: str) -> None:
