@@ -7,10 +7,10 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
+    import nbformat
 
 KERNEL_TIMEOUT_S = 600
 
@@ -22,6 +22,9 @@ def notebook_paths(notebooks_dir: Path) -> list[Path]:
 
 def execute_notebook(path: Path, marts_dir: Path) -> nbformat.NotebookNode:
     """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`."""
+    import nbformat
+    from nbclient import NotebookClient
+
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve())}
     # The kernel spec runs `python`: put this interpreter's folder first so the kernel sees the project's venv.
@@ -34,6 +37,8 @@ def execute_notebook(path: Path, marts_dir: Path) -> nbformat.NotebookNode:
 
 def to_html(nb: nbformat.NotebookNode) -> str:
     """Self-contained HTML without the code cells (plotly.js is embedded by the notebook's first chart)."""
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
