@@ -1,0 +1,52 @@
+"""The code location loads, and its asset graph matches the committed snapshot (an accidental re-key shows as a diff).
+
+Update the snapshot on purpose with: PTSM_UPDATE_SNAPSHOT=1 uv run pytest tests/test_definitions.py"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).with_name("snapshots") / "asset_graph.json"
+
+
+def _graph() -> dict:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
+        }
+    checks = sorted(f"{c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys)
+    jobs = sorted(job.name for job in defs.resolve_all_job_defs() if not job.name.startswith("__"))
+    schedules = sorted(s.name for s in defs.schedules or [])
+    sensors = sorted(s.name for s in defs.sensors or [])
+    return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules, "sensors": sensors}
+
+
+def test_asset_graph_matches_snapshot():
+    current = _graph()
+    if os.environ.get("PTSM_UPDATE_SNAPSHOT"):
+        SNAPSHOT.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert current == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+
+
+def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
+    current = _graph()
+    marts = [key for key in current["assets"] if key.startswith("marts/")]
+    assert len(marts) == 14
+    assert sorted(current["assets"]["publish/marts_release"]["deps"]) == sorted(marts)
+    assert {check.split(":")[0] for check in current["checks"]} == set(marts)
+
+
+def test_schedule_is_monthly_in_paris_time():
+    from pipelines.definitions import defs
+
+    schedule = defs.get_schedule_def("dmsmp_monthly_refresh")
+    assert schedule.execution_timezone == "Europe/Paris"
+    assert schedule.cron_schedule == "0 6 2 * *"
