@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     refresh = commands.add_parser("refresh", help="ingest the exports, build, check and publish the marts, render the reports")
     refresh.add_argument("--no-reports", action="store_true", help="stop once the marts are published (no notebooks)")
     refresh.add_argument("--wait", type=float, default=10.0, help="seconds to wait for another running refresh (default 10)")
+    refresh.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
     sample.add_argument("--out", type=Path, default=get_settings().sample_dir)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "refresh":
-        return run_refresh(no_reports=args.no_reports, wait=args.wait)
+        return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose)
     if args.command == "sample":
         from pipelines.sample.generator import generate
 
@@ -82,19 +83,19 @@ def run_export(region: str, out: Path) -> int:
     return 0
 
 
-def run_refresh(*, no_reports: bool, wait: float) -> int:
+def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False) -> int:
     from pipelines.lib.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:
         with refresh_lock(settings.db_path, wait=wait):
-            return _refresh_locked(settings, no_reports)
+            return _refresh_locked(settings, no_reports, verbose)
     except RefreshLocked as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 3
 
 
-def _refresh_locked(settings, no_reports: bool) -> int:
+def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
     from pipelines.lib import speedups
 
     speedups.apply()  # before GX is imported (see pipelines/lib/speedups.py)
@@ -111,8 +112,10 @@ def _refresh_locked(settings, no_reports: bool) -> int:
 
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
     instance = dg.DagsterInstance.ephemeral()
+    # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
+    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     with speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return print_summary(result, settings, time.monotonic() - started)
 
 
