@@ -47,6 +47,9 @@ def get_settings() -> Settings:
         marts_dir=_path("PTSM_MARTS_DIR", "data/marts"),
         reports_dir=_path("PTSM_REPORTS_DIR", "data/reports"),
         secret_dir=_path("PTSM_SECRET_DIR", "data/.ptsm-secret"),
+        # the mart SQL and the check suites can be pointed at a copy (tests of a broken mart or suite)
+        sql_dir=_path("PTSM_SQL_DIR", "sql"),
+        expectations_dir=_path("PTSM_EXPECTATIONS_DIR", "expectations"),
     )
 
 

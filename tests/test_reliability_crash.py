@@ -1,0 +1,178 @@
+"""Crash safety and determinism of the real `ptsm refresh` (subprocesses on the hand-made export set).
+
+Two input states alternate: A (tests/fixtures/exports/mini) and B (A plus one newer action workbook), so every
+refresh has something new to publish. Reference publications of A and B come from uninterrupted runs from scratch.
+Then one installation is refreshed again and again and SIGKILLed at random points (seeded: PTSM_CRASH_SEED), some
+at random moments of the run, some right inside the publication step (spotted when its temporary release folder
+appears). After every kill: the published folder is exactly the previous release or the new one, byte for byte,
+and the warehouse opens. At the end, uninterrupted reruns publish marts byte-identical to the references.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
+from support import (  # noqa: E402
+    Installation,
+    check_publication,
+    check_warehouse_opens,
+    copy_mini,
+    kill_group,
+)
+
+SEED = int(os.environ.get("PTSM_CRASH_SEED", "20240"))
+RANDOM_TRIALS = 7  # per site; two sites are killed concurrently
+PUBLICATION_TRIALS = 3
+EXTRA_WORKBOOK = ("fiches_actions/ptsm03_2021-12-01.xlsx", "fiches_actions/ptsm03_2022-03-15.xlsx")
+
+
+def set_input(raw: Path, state: str) -> None:
+    """State A is the mini export set; state B adds a newer PTSM-03 workbook (different marts)."""
+    source, extra = (raw / EXTRA_WORKBOOK[0]), (raw / EXTRA_WORKBOOK[1])
+    if state == "B" and not extra.exists():
+        shutil.copy(source, extra)
+    if state == "A":
+        extra.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def refs(tmp_path_factory):
+    """Uninterrupted runs from scratch on A and on B (in parallel: two cores), one installation's key."""
+    base = tmp_path_factory.mktemp("references")
+    secret = base / "secret"
+    runs = {}
+    for state in ("A", "B"):
+        raw = copy_mini(base / f"raw_{state}")
+        set_input(raw, state)
+        runs[state] = Installation(base / state, raw, secret_dir=secret)
+    started = time.monotonic()
+    processes = {state: inst.start("refresh", "--no-reports", PYTHONHASHSEED="1", TZ="UTC")
+                 for state, inst in runs.items()}
+    for state, process in processes.items():
+        assert process.wait(timeout=600) == 0, process.log_path.read_text()
+    duration = time.monotonic() - started
+    published = {}
+    for state, inst in runs.items():
+        release_id, files = check_publication(inst.marts)
+        published[state] = (release_id, files)
+    assert published["A"][0] != published["B"][0]  # the two states really publish different marts
+    return {"secret": secret, "published": published, "duration": duration, "base": base}
+
+
+@pytest.fixture(scope="module")
+def chains(refs, tmp_path_factory):
+    """Two installations the kills are aimed at (killed concurrently, one per core), each first refreshed once
+    on A without interruption; how long that took bounds the random kill delays."""
+    root = tmp_path_factory.mktemp("crash")
+    sites = [Installation(root / f"site{i}", copy_mini(root / f"raw{i}"), secret_dir=refs["secret"]) for i in (1, 2)]
+    started = time.monotonic()
+    processes = [site.start("refresh", "--no-reports", PYTHONHASHSEED=seed, TZ=zone)
+                 for site, seed, zone in zip(sites, ("2", "3"), ("Pacific/Auckland", "America/Cayenne"))]
+    for process in processes:
+        assert process.wait(timeout=600) == 0, process.log_path.read_text()
+    return sites, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_runs_on_the_same_inputs_publish_byte_identical_marts(refs, chains):
+    # three runs from scratch in different folders, with different hash seeds and time zones
+    reference_id, reference_files = refs["published"]["A"]
+    reference = json.loads((refs["base"] / "A" / "marts" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"DICTIONNAIRE.md", "dictionary.json", "quality_report.parquet", "quality_report.csv",
+            "ptsm_overview.parquet", "ptsm_overview.csv"} <= set(reference_files)
+    for site in chains[0]:
+        release_id, files = check_publication(site.marts)
+        assert sorted(files) == sorted(reference_files)
+        assert [name for name in files if files[name] != reference_files[name]] == []
+        assert release_id == reference_id
+        # the run timestamp lives in the manifest only
+        manifest = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
+        assert {k: v for k, v in manifest.items() if k != "produced_at"} == \
+            {k: v for k, v in reference.items() if k != "produced_at"}
+
+
+def _wait_for_publication(process, releases: Path, known: set[str], limit: float) -> bool:
+    """Poll (1 ms) until this run creates its temporary release folder; False if the run ended first."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            names = {e.name for e in os.scandir(releases) if e.name.startswith(".tmp-")}
+        except FileNotFoundError:
+            names = set()
+        if names - known:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def _kill_trials(site: Installation, refs, window: float, rng: random.Random, modes: list[str], label: str) -> list:
+    published = refs["published"]
+    by_id = {release_id: (state, files) for state, (release_id, files) in published.items()}
+    state = "A"
+    history = []
+    for trial, mode in enumerate(modes):
+        target = "B" if state == "A" else "A"
+        set_input(site.raw_dir, target)
+        before, _ = check_publication(site.marts)
+        known = {p.name for p in site.releases.glob(".tmp-*")}
+        process = site.start("refresh", "--no-reports")
+        if mode == "random":
+            delay = rng.uniform(0.2, window)
+            time.sleep(delay)
+            point = f"{delay:.2f} s"
+        else:
+            seen = _wait_for_publication(process, site.releases, known, limit=4 * window)
+            delay = rng.uniform(0.0, 0.6)  # the publication step takes a few hundred ms
+            time.sleep(delay)
+            point = f"publication + {delay * 1000:.0f} ms" if seen else "run ended before publication was seen"
+        finished = process.poll() is not None
+        kill_group(process)
+        context = f"seed {SEED}, {label} trial {trial} ({mode}, {point}, {'finished' if finished else 'killed'}) -> {target}"
+        assert not finished or process.returncode == 0, f"{context}: {process.log_path.read_text()[-3000:]}"
+        after, files = check_publication(site.marts)
+        assert after in (before, published[target][0]), context
+        assert files == by_id[after][1], context
+        check_warehouse_opens(site.db, site.root / "db-copy")
+        history.append((label, trial, mode, point, finished, by_id[after][0]))
+        state = target
+    return history, state
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_warehouse(refs, chains):
+    sites, window = chains
+    rng = random.Random(SEED)
+    plans = []
+    for index, site in enumerate(sites):
+        modes = ["random"] * RANDOM_TRIALS + ["publication"] * PUBLICATION_TRIALS
+        rng.shuffle(modes)
+        plans.append((site, random.Random(rng.random()), modes, f"site{index + 1}"))
+    with ThreadPoolExecutor(max_workers=len(sites)) as pool:
+        futures = [pool.submit(_kill_trials, site, refs, window, trial_rng, modes, label)
+                   for site, trial_rng, modes, label in plans]
+        outcomes = [future.result() for future in futures]
+    for history, _ in outcomes:
+        print("\n".join(str(h) for h in history))
+    assert sum(len(history) for history, _ in outcomes) >= 20
+
+    # uninterrupted reruns from whatever the last kill left: byte-identical to the references, for both states
+    published = refs["published"]
+    for site, (_, state) in zip(sites, outcomes):
+        for final in (state, "B" if state == "A" else "A"):
+            set_input(site.raw_dir, final)
+            result = site.refresh()
+            assert result.returncode == 0, result.stdout
+            assert "contrôles qualité : 14 réussis, 0 en échec" in result.stdout
+            release_id, files = check_publication(site.marts)
+            assert (release_id, files) == published[final], f"seed {SEED}: rerun on {final} differs"
+            assert list(site.releases.glob(".tmp-*")) == []  # leftovers of killed publications are cleaned up
