@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.families import Family
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
@@ -87,11 +88,11 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
         source = f"{family.name}/{path.name}"
         present.add(source)
         stats.files_seen += 1
-        entry = _read_entry(path, root, family, source)
-        if entry.sha256 and known.get(source) == (entry.sha256, PARSER_VERSION):
+        sha = _content_sha(path, root)  # hashing is cheap; parsing is not: an unchanged file is never parsed
+        if sha is not None and known.get(source) == (sha, PARSER_VERSION):
             stats.files_unchanged += 1
             continue
-        _forget(con, family, [source])
+        entry = _read_entry(path, root, family, source)
         stats.files_parsed += 1
         stats.parsed.append(source)
         if entry.reason:
@@ -104,15 +105,13 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
                        entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, PARSER_VERSION))
     gone = [s for s in _ledger_sources(con, family, root_text) if s not in present]
     gone += _other_roots(con, family, root_text)
-    if gone:
-        _forget(con, family, gone)
-        stats.files_removed = len(gone)
+    stats.files_removed = len(gone)
+    if gone or stats.parsed:
+        _forget(con, family, gone + stats.parsed)  # one set-based delete, not one per file
     for table, rows in new_rows.items():
         _insert_rows(con, table, family.raw_tables[table], rows)
-    if issues:
-        con.executemany("insert into raw.file_issues values (?, ?, ?, ?, ?, ?)", issues)
-    if ledger:
-        con.executemany("insert into raw.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ledger)
+    insert_tuples(con, "raw.file_issues", issues)
+    insert_tuples(con, "raw.file_ledger", ledger)
     return stats
 
 
@@ -132,6 +131,18 @@ def _forget(con: duckdb.DuckDBPyConnection, family: Family, sources: list[str]) 
         con.execute(f"delete from raw.{table} where _source_file in (select unnest(?))", [sources])
     con.execute("delete from raw.file_issues where family = ? and source_file in (select unnest(?))", [family.name, sources])
     con.execute("delete from raw.file_ledger where family = ? and source_file in (select unnest(?))", [family.name, sources])
+
+
+def _content_sha(path: Path, root: Path) -> str | None:
+    """The content hash of a file `_read_entry` would hash, without parsing it; None if it would not."""
+    if path.name.startswith((".", "~$")):
+        return None
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            return None
+        return sha256_of(path)
+    except OSError:
+        return None
 
 
 @dataclass
@@ -198,11 +209,11 @@ def _raw_rows(table: Table, columns: list[str], source: str) -> list[dict]:
         position.setdefault(name, index)
     known = {fold(c) for c in columns}
     extra_positions = [(i, n) for i, n in enumerate(table.columns) if n and n not in known and position.get(n) == i]
+    indexes = [(column, position.get(fold(column))) for column in columns]
     rows = []
     for row_number, cells in table.rows:
         record = {"_source_file": source, "_sheet": table.sheet, "_row_number": row_number}
-        for column in columns:
-            index = position.get(fold(column))
+        for column, index in indexes:
             record[column] = cells[index] if index is not None and index < len(cells) else None
         extra = {name: cells[i] for i, name in extra_positions if i < len(cells) and cells[i] is not None}
         record["_extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None

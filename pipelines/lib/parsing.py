@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -19,7 +20,14 @@ def fold(text: object) -> str:
     """Case- and accent-insensitive key: `_`, `-`, `'` become spaces, whitespace runs collapse."""
     if text is None:
         return ""
-    folded = unidecode(str(text)).lower()
+    return _fold_text(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_text(text: str) -> str:
+    """Cached: headers, vocabulary codes and sheet names repeat in every file (a million calls on a first
+    load of years of snapshots)."""
+    folded = unidecode(text).lower()
     return _SEPARATORS.sub(" ", folded).strip()
 
 

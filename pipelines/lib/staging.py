@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib import families as fam
+from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.pseudonym import pseudonymise
 
 STAGING_VERSION = 1
@@ -119,21 +120,17 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     }[family]
     out: dict[str, list[dict]] = {t: [] for t in FAMILY_TABLES[family]}
     issues: list[tuple] = []
+    raw_by_source = _raw_rows(con, family, todo)
     for source in todo:
         _, file_date, wave = current[source]
-        raw = _raw_rows(con, family, source)
-        typer(source, file_date, wave, raw, registry, key, out, issues)
+        typer(source, file_date, wave, raw_by_source[source], registry, key, out, issues)
         stats.files_typed += 1
     for table, rows in out.items():
         _insert(con, table, rows)
     stats.rows_staged = sum(len(rows) for table, rows in out.items() if table != "action_workbooks")
     stats.rows_quarantined = len({(i[1], i[2], i[3]) for i in issues})
-    if issues:
-        con.executemany("insert into staging.row_issues values (?, ?, ?, ?, ?, ?, ?)", issues)
-    con.executemany(
-        "insert into staging.processed_files values (?, ?, ?, ?)",
-        [(family, s, current[s][0], STAGING_VERSION) for s in todo],
-    )
+    insert_tuples(con, "staging.row_issues", issues)
+    insert_tuples(con, "staging.processed_files", [(family, s, current[s][0], STAGING_VERSION) for s in todo])
     return stats
 
 
@@ -146,12 +143,19 @@ def _forget(con: duckdb.DuckDBPyConnection, family: str, sources: list[str]) -> 
     con.execute("delete from staging.processed_files where family = ? and source_file in (select unnest(?))", [family, sources])
 
 
-def _raw_rows(con: duckdb.DuckDBPyConnection, family: str, source: str) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {}
-    for table in fam.FAMILIES[family].raw_tables:
-        result = con.execute(f"select * from raw.{table} where _source_file = ? order by _row_number", [source])
+def _raw_rows(con: duckdb.DuckDBPyConnection, family: str, sources: list[str]) -> dict[str, dict[str, list[dict]]]:
+    """Raw rows of the given files, by file then raw table, in row order: one query per raw table, not per
+    file (a first load of years of snapshots is thousands of files)."""
+    tables = fam.FAMILIES[family].raw_tables
+    rows: dict[str, dict[str, list[dict]]] = {source: {table: [] for table in tables} for source in sources}
+    for table in tables:
+        result = con.execute(
+            f"select * from raw.{table} where _source_file in (select unnest(?)) order by _source_file, _row_number",
+            [sources])
         names = [d[0] for d in result.description]
-        rows[table] = [dict(zip(names, values)) for values in result.fetchall()]
+        for values in result.fetchall():
+            record = dict(zip(names, values))
+            rows[record["_source_file"]][table].append(record)
     return rows
 
 
