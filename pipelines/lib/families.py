@@ -40,6 +40,7 @@ SURVEY_CHOICES = {
     "diplome": "diplome",
     "porteur": "porteur",
 }
+MAX_RESPONSE_ID = 2**53  # exact as a float, fits the staging BIGINT
 SURVEY_YES_NO = ["autres_missions", "missions_realisables", "poste_lie", "enveloppe", "rdv_ars"]
 SURVEY_MULTIPLE = ["moyens[ordinateur]", "moyens[telephone]", "moyens[vehicule]", "moyens[aucun]"]
 SURVEY_COLUMNS = ["id", "submitdate", "ptsm_id", *SURVEY_CHOICES, "quotite", *SURVEY_YES_NO, *SURVEY_MULTIPLE, "salaire_net"]
@@ -144,7 +145,7 @@ def type_survey_row(row: dict[str, str | None], registry: set[str]) -> tuple[dic
     """One LimeSurvey response: an unreadable answer becomes a missing answer (reported)."""
     problems: list[Problem] = []
     typed: dict[str, object] = {
-        "response_id": _apply(problems, "id", row.get("id"), _required(lambda v: p.parse_int(v, what="id"), "id")),
+        "response_id": _apply(problems, "id", row.get("id"), _required(lambda v: p.parse_int(v, 0, MAX_RESPONSE_ID, what="id"), "id")),
         "submitdate": _apply(problems, "submitdate", row.get("submitdate"), p.parse_timestamp),
         "ptsm_id": _apply(problems, "ptsm_id", row.get("ptsm_id"), _known_ptsm(registry)),
     }

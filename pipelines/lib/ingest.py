@@ -19,7 +19,7 @@ from pipelines.lib.families import Family
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: Excel error cells read as their text, cut-short CSV rows reported
 META_COLUMNS = ["_source_file", "_sheet", "_row_number"]
 
 LEDGER_DDL = """
@@ -98,6 +98,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
         if entry.reason:
             stats.files_quarantined += 1
             issues.append((family.name, source, None, "fichier", path.name, entry.reason))
+        issues.extend((family.name, source, *issue) for issue in entry.row_issues)
         for table, rows in entry.rows.items():
             new_rows[table].extend(rows)
         stats.rows_loaded += entry.n_rows
@@ -138,11 +139,25 @@ def _content_sha(path: Path, root: Path) -> str | None:
     if path.name.startswith((".", "~$")):
         return None
     try:
-        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        if _not_followed(path, root):
             return None
         return sha256_of(path)
     except OSError:
         return None
+
+
+def _not_followed(path: Path, root: Path) -> str | None:
+    """Why an entry is never opened: it leads outside the exports folder (a symlink, or a family folder that is
+    one), it cannot be resolved (dangling link, link loop), or it is not a regular file (reading a FIFO blocks)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
+        return "lien symbolique cassé ou en boucle : non suivi"
+    if not target.is_relative_to(root.resolve()):
+        return "lien symbolique vers l'extérieur du dossier des exports : non suivi"
+    if not target.is_file():
+        return "pas un fichier ordinaire (dossier, tube...) : ignoré"
+    return None
 
 
 @dataclass
@@ -154,15 +169,14 @@ class _Entry:
     n_rows: int = 0
     reason: str | None = None
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    row_issues: list[tuple] = field(default_factory=list)  # (row_number, field, value, reason), rows kept
 
 
 def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
     entry = _Entry()
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            entry.reason = "lien symbolique vers l'extérieur du dossier des exports : non suivi"
-            return entry
+    entry.reason = _not_followed(path, root)
+    if entry.reason:
+        return entry
     if path.name.startswith((".", "~$")):
         entry.reason = "fichier caché ou fichier de verrouillage Excel : ignoré"
         return entry
@@ -191,9 +205,15 @@ def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
                 raise FileRejected(f"colonne obligatoire absente : {', '.join(missing)}" + (f" (feuille {table.sheet})" if table.sheet else ""))
             entry.rows[table_name] = _raw_rows(table, columns, source)
             entry.n_rows += len(entry.rows[table_name])
+            if path.suffix.lower() == ".csv":  # fewer fields than the header: the row (or the file) was cut short
+                entry.row_issues += [
+                    (number, "ligne", f"{len(cells)} champs",
+                     f"ligne incomplète : {len(cells)} champs sur {len(table.columns)} (fichier tronqué ?)")
+                    for number, cells in table.rows if len(cells) < len(table.columns)]
     except FileRejected as error:
         entry.reason = str(error)
         entry.rows = {}
+        entry.row_issues = []
         entry.n_rows = 0
     except OSError as error:
         entry.reason = f"fichier illisible : {error.strerror or type(error).__name__}"

@@ -52,7 +52,10 @@ def parse_number(text: object) -> float | None:
         cleaned = cleaned.replace(",", ".")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
         raise ValueError("nombre illisible")
-    return float(cleaned)
+    number = float(cleaned)
+    if number in (float("inf"), float("-inf")):  # 400 digits: no real amount, and int() of it would crash
+        raise ValueError("nombre hors limites")
+    return number
 
 
 def parse_amount(text: object) -> float | None:

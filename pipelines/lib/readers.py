@@ -7,11 +7,14 @@ A file that cannot be read raises ``FileRejected`` with the French reason that g
 from __future__ import annotations
 
 import csv
-import io
+import html
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Iterator
 
 from pipelines.lib.parsing import fold
 
@@ -85,15 +88,25 @@ def _delimiter(first_line: str) -> str:
     return best
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, one at a time: the row limit stops reading a huge file
+    without ever holding a second copy of it."""
+    return (match.group(0) for match in _LINE.finditer(text))
+
+
 def read_csv(path: Path) -> Table:
     data = _check_size(path)
     if data[:2] == b"PK" or b"\x00" in data[:4096]:
         raise FileRejected("fichier binaire, pas un CSV texte")
     text, encoding = decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line)
+    del data
+    end = text.find("\n")
+    delimiter = _delimiter(text if end < 0 else text[:end])
     csv.field_size_limit(MAX_CELL_CHARS)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     try:
         header = next(reader)
         rows: list[tuple[int, list[str | None]]] = []
@@ -136,6 +149,68 @@ def _check_zip(path: Path) -> None:
         raise FileRejected(f"classeur refusé : {total} octets une fois décompressé (limite {MAX_XLSX_UNCOMPRESSED})")
 
 
+_XML_TAG = r"<(?:\w+:)?{}\b([^>]*?)/?>"
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)>(.*?)</(?:\w+:)?c>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in the archive (xl/workbook.xml and its relationships)."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", errors="replace")
+    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+    targets = {}
+    for match in re.finditer(_XML_TAG.format("Relationship"), rels):
+        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+        target = html.unescape(attributes.get("Target", ""))
+        targets[attributes.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target))
+    parts = {}
+    for match in re.finditer(_XML_TAG.format("sheet"), workbook):
+        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+        rel = next((v for k, v in attributes.items() if k.endswith(":id")), None)
+        if "name" in attributes and rel in targets:
+            parts[html.unescape(attributes["name"])] = targets[rel]
+    return parts
+
+
+def _error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Excel error cells (#N/A, #REF!...) of one sheet by (row, column) from A1. python-calamine reads them as
+    empty cells; they are found in the sheet XML so that they are reported, not taken for blanks."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_parts(archive).get(sheet_name)
+            data = archive.read(part) if part else b""
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    if b't="e"' not in data:
+        return {}
+    errors = {}
+    for match in _ERROR_CELL.finditer(data):
+        ref, value = _CELL_REF.search(match.group(1)), _CELL_VALUE.search(match.group(2))
+        if ref is None:
+            continue
+        column = 0
+        for letter in ref.group(1):
+            column = column * 26 + letter - ord("A") + 1
+        text = value.group(1).decode("utf-8", errors="replace").strip() if value else ""
+        errors[(int(ref.group(2)) - 1, column - 1)] = text if text in EXCEL_ERRORS else "#ERREUR"
+    return errors
+
+
+def _sheet_cells(workbook, path: Path, sheet_name: str) -> list[list[object]]:
+    """A sheet's cells from A1, refused before conversion when it has too many rows; error cells as their text."""
+    sheet = workbook.get_sheet_by_name(sheet_name)
+    if (sheet.end or (0, 0))[0] + 1 > MAX_ROWS:
+        raise FileRejected(f"feuille {sheet_name} : trop de lignes (plus de {MAX_ROWS})")
+    cells = sheet.to_python(skip_empty_area=False)
+    for (row, column), text in _error_cells(path, sheet_name).items():
+        if row < len(cells) and column < len(cells[row]):
+            cells[row][column] = text
+    return cells
+
+
 def read_xlsx(path: Path, sheets: dict[str, str], key_column: str) -> dict[str, Table]:
     """Read the wanted sheets (folded name -> canonical name); the header is the first row holding
     `key_column`. Missing wanted sheets are simply absent from the result."""
@@ -153,7 +228,9 @@ def read_xlsx(path: Path, sheets: dict[str, str], key_column: str) -> dict[str, 
         if canonical is None or canonical in found:
             continue
         try:
-            cells = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            cells = _sheet_cells(workbook, path, sheet_name)
+        except FileRejected:
+            raise
         except Exception as error:
             raise FileRejected(f"feuille {sheet_name} illisible : {type(error).__name__}") from None
         found[canonical] = _table_from_cells(canonical, cells, key_column)
@@ -204,7 +281,7 @@ def _first_sheet_with_key(path: Path, key_column: str) -> dict[str, Table]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         for sheet_name in workbook.sheet_names:
-            cells = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            cells = _sheet_cells(workbook, path, sheet_name)
             try:
                 return {"": _table_from_cells(sheet_name, cells, key_column)}
             except FileRejected:
