@@ -40,6 +40,7 @@ SURVEY_CHOICES = {
     "diplome": "diplome",
     "porteur": "porteur",
 }
+NAME_MASK = "(nom masqué)"
 MAX_RESPONSE_ID = 2**53  # exact as a float, fits the staging BIGINT
 SURVEY_YES_NO = ["autres_missions", "missions_realisables", "poste_lie", "enveloppe", "rdv_ars"]
 SURVEY_MULTIPLE = ["moyens[ordinateur]", "moyens[telephone]", "moyens[vehicule]", "moyens[aucun]"]
@@ -180,6 +181,9 @@ def type_roster_row(row: dict[str, str | None], registry: set[str]) -> tuple[dic
     }
     if typed["date_debut"] and typed["date_fin"] and typed["date_fin"] < typed["date_debut"]:
         problems.append(Problem("date_fin", row.get("date_fin"), "date_fin antérieure à date_debut"))
+    # a name never reaches quality_report (a published mart): the reason says what is wrong, not who
+    problems = [Problem(q.field, NAME_MASK if q.value else q.value, q.reason) if q.field == "coordonnateur" else q
+                for q in problems]
     return typed, problems
 
 

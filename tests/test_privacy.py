@@ -1,0 +1,215 @@
+"""Personal data never leaves the observatory; survey breakdowns below national level are suppressed under n = 5;
+published CSV text never runs as a spreadsheet formula.
+
+One real `ptsm refresh` (with the notebooks rendered to HTML) reads the hand-made export set plus planted exports
+(tests/fixtures/reliability/planted.py): coordinator names in a roster (one valid, one quarantined for its FTE, one
+quarantined because the name holds a non-UTF-8 byte), free-text survey comments with names and a phone number, and
+action titles that look like formulas. Every published output is then searched for the planted strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from unidecode import unidecode
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
+import planted  # noqa: E402
+from support import PROJECT_ROOT, Installation, check_publication, copy_mini  # noqa: E402
+
+from pipelines.lib.publish import FORMULA_PREFIXES  # noqa: E402
+
+EXPORT_REGIONS = ("84", "32", "93")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Installation:
+    root = tmp_path_factory.mktemp("privacy")
+    raw = copy_mini(root / "raw")
+    planted.roster(raw / "coordonnateurs" / "recensement_coordonnateurs_2022-06-30.csv")
+    planted.survey(raw / "enquete_coordonnateurs" / "enquete_2024_vague.csv")
+    planted.formula_titles_workbook(raw / "fiches_actions" / "ptsm05_2022-03-01.xlsx")
+    inst = Installation(root / "site", raw)
+    result = inst.run("refresh")  # with the reports: the HTML is searched too
+    assert result.returncode == 0, result.stdout[-5000:]
+    for region in EXPORT_REGIONS:
+        exported = inst.run("export", "--region", region, "--out", str(root / f"export_{region}"))
+        assert exported.returncode == 0, exported.stdout
+    return inst
+
+
+def _texts(site: Installation) -> dict[str, str]:
+    """Every published output as text: release files (Parquet cells, names and metadata), region exports, HTML
+    reports, and the DuckDB `marts` schema."""
+    texts: dict[str, str] = {}
+    check_publication(site.marts)
+    outputs = [Path(os.path.realpath(site.marts))]
+    outputs += [site.root.parent / f"export_{region}" for region in EXPORT_REGIONS]
+    outputs.append(site.reports)
+    for folder in outputs:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix == ".parquet":
+                table = pq.read_table(path)
+                cells = [str(v) for column in table.columns for v in column.to_pylist()]
+                meta = [f"{k!r}{v!r}" for k, v in (table.schema.metadata or {}).items()]
+                texts[str(path)] = "\n".join([*table.column_names, *meta, *cells])
+            elif path.is_file():
+                texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    with duckdb.connect(str(site.db), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        for table in tables:
+            rows = con.execute(f'select * from marts."{table}"').fetchall()
+            texts[f"duckdb:marts.{table}"] = "\n".join("\t".join(map(str, row)) for row in rows)
+        comments = con.execute("select comment from duckdb_columns() where schema_name = 'marts'").fetchall()
+        texts["duckdb:comments"] = "\n".join(str(c) for (c,) in comments)
+    return texts
+
+
+def _variants(text: str) -> list[str]:
+    """Case-folded, accent-folded and JSON/HTML-escaped spellings of a planted string."""
+    escaped = json.dumps(text)[1:-1]
+    return sorted({text.casefold(), unidecode(text).casefold(), escaped.casefold(),
+                   text.replace(" ", "&nbsp;").casefold(), text.replace(" ", "\u00a0").casefold()})
+
+
+@pytest.mark.slow
+def test_the_planted_data_did_reach_the_pipeline(site):
+    # otherwise the search below proves nothing
+    assert site.query("select count(*) from raw.roster where coordonnateur = 'Zéphyrine Quatremare'") == [(1,)]
+    assert site.query("select count(*) from raw.survey where _extra like '%Brindezingue%'") == [(1,)]
+    assert site.query("select count(*) from staging.roster_rows where source_file like '%2022-06-30.csv'") == [(1,)]
+    reports = sorted(p.name for p in site.reports.glob("*.html"))
+    assert "00_synthese.html" in reports and len(reports) >= 5
+
+
+@pytest.mark.slow
+def test_no_planted_name_or_comment_appears_in_any_published_output(site):
+    texts = _texts(site)
+    kinds = {name.split(":")[0] if name.startswith("duckdb:") else Path(name).suffix for name in texts}
+    assert {".parquet", ".csv", ".md", ".json", ".html", "duckdb"} <= kinds
+    # positive control: published free text (an action title of the planted workbook) is found by this search
+    assert [name for name, text in texts.items() if "cliquez" in text.casefold()]
+    leaks = [(name, secret) for name, text in texts.items() for secret in planted.PLANTED
+             for variant in _variants(secret) if variant in text.casefold()]
+    assert leaks == []
+
+
+@pytest.mark.slow
+def test_a_quarantined_roster_row_reports_the_problem_not_the_name(site):
+    rows = site.query("select row_number, field, value, reason from marts.quality_report "
+                      "where source_file = 'coordonnateurs/recensement_coordonnateurs_2022-06-30.csv' order by 1, 2")
+    assert rows == [
+        (3, "etp", "1,5", "etp hors de ]0 ; 1]"),
+        (4, "coordonnateur", "(nom masqué)", "octets invalides pour l'encodage UTF-8"),
+    ]
+
+
+def test_the_pseudonymisation_key_is_never_committed():
+    tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert [name for name in tracked.splitlines() if name.endswith(".key") or ".ptsm-secret" in name] == []
+    ignored = subprocess.run(["git", "check-ignore", "-q", "data/.ptsm-secret/pseudonymisation.key"], cwd=PROJECT_ROOT)
+    assert ignored.returncode == 0
+
+
+@pytest.mark.slow
+def test_the_key_is_generated_per_installation_readable_by_its_owner_only(site, tmp_path):
+    key = site.secret_dir / "pseudonymisation.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert re.fullmatch(r"[0-9a-f]{64}", key.read_text().strip())
+    from pipelines.lib.pseudonym import load_or_create_key
+
+    assert load_or_create_key(tmp_path).hex() != key.read_text().strip()  # another installation, another key
+
+
+# --- statistical disclosure control -------------------------------------------------------------------------------
+
+def _region_rows(site, wave, region, question):
+    return site.query("select answer, n, denominator, share, suppressed from marts.survey_results_region "
+                      "where wave = ? and region_code = ? and question = ? order by answer", [wave, region, question])
+
+
+@pytest.mark.slow
+def test_cells_under_five_are_suppressed_with_a_second_cell_when_one_could_be_recomputed(site):
+    # region 84, 12 respondents: Titulaire (1) and Autre (0) are under 5; two hidden cells cannot be recomputed
+    assert _region_rows(site, 2024, "84", "contrat") == [
+        ("Autre", None, 12, None, True),
+        ("CDD", 5, 12, 5 / 12, False),
+        ("CDI", 6, 12, 0.5, False),
+        ("Titulaire de la fonction publique", None, 12, None, True),
+    ]
+    # Temps partiel (4) is under 5: alone it would be 12 - 8, so Temps plein (8) is hidden too
+    assert _region_rows(site, 2024, "84", "temps_travail") == [
+        ("Temps partiel", None, 12, None, True),
+        ("Temps plein", None, 12, None, True),
+    ]
+    # region 32 has one respondent: every cell and the denominator are hidden
+    assert _region_rows(site, 2024, "32", "contrat") == [
+        ("Autre", None, None, None, True), ("CDD", None, None, None, True), ("CDI", None, None, None, True),
+        ("Titulaire de la fonction publique", None, None, None, True),
+    ]
+    # the national results are not suppressed
+    assert site.query("select n, denominator from marts.survey_results where wave = 2024 and question = 'contrat' "
+                      "and answer = 'Titulaire de la fonction publique'") == [(1, 13)]
+
+
+@pytest.mark.slow
+def test_every_published_regional_cell_respects_the_rules(site):
+    rows = site.query("select wave, region_code, question, n, denominator, suppressed from marts.survey_results_region")
+    assert rows
+    groups: dict[tuple, list] = {}
+    for wave, region, question, n, denominator, suppressed in rows:
+        assert suppressed == (n is None)
+        assert n is None or (n >= 5 and denominator >= 5)
+        assert denominator is None or denominator >= 5
+        groups.setdefault((wave, region, question), []).append((n, denominator, suppressed))
+    for key, cells in groups.items():
+        hidden = sum(1 for _, _, s in cells if s)
+        shown_total = cells[0][1]
+        # a single hidden cell next to a published total could be recomputed
+        assert not (hidden == 1 and shown_total is not None and len(cells) > 1), key
+
+
+@pytest.mark.slow
+def test_the_region_export_copies_the_suppressed_cells_as_published(site):
+    path = site.root.parent / "export_84" / "survey_results_region.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert {r["region_code"] for r in rows} == {"84"}
+    cells = {(r["question"], r["answer"]): (r["n"], r["denominator"], r["share"], r["suppressed"])
+             for r in rows if r["wave"] == "2024"}
+    assert cells[("temps_travail", "Temps plein")] == ("", "12", "", "vrai")
+    assert cells[("contrat", "CDI")] == ("6", "12", "0,5", "faux")
+
+
+# --- formula injection --------------------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"^-?[0-9]+(,[0-9]+)?$")
+
+
+def _csv_cells(path: Path):
+    text = path.read_text(encoding="utf-8-sig")
+    yield from (cell for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") for cell in row)
+
+
+@pytest.mark.slow
+def test_no_published_csv_cell_starts_like_a_formula(site):
+    release = Path(os.path.realpath(site.marts))
+    files = sorted(release.glob("*.csv")) + sorted((site.root.parent / "export_84").glob("*.csv"))
+    assert len(files) > 14
+    offending = [(p.name, c) for p in files for c in _csv_cells(p) if c.startswith(FORMULA_PREFIXES)
+                 and not NUMBER.match(c)]
+    assert offending == []
+    titles = {c for c in _csv_cells(release / "ptsm_actions.csv")}
+    for title in planted.FORMULA_TITLES:
+        assert "'" + title in titles, title
