@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -128,7 +129,10 @@ def _kill_trials(site: Installation, refs, window: float, rng: random.Random, mo
         process = site.start("refresh", "--no-reports")
         if mode == "random":
             delay = rng.uniform(0.2, window)
-            time.sleep(delay)
+            try:
+                process.wait(timeout=delay)  # a run that ends sooner is not waited for
+            except subprocess.TimeoutExpired:
+                pass
             point = f"{delay:.2f} s"
         else:
             seen = _wait_for_publication(process, site.releases, known, limit=4 * window)
