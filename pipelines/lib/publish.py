@@ -286,6 +286,8 @@ def _prune(marts_dir: Path, keep: int) -> None:
     current = Path(os.path.realpath(marts_dir))
     for stale in root.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for stale_link in marts_dir.parent.glob(f".{marts_dir.name}.link-*"):  # a run killed between link and swap
+        stale_link.unlink(missing_ok=True)
     others = [p for p in root.iterdir() if p.is_dir() and RELEASE_ID.match(p.name) and p != current]
     others.sort(key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
     for old in others[max(keep - 1, 0):]:
