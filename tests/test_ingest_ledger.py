@@ -47,7 +47,7 @@ def test_unchanged_files_are_not_parsed_again(exports, monkeypatch):
     assert (third.files_parsed, third.files_unchanged, third.parsed) == (1, 8, ["fiches_actions/ptsm02_2022-04-01.xlsx"])
     ledger = con.execute("select source_file, sha256, size_bytes from raw.file_ledger "
                          "where source_file like '%2022-04-01%'").fetchall()
-    assert ledger == [("fiches_actions/ptsm02_2022-04-01.xlsx", ingest.sha256_of(landed), landed.stat().st_size)]
+    assert ledger == [("fiches_actions/ptsm02_2022-04-01.xlsx", ingest.sha256_file(landed), landed.stat().st_size)]
     assert con.execute("select count(*) from raw.file_ledger").fetchall()[0][0] == 9
 
 

@@ -6,7 +6,6 @@ is unchanged since it was last read is never parsed again; a file that disappear
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib.bulk import insert_tuples
+from pipelines.lib.hashing import sha256_file
 from pipelines.lib.families import Family
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
@@ -52,13 +52,6 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, family: Family) -> None:
             f"create table if not exists raw.{table} (_source_file varchar, _sheet varchar, _row_number integer, {cols}, _extra varchar)"
         )
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _candidate_files(root: Path, family: Family) -> list[Path]:
@@ -141,7 +134,7 @@ def _content_sha(path: Path, root: Path) -> str | None:
     try:
         if _not_followed(path, root):
             return None
-        return sha256_of(path)
+        return sha256_file(path)
     except OSError:
         return None
 
@@ -182,7 +175,7 @@ def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
         return entry
     try:
         entry.size = path.stat().st_size
-        entry.sha256 = sha256_of(path)
+        entry.sha256 = sha256_file(path)
         if path.suffix.lower() not in family.suffixes:
             raise FileRejected(f"format non pris en charge ici : {path.suffix or 'sans extension'} (attendu : {', '.join(family.suffixes)})")
         try:

@@ -26,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.lib.hashing import sha256_file
+
 KEEP_RELEASES = 3
 MANIFEST = "manifest.json"
 DICTIONARY_JSON = "dictionary.json"
@@ -123,13 +125,6 @@ def _fsync_dir(path: Path) -> None:
     finally:
         os.close(fd)
 
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- data dictionary --------------------------------------------------------------------------------------------
