@@ -7,8 +7,6 @@ A file that cannot be read raises ``FileRejected`` with the French reason that g
 from __future__ import annotations
 
 import csv
-import html
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -149,54 +147,30 @@ def _check_zip(path: Path) -> None:
         raise FileRejected(f"classeur refusé : {total} octets une fois décompressé (limite {MAX_XLSX_UNCOMPRESSED})")
 
 
-_XML_TAG = r"<(?:\w+:)?{}\b([^>]*?)/?>"
-_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?\bt="e"[^>]*?)>(.*?)</(?:\w+:)?c>', re.S)
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part in the archive (xl/workbook.xml and its relationships)."""
-    workbook = archive.read("xl/workbook.xml").decode("utf-8", errors="replace")
-    rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
-    targets = {}
-    for match in re.finditer(_XML_TAG.format("Relationship"), rels):
-        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        target = html.unescape(attributes.get("Target", ""))
-        targets[attributes.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
-    parts = {}
-    for match in re.finditer(_XML_TAG.format("sheet"), workbook):
-        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
-        rel = next((v for k, v in attributes.items() if k.endswith(":id")), None)
-        if "name" in attributes and rel in targets:
-            parts[html.unescape(attributes["name"])] = targets[rel]
-    return parts
-
-
 def _error_cells(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
     """Excel error cells (#N/A, #REF!...) of one sheet by (row, column) from A1. python-calamine reads them as
-    empty cells; they are found in the sheet XML so that they are reported, not taken for blanks."""
+    empty cells; so that they are reported rather than taken for blanks, a workbook whose sheets hold any
+    error cell (`t="e"` in the sheet XML, a cheap byte search) is read again with openpyxl for those cells."""
     try:
         with zipfile.ZipFile(path) as archive:
-            part = _sheet_parts(archive).get(sheet_name)
-            data = archive.read(part) if part else b""
+            if not any(b't="e"' in archive.read(info) for info in archive.infolist()
+                       if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                return {}
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            errors = {}
+            for row in workbook[sheet_name].iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "e":
+                        text = str(cell.value or "").strip()
+                        errors[(cell.row - 1, cell.column - 1)] = text if text in EXCEL_ERRORS else "#ERREUR"
+            return errors
+        finally:
+            workbook.close()
     except (KeyError, zipfile.BadZipFile, OSError, ValueError):
         return {}
-    if b't="e"' not in data:
-        return {}
-    errors = {}
-    for match in _ERROR_CELL.finditer(data):
-        ref, value = _CELL_REF.search(match.group(1)), _CELL_VALUE.search(match.group(2))
-        if ref is None:
-            continue
-        column = 0
-        for letter in ref.group(1):
-            column = column * 26 + letter - ord("A") + 1
-        text = value.group(1).decode("utf-8", errors="replace").strip() if value else ""
-        errors[(int(ref.group(2)) - 1, column - 1)] = text if text in EXCEL_ERRORS else "#ERREUR"
-    return errors
 
 
 def _sheet_cells(workbook, path: Path, sheet_name: str) -> list[list[object]]:
