@@ -1,11 +1,16 @@
-"""Runs the real `ptsm refresh` in a subprocess on a given export folder, with its own warehouse and marts."""
+"""Runs the real `ptsm` CLI in a subprocess, as one installation: its own warehouse, marts, reports and key.
+
+Each installation lives under a root; runs that should behave as one machine share a secret folder (the
+pseudonymisation key), like a real installation does.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -15,23 +20,18 @@ MINI_EXPORTS = PROJECT_ROOT / "tests" / "fixtures" / "exports" / "mini"
 
 
 @dataclass
-class Run:
+class Installation:
+    """One `ptsm` installation: warehouse, published marts, reports and key under `root`, exports in `raw_dir`."""
+
     root: Path
     raw_dir: Path
-    returncode: int = 0
-    output: str = ""
+    secret_dir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update({
-            "PTSM_RAW_DIR": str(self.raw_dir),
-            "PTSM_DB": str(self.root / "warehouse.duckdb"),
-            "PTSM_MARTS_DIR": str(self.root / "marts"),
-            "PTSM_REPORTS_DIR": str(self.root / "reports"),
-            "PTSM_SECRET_DIR": str(self.root / "secret"),
-        })
-        return env
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.secret_dir is None:
+            self.secret_dir = self.root / "secret"
 
     @property
     def db(self) -> Path:
@@ -41,14 +41,60 @@ class Run:
     def marts(self) -> Path:
         return self.root / "marts"
 
-    def refresh(self, *args: str) -> "Run":
-        result = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "refresh", "--no-reports", *args],
-            env=self.env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
-        )
-        self.returncode, self.output = result.returncode, result.stdout + result.stderr
-        return self
+    @property
+    def releases(self) -> Path:
+        return self.root / ".marts-releases"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "PTSM_RAW_DIR": str(self.raw_dir),
+            "PTSM_DB": str(self.db),
+            "PTSM_MARTS_DIR": str(self.marts),
+            "PTSM_REPORTS_DIR": str(self.reports),
+            "PTSM_SECRET_DIR": str(self.secret_dir),
+        })
+        env.update(self.extra_env)
+        env.update(overrides)
+        return env
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "pipelines.cli", *args]
+
+    def run(self, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+        """Run `ptsm <args>` to completion; stdout and stderr together in `.stdout`."""
+        return subprocess.run(self.command(*args), env=self.env(**env), cwd=PROJECT_ROOT, timeout=timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def refresh(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        return self.run("refresh", "--no-reports", *args, **env)
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen:
+        """Start `ptsm <args>` in its own process group (so a kill reaches every child it may have)."""
+        log_path = self.root / f"run-{time.monotonic_ns()}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(self.command(*args), env=self.env(**env), cwd=PROJECT_ROOT, stdout=log,
+                                       stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        process.log_path = log_path
+        return process
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.db), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
+
+
+@dataclass
+class Run(Installation):
+    """An installation that keeps the exit code and output of its last refresh."""
+
+    returncode: int = 0
+    output: str = ""
+
+    def refresh(self, *args: str, **env: str) -> "Run":
+        result = super().refresh(*args, **env)
+        self.returncode, self.output = result.returncode, result.stdout
+        return self

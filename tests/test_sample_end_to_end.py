@@ -6,12 +6,10 @@ reproduces the report's published figures; this test holds the pipeline and the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from pipeline_runner import PROJECT_ROOT, Run
+from pipeline_runner import Run
 
 # Figures the sample cannot reproduce, and why (also stated in the data README and docs/published_comparison.md).
 NOT_COMPUTABLE = {"cdc_pedopsy_ages", "cdc_pedopsy_liaison", "cdc_transition"}  # the 79 PTSM examined are not identified
@@ -24,9 +22,8 @@ def sample_run(tmp_path_factory) -> Run:
     empty_raw = root / "raw"
     empty_raw.mkdir()
     run = Run(root, empty_raw)
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=run.env, cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=900)
-    run.returncode, run.output = result.returncode, result.stdout + result.stderr
+    result = run.run("refresh", timeout=900)  # with the notebooks, as a newcomer's first `ptsm refresh`
+    run.returncode, run.output = result.returncode, result.stdout
     assert run.returncode == 0, run.output
     return run
 
