@@ -270,3 +270,13 @@ def test_regional_survey_breakdown_is_suppressed_below_five(run):
     assert total > 0 and shown == 0 and denominators == 0 and all_suppressed
     # the unknown PTSM-99 respondent has no region and is left out of the regional breakdown
     assert run.query("select distinct region_code from marts.survey_results_region order by 1") == [("32",), ("84",), ("93",)]
+
+
+def test_unused_synonyms_are_reported(run):
+    unused = {(kind, synonym) for kind, _, synonym in run.query("select * from staging.unused_synonyms")}
+    # used by the fixtures: 'Précaires', 'Adolescents', 'CPAM', 'DAF psy', 'FIR', 'Hôpital', 'Titulaire', 'Master'
+    for used in [("public", "précaires"), ("public", "adolescents"), ("financeur", "CPAM"), ("financeur", "DAF psy"),
+                 ("financeur", "FIR"), ("porteur", "Hôpital"), ("contrat", "Titulaire"), ("diplome", "Master")]:
+        assert used not in unused, used
+    # never met in the fixtures
+    assert {("public", "ASE"), ("financeur", "MILDECA"), ("secteur", "GEM")} <= unused

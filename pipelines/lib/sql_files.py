@@ -10,6 +10,8 @@ from pathlib import Path
 SHARED_TABLES = {
     "raw.file_ledger": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
     "raw.file_issues": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
+    "staging.synonym_usage": [("staging", "survey_answers"), ("staging", "roster_rows"), ("staging", "action_rows"),
+                              ("staging", "milestone_rows")],
     "staging.row_issues": [("staging", "survey_answers"), ("staging", "roster_rows"), ("staging", "action_rows"),
                            ("staging", "milestone_rows")],
 }

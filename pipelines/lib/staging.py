@@ -15,8 +15,9 @@ import pyarrow as pa
 from pipelines.lib import families as fam
 from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.pseudonym import pseudonymise
+from pipelines.lib.vocab import synonym_usage
 
-STAGING_VERSION = 1
+STAGING_VERSION = 2  # 2: vocabulary synonym usage recorded per file
 
 S = pa.string()
 STAGING_SCHEMAS: dict[str, pa.Schema] = {
@@ -64,6 +65,7 @@ FAMILY_TABLES = {
 ISSUES_DDL = """
 create schema if not exists staging;
 create table if not exists staging.processed_files (family varchar, source_file varchar, sha256 varchar, staging_version integer);
+create table if not exists staging.synonym_usage (family varchar, source_file varchar, kind varchar, synonym varchar, n integer);
 create table if not exists staging.row_issues (
     family varchar, source_file varchar, sheet varchar, row_number integer, field varchar, value varchar, reason varchar);
 """
@@ -121,15 +123,20 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     out: dict[str, list[dict]] = {t: [] for t in FAMILY_TABLES[family]}
     issues: list[tuple] = []
     raw_by_source = _raw_rows(con, family, todo)
+    usage: list[tuple] = []
     for source in todo:
         _, file_date, wave = current[source]
+        before = synonym_usage()
         typer(source, file_date, wave, raw_by_source[source], registry, key, out, issues)
+        # kept per file, like everything staged, so the "unused synonyms" report stays right when files change
+        usage += [(family, source, kind, synonym, n) for (kind, synonym), n in sorted((synonym_usage() - before).items())]
         stats.files_typed += 1
     for table, rows in out.items():
         _insert(con, table, rows)
     stats.rows_staged = sum(len(rows) for table, rows in out.items() if table != "action_workbooks")
     stats.rows_quarantined = len({(i[1], i[2], i[3]) for i in issues})
     insert_tuples(con, "staging.row_issues", issues)
+    insert_tuples(con, "staging.synonym_usage", usage)
     insert_tuples(con, "staging.processed_files", [(family, s, current[s][0], STAGING_VERSION) for s in todo])
     return stats
 
@@ -140,6 +147,7 @@ def _forget(con: duckdb.DuckDBPyConnection, family: str, sources: list[str]) -> 
     for table in FAMILY_TABLES[family]:
         con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [sources])
     con.execute("delete from staging.row_issues where family = ? and source_file in (select unnest(?))", [family, sources])
+    con.execute("delete from staging.synonym_usage where family = ? and source_file in (select unnest(?))", [family, sources])
     con.execute("delete from staging.processed_files where family = ? and source_file in (select unnest(?))", [family, sources])
 
 

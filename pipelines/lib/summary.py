@@ -69,6 +69,12 @@ def _print_inputs(settings: Settings) -> None:
                   f"{con.execute('select count(*) from marts.quality_report').fetchall()[0][0]}")
             for reason, n in reasons:
                 print(f"    {n:>5}  {reason}")
+        if "staging.unused_synonyms" in tables:
+            unused = con.execute("select kind || ' : ' || synonym from staging.unused_synonyms").fetchall()
+            if unused:
+                examples = ", ".join(u[0] for u in unused[:6]) + (" ..." if len(unused) > 6 else "")
+                print(f"  synonymes du vocabulaire jamais rencontrés dans les exports : {len(unused)} "
+                      f"(staging.unused_synonyms ; ex. {examples})")
         marts = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
         print(f"  marts construits : {len(marts)} ({', '.join(marts)})")

@@ -37,22 +37,19 @@ class Vocabulary:
     labels: dict[str, str]
     groups: dict[str, str]
     _lookup: dict[str, str]
-    synonyms: set[str] = field(default_factory=set)
-    used: Counter = field(default_factory=Counter)
+    synonyms: dict[str, str] = field(default_factory=dict)  # folded synonym -> as written in vocabularies.csv
+    used: Counter = field(default_factory=Counter)           # synonym (as written) -> times matched
 
     def code(self, text: object) -> str:
         """Canonical code of a value (its code, label or a synonym); ValueError when unknown."""
         key = fold(text)
         try:
-                code = self._lookup[key]
+            code = self._lookup[key]
         except KeyError:
             raise ValueError(f"valeur inconnue ({KIND_LABELS.get(self.kind, self.kind)}) : {str(text).strip()}") from None
-        self.used[key] += 1
+        if key in self.synonyms:
+            self.used[self.synonyms[key]] += 1
         return code
-
-    def unused_synonyms(self) -> list[str]:
-        """Synonyms never met (a recode that maps nothing is worth knowing about)."""
-        return sorted(key for key in self.synonyms if self.used[key] == 0)
 
 
 @lru_cache(maxsize=1)
@@ -73,9 +70,14 @@ def load_vocabularies() -> dict[str, Vocabulary]:
             if existing and existing != code:
                 raise ValueError(f"vocabulary {row['kind']}: '{name}' maps to both {existing} and {code}")
             vocab._lookup[key] = code
-        vocab.synonyms.update(fold(s) for s in synonyms if fold(s) not in {fold(code), fold(row["label"])})
+        vocab.synonyms.update({fold(s): s for s in synonyms})
     return vocabularies
 
 
 def vocabulary(kind: str) -> Vocabulary:
     return load_vocabularies()[kind]
+
+
+def synonym_usage() -> Counter:
+    """(kind, synonym as written) -> times matched so far in this process, over every vocabulary."""
+    return Counter({(kind, synonym): n for kind, vocab in load_vocabularies().items() for synonym, n in vocab.used.items()})
