@@ -280,3 +280,20 @@ def test_unused_synonyms_are_reported(run):
         assert used not in unused, used
     # never met in the fixtures
     assert {("public", "ASE"), ("financeur", "MILDECA"), ("secteur", "GEM")} <= unused
+
+
+def test_two_rosters_with_the_same_date_count_once(tmp_path):
+    # a CSV copy of the current roster's date next to the XLSX: one file counts (the last by name), the other is
+    # reported, and FTE is not doubled (2022-03-31: Alice 1 + Bruno 0.5 + David 1, as in test_vacancy_national)
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI_EXPORTS, raw)
+    roster = raw / "coordonnateurs"
+    (roster / "recensement_coordonnateurs_2022-03-31.csv").write_bytes(
+        (roster / "recensement_coordonnateurs_2021-06-30.csv").read_bytes())
+    same_date = Run(tmp_path / "site", raw).refresh()
+    assert same_date.returncode == 0, same_date.output
+    assert same_date.query("select coordinators_in_post, fte_in_post from marts.coordinator_vacancy_national "
+                           "where snapshot_date = '2022-03-31'") == [(3, 2.5)]
+    assert same_date.query("select source_file, reason from marts.quality_report where reason like 'autre recensement%'") == [
+        ("coordonnateurs/recensement_coordonnateurs_2022-03-31.csv",
+         "autre recensement à la même date : seul coordonnateurs/recensement_coordonnateurs_2022-03-31.xlsx est retenu")]

@@ -35,6 +35,19 @@ same_date_workbooks as (
     where n_same_date > 1
 ),
 
+same_date_rosters as (
+    select
+        ledger.source_file,
+        null::integer as row_number,
+        'fichier' as field,
+        strftime(ledger.file_date, '%Y-%m-%d') as value,
+        'autre recensement à la même date : seul ' || current_roster.source_file || ' est retenu' as reason
+    from raw.file_ledger as ledger
+    inner join (select distinct source_file, roster_date from staging.roster_posts) as current_roster
+        on ledger.file_date = current_roster.roster_date and ledger.source_file <> current_roster.source_file
+    where ledger.family = 'coordonnateurs' and ledger.outcome = 'lu'
+),
+
 survey_rows as (
     select
         *,
@@ -72,6 +85,7 @@ from (
     select * from file_issues
     union all select * from row_issues
     union all select * from same_date_workbooks
+    union all select * from same_date_rosters
     union all select * from survey_issues
 )
 order by source_file, row_number nulls first, field, reason, value

@@ -1,6 +1,9 @@
 -- Posts of the current roster: the readable roster file with the latest date is the complete history (SPEC §2.2).
+-- Should two readable files carry that date, one counts (the last by name) and the other is reported in quality_report.
 with latest as (
-    select max(file_date) as roster_date
+    select
+        max(file_date) as roster_date,
+        arg_max(source_file, (file_date, source_file)) as source_file
     from raw.file_ledger
     where family = 'coordonnateurs' and outcome = 'lu'
 )
@@ -15,7 +18,8 @@ select
     rows.porteur,
     rows.financement_ars_eur,
     rows.cofinancement_eur,
-    latest.roster_date
+    latest.roster_date,
+    latest.source_file
 from staging.roster_rows as rows
 inner join latest
-    on rows.file_date = latest.roster_date
+    on rows.source_file = latest.source_file
