@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 import planted  # noqa: E402
 from support import PROJECT_ROOT, Installation, check_publication, copy_mini  # noqa: E402
 
-from pipelines.lib.publish import FORMULA_PREFIXES  # noqa: E402
+from pipelines.lib.french_csv import FORMULA_PREFIXES  # noqa: E402
 
 EXPORT_REGIONS = ("84", "32", "93")
 

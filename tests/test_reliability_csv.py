@@ -11,7 +11,7 @@ import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipelines.lib.publish import FORMULA_PREFIXES, format_cell, write_csv
+from pipelines.lib.french_csv import FORMULA_PREFIXES, format_cell, write_csv
 
 texts = st.one_of(st.text(max_size=30), st.sampled_from(FORMULA_PREFIXES).flatmap(
     lambda prefix: st.text(max_size=20).map(lambda rest: prefix + rest)))

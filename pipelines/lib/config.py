@@ -22,6 +22,7 @@ class Settings:
     sql_dir: Path = PROJECT_ROOT / "sql"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     notebooks_dir: Path = PROJECT_ROOT / "notebooks"
+    keep_releases: int = 12  # PTSM_KEEP_RELEASES: publications kept on disk (see pipelines/lib/release.py)
 
     @property
     def input_dir(self) -> Path:
@@ -50,6 +51,7 @@ def get_settings() -> Settings:
         # the mart SQL and the check suites can be pointed at a copy (tests of a broken mart or suite)
         sql_dir=_path("PTSM_SQL_DIR", "sql"),
         expectations_dir=_path("PTSM_EXPECTATIONS_DIR", "expectations"),
+        keep_releases=max(1, int(os.environ.get("PTSM_KEEP_RELEASES") or 12)),
     )
 
 
