@@ -76,8 +76,15 @@ def load_models(sql_dir: Path, layer: str) -> list[SqlModel]:
     return models
 
 
+def create_macros(con, sql_dir: Path) -> None:
+    """Run sql/macros/*.sql (each a `create or replace macro`): rules shared by several models and by tests."""
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+
+
 def build_table(con, model: SqlModel) -> int:
     """`create or replace table` from the model's select, then store its descriptions as DuckDB comments."""
+    create_macros(con, model.path.parents[1])
     schema = LAYER_SCHEMA[model.layer]
     if schema != "main":
         con.execute(f"create schema if not exists {schema}")
