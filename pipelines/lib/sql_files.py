@@ -69,11 +69,18 @@ def load_models(sql_dir: Path, layer: str) -> list[SqlModel]:
     return models
 
 
+def create_macros(con, sql_dir: Path) -> None:
+    """Run sql/macros/*.sql (each a `create or replace macro`): rules shared by several models and by tests."""
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+
+
 def build_table(con, model: SqlModel, *, schema: str | None = None) -> int:
     """`create or replace table` from the model's select, then store its descriptions as DuckDB comments.
 
     `schema` builds it elsewhere, reading its own layer's tables there too: marts are built into the scratch
     schema and only copied into `marts` when their checks passed and the release is published."""
+    create_macros(con, model.path.parents[1])
     home = LAYER_SCHEMA[model.layer]
     schema = schema or home
     if schema != "main":
