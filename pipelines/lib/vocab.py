@@ -8,14 +8,14 @@ marks the publics the report calls "angles morts" (group `angle_mort`). The FTE 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from pipelines.lib.config import get_settings
 from pipelines.lib.parsing import fold
-
-VOCABULARY_FILE = Path(__file__).with_name("vocabularies.csv")
 
 # French names of the vocabularies, used in quarantine reasons.
 KIND_LABELS = {
@@ -70,18 +70,46 @@ class Vocabulary:
         return code
 
 
-@lru_cache(maxsize=1)
+_LOADED: dict[str, object] = {}  # "vocabularies" and the "sha256" of the bytes they were read from
+_COLUMNS = ("kind", "code", "label", "synonyms", "grp")
+
+
+def vocabulary_file() -> Path:
+    """pipelines/lib/vocabularies.csv, or the copy PTSM_VOCABULARY_FILE names (config)."""
+    return get_settings().vocabulary_file
+
+
 def vocabulary_rows() -> tuple[dict[str, str], ...]:
-    """The rows of vocabularies.csv in file order (kind, code, label, synonyms as written, grp); the one reader."""
-    with VOCABULARY_FILE.open(encoding="utf-8", newline="") as handle:
-        return tuple({column: (row.get(column) or "") for column in ("kind", "code", "label", "synonyms", "grp")}
-                     for row in csv.DictReader(handle))
+    """The rows of the vocabulary file as it is now, in file order (kind, code, label, synonyms as written, grp;
+    empty cells as ""). Read each call: the reference tables and the notebook labels follow an edited file."""
+    return _rows(vocabulary_file().read_bytes().decode("utf-8"))
 
 
-@lru_cache(maxsize=1)
+def _rows(text: str) -> tuple[dict[str, str], ...]:
+    return tuple({column: (row.get(column) or "") for column in _COLUMNS} for row in csv.DictReader(io.StringIO(text)))
+
+
 def load_vocabularies() -> dict[str, Vocabulary]:
+    """The vocabularies, read once per process unless `reload_vocabularies` is called."""
+    if "vocabularies" not in _LOADED:
+        reload_vocabularies()
+    return _LOADED["vocabularies"]  # type: ignore[return-value]
+
+
+def reload_vocabularies() -> str:
+    """Read the vocabulary file again; return the SHA-256 of the bytes read.
+
+    Staging calls it once per family so that a long-lived process (dagster dev, tests) types rows with the file
+    as it is now, and fingerprints exactly the bytes it typed with."""
+    data = vocabulary_file().read_bytes()
+    _LOADED["vocabularies"] = _parse(data.decode("utf-8"))
+    _LOADED["sha256"] = hashlib.sha256(data).hexdigest()
+    return _LOADED["sha256"]  # type: ignore[return-value]
+
+
+def _parse(text: str) -> dict[str, Vocabulary]:
     vocabularies: dict[str, Vocabulary] = {}
-    for row in vocabulary_rows():
+    for row in _rows(text):
         vocab = vocabularies.setdefault(row["kind"], Vocabulary(row["kind"], [], {}, {}, {}))
         code = row["code"]
         vocab.codes.append(code)
