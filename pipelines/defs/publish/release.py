@@ -33,16 +33,19 @@ def accepts_drop(tags: dict[str, str]) -> bool:
 def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeResult:
     accept_drop = accepts_drop(context.run.tags)
     with duckdb.get_connection() as con:
-        release = publish_release(
-            con, MARTS, Path(paths.marts_dir),
-            synthetic=paths.uses_sample,
-            input_label="sample" if paths.uses_sample else "raw",
-            schema=SCRATCH_SCHEMA,
-            accept_drop=accept_drop,
-            input_dir=str(paths.input_dir),
-            before_switch=lambda: promote_marts(con, MARTS),
-            reports_dir=Path(paths.reports_dir),
-        )
+        try:
+            release = publish_release(
+                con, MARTS, Path(paths.marts_dir),
+                synthetic=paths.uses_sample,
+                input_label="sample" if paths.uses_sample else "raw",
+                schema=SCRATCH_SCHEMA,
+                accept_drop=accept_drop,
+                input_dir=str(paths.input_dir),
+                before_switch=lambda: promote_marts(con, MARTS),
+                reports_dir=Path(paths.reports_dir),
+            )
+        finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
+            con.close()
     from pipelines.lib.release import read_manifest
 
     manifest = read_manifest(release)
