@@ -247,7 +247,7 @@ def _read_file(path: Path, family: Family, entry: _Entry) -> None:
         missing = [c for c in family.required[table_name] if fold(c) not in table.columns]
         if missing:
             raise FileRejected(f"colonne obligatoire absente : {', '.join(missing)}{where}")
-        if table_name == next(iter(family.raw_tables)) and not table.rows:
+        if table_name == next(iter(family.raw_tables)) and not table.rows and not table.issues:
             # a snapshot with a header and no data row would publish every PTSM empty: refused, the previous stays
             raise FileRejected(f"aucune ligne de données sous l'en-tête (ligne {table.header_row}){where} : fichier "
                                "écarté, le fichier précédent reste utilisé ; renvoyez-le rempli")

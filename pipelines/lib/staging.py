@@ -115,12 +115,7 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     stats.files_unchanged = len(current) - len(todo)
     if not todo:
         return stats
-    typer = {
-        "enquete_coordonnateurs": _stage_survey,
-        "coordonnateurs": _stage_roster,
-        "fiches_actions": _stage_actions,
-        "statut_ptsm": _stage_milestones,
-    }[family]
+    typer = TYPERS[family]
     out: dict[str, list[dict]] = {t: [] for t in FAMILY_TABLES[family]}
     issues: list[tuple] = []
     raw_by_source = _raw_rows(con, family, todo)
@@ -300,3 +295,11 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
         "n_funding_rows": len(raw["funding"]), "n_valid_funding": n_valid_funding,
     })
 
+
+# the row typing of each family; `ptsm check` (pipelines/lib/validate.py) calls the same functions
+TYPERS = {
+    "enquete_coordonnateurs": _stage_survey,
+    "coordonnateurs": _stage_roster,
+    "fiches_actions": _stage_actions,
+    "statut_ptsm": _stage_milestones,
+}
