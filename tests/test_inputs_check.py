@@ -55,7 +55,7 @@ def test_a_refused_file_and_a_good_csv_together_exit_1_and_the_html_report_is_wr
            "sa date d'extraction à la fin : <PTSM>_fiches_actions_AAAA-MM-JJ.xlsx" in out
     assert "2 fichier(s) vérifié(s) : 1 chargé(s) en entier, 1 à corriger." in out
     text = page.read_text(encoding="utf-8")
-    assert '<html lang="fr">' in text and "<td>nom de fichier sans date AAAA-MM-JJ</td>" in text
+    assert '<html lang="fr">' in text and '<td class="text">nom de fichier sans date AAAA-MM-JJ</td>' in text
     assert "aucun problème : le fichier serait chargé en entier." in text
 
 

@@ -29,7 +29,8 @@ def run(tmp_path_factory):
     b.sheet_book(roster / "recensement_coordonnateurs_2024-03-31.xlsx", {
         "Recensement 2023": [b.ROSTER_HEADER, b.roster_row("PTSM-01", "Alice", 1, "2019-01-01")],
         "Recensement 2024": [b.ROSTER_HEADER, b.roster_row("PTSM-01", "Alice", 1, "2019-01-01", "2022-06-30"),
-                             b.roster_row("PTSM-02", "Bruno", 0.5, "2023-01-01", None, 10000)]})
+                             b.roster_row("PTSM-02", "Bruno", 0.5, "2023-01-01", None, 10000),
+                             b.roster_row("PTSM-03", "Jeanne Dupont", 2, "2023-01-01")]})  # FTE 2: quarantined
     b.text_file(roster / ".DS_Store", ["x"])
     b.text_file(raw / "Coordonnateurs" / "~$recensement_coordonnateurs_2024-03-31.xlsx", ["x"])
     b.milestones_csv(raw / "Statut PTSM" / "statut_ptsm_2023-06-30.csv", ["PTSM-35;2019-07-09;2020-12-08"])
@@ -69,7 +70,17 @@ def test_the_marts_show_the_latest_census_the_previous_milestones_and_every_acti
 
 
 def test_the_quality_report_names_the_empty_latest_file_and_nothing_else(run):
-    assert run.query("select source_file, reason from marts.quality_report") == [
-        ("Statut PTSM/statut_ptsm_2024-03-31.csv",
+    assert run.query("select source_file, row_number, field, value, reason from marts.quality_report") == [
+        ("Coordonnateurs/2024/recensement_coordonnateurs_2024-03-31.xlsx", 4, "etp", "2", "etp hors de ]0 ; 1]"),
+        ("Statut PTSM/statut_ptsm_2024-03-31.csv", None, "fichier", "statut_ptsm_2024-03-31.csv",
          "aucune ligne de données sous l'en-tête (ligne 1) : fichier écarté, le fichier précédent reste utilisé ; "
          "renvoyez-le rempli")]
+
+
+def test_the_feedback_pages_are_written_beside_the_release_without_names(run):
+    pages = run.root / "retours"
+    assert sorted(p.name for p in pages.iterdir()) == ["index.html", "national.html"]
+    national = (pages / "national.html").read_text(encoding="utf-8")
+    assert "<h2>Coordonnateurs/2024/recensement_coordonnateurs_2024-03-31.xlsx</h2>" in national
+    assert "<h2>Statut PTSM/statut_ptsm_2024-03-31.csv</h2>" in national
+    assert "Dupont" not in national and "Jeanne" not in national

@@ -104,7 +104,7 @@ def _file_fix(family: str | None, reason: str) -> str:
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1e1e1e; background: #f6f6f6; }
-main { max-width: 1200px; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
+main { max-width: 1200px; min-height: 100vh; box-sizing: border-box; margin: 0 auto; padding: 24px 32px 48px; background: #fff; }
 h1 { font-size: 1.6rem; margin: 0 0 4px; color: #000091; }
 h2 { font-size: 1.15rem; margin: 28px 0 6px; overflow-wrap: anywhere; }
 p.intro { margin: 4px 0 16px; line-height: 1.45; }
@@ -112,9 +112,11 @@ p.meta { color: #555; margin: 2px 0 10px; }
 .ok { color: #18753c; font-weight: 600; }
 .ko { color: #ce0500; font-weight: 600; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; table-layout: auto; }
-th, td { border: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-th { background: #eef1f8; }
-td.num { text-align: right; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { background: #eef1f8; white-space: nowrap; }
+td.num, td.short { white-space: nowrap; }
+td.num { text-align: right; }
+td.text { width: 30%; }
 td.value { font-family: ui-monospace, Menlo, Consolas, monospace; }
 footer { margin-top: 32px; color: #666; font-size: 0.85rem; }
 """
@@ -139,9 +141,9 @@ def render_page(title: str, intro: str, files: list[FileFindings], footer: str =
                      "<th>Valeur</th><th>Ce qui ne va pas</th><th>Comment corriger</th></tr></thead>\n<tbody>\n")
         for item in report.findings:
             row = "fichier entier" if item.row is None else str(item.row)
-            parts.append(f"<tr><td>{_e(item.sheet)}</td><td class=\"num\">{_e(row)}</td><td>{_e(item.column)}</td>"
-                         f"<td class=\"value\">{_e(item.value or '')}</td><td>{_e(item.problem)}</td>"
-                         f"<td>{_e(item.fix)}</td></tr>\n")
+            parts.append(f"<tr><td class=\"short\">{_e(item.sheet)}</td><td class=\"num\">{_e(row)}</td>"
+                         f"<td class=\"short\">{_e(item.column)}</td><td class=\"value\">{_e(item.value or '')}</td>"
+                         f"<td class=\"text\">{_e(item.problem)}</td><td class=\"text\">{_e(item.fix)}</td></tr>\n")
         parts.append("</tbody>\n</table>\n")
     if footer:
         parts.append(f"<footer>{_e(footer)}</footer>\n")
@@ -167,4 +169,4 @@ def render_text(report: FileFindings) -> str:
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(str(text), quote=False)  # text content only; attribute values are ids

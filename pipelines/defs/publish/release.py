@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
+from pipelines.lib.feedback import feedback_dir, write_feedback
 from pipelines.lib.publish import publish_release
 
 MARTS = mart_names()
@@ -28,4 +29,6 @@ def marts_release(duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeRes
             synthetic=paths.uses_sample,
             input_label="sample" if paths.uses_sample else "raw",
         )
+        # one French page per PTSM whose files had problems, beside the release (pipelines/lib/feedback.py)
+        write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
     return dg.MaterializeResult(metadata={"release": str(release), "marts": len(MARTS), "synthetic": paths.uses_sample})
