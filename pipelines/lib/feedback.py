@@ -59,6 +59,8 @@ def pages_from_report(con: duckdb.DuckDBPyConnection) -> dict[str, list[FileFind
 def write_feedback(con: duckdb.DuckDBPyConnection, out: Path, *, synthetic: bool = False) -> list[Path]:
     """Replace `out` by this refresh's pages (written aside, then swapped in: a reader never sees half of them)."""
     pages = pages_from_report(con)
+    for leftover in out.parent.glob(f".{out.name}-*"):  # left by a refresh killed while writing its pages
+        shutil.rmtree(leftover, ignore_errors=True)
     names = dict(con.execute("select ptsm_id, ptsm_nom from ref_ptsm_registry").fetchall())
     staging_dir = out.parent / f".{out.name}-{uuid.uuid4().hex}"
     staging_dir.mkdir(parents=True)
