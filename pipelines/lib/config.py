@@ -60,9 +60,9 @@ def get_settings() -> Settings:
 
 
 def has_exports(raw_dir: Path) -> bool:
-    """True when at least one export family folder holds a file."""
-    for family in EXPORT_FAMILIES:
-        folder = raw_dir / family
-        if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):
-            return True
-    return False
+    """True when an export family folder (matched like a controlled value, sub-folders included) or a zip archive
+    holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
+    empty real publication, and exports only in a sub-folder or a zip must not be taken for "no exports"."""
+    from pipelines.lib.discovery import discover
+
+    return discover(raw_dir).has_exports
