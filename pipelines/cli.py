@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,12 +111,17 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
     from pipelines.definitions import defs
 
+    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
-    instance = dg.DagsterInstance.ephemeral()
+    # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral.
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
-    with speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
+    tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
+    with instance, speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
     return print_summary(result, settings, time.monotonic() - started)
 
 
