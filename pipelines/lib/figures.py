@@ -99,7 +99,7 @@ def register_template() -> None:
 
     axis = dict(automargin=True, title=dict(font=dict(size=13, color=GREY_TEXT), standoff=8),
                 tickfont=dict(size=12, color=GREY_TEXT), gridcolor="#e6e6e6", zerolinecolor="#bdbdbd",
-                separatethousands=True)
+                separatethousands=True, ticklabelstandoff=4)
     template = go.layout.Template(layout=dict(
         font=dict(family=FONT, size=13, color=TEXT),
         colorway=PALETTE,
@@ -210,7 +210,7 @@ class Report:
     def source(self, *names: str) -> str:
         """`Source : <named sources> ; Observatoire des PTSM, publication <id> du <date>.`"""
         named = [self.sources.get(n, n) for n in names]
-        prefix = "; ".join(named)
+        prefix = " ; ".join(named)
         tail = f"Observatoire des PTSM, {self.release.label}"
         if self.release.synthetic:
             tail += f" — {SYNTHETIC_MARK.lower()} (échantillon de démonstration)"

@@ -146,7 +146,7 @@ def classify(value: float | None, classes: Sequence[MapClass]) -> MapClass | Non
 def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass], value_label: str,
              names: Mapping[str, str] | None = None, fmt: Callable[[float], str] = lambda v: f"{v:g}",
              unknown_label: str = "Donnée inconnue", reference_dir: str | None = None,
-             height: int = 760, title: str | None = None) -> go.Figure:
+             height: int = 640, title: str | None = None) -> go.Figure:
     """A classed map of France by PTSM; null or absent values are light grey ("Donnée inconnue").
 
     One legend entry per class (its bounds in the label, counts of PTSM in brackets) plus the unknown entry."""
@@ -161,8 +161,6 @@ def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass],
     colours = {c.label: c.colour for c in classes}
     colours[unknown_label] = UNKNOWN
     for label, members in groups.items():
-        shown_in_legend = False
-        legend_text = f"{label} ({len(members)})"
         for ptsm_id in members:
             value = values.get(ptsm_id)
             shown = "donnée inconnue" if label == unknown_label else fmt(value)
@@ -171,14 +169,13 @@ def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass],
                 x=xs, y=ys, mode="lines", fill="toself", fillcolor=colours[label],
                 line=dict(color=OUTLINE, width=0.5), hoveron="fills", hoverinfo="text",
                 text=f"<b>{names.get(ptsm_id, ptsm_id)}</b><br>{value_label} : {shown}",
-                name=legend_text, legendgroup=label, showlegend=not shown_in_legend,
+                name=label, legendgroup=label, showlegend=False,
             ))
-            shown_in_legend = True
-        if not members:  # keep every class in the legend, even empty, so the scale reads whole
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=legend_text, legendgroup=label,
-                                     marker=dict(symbol="square", size=14, color=colours[label],
-                                                 line=dict(color=OUTLINE, width=0.5)),
-                                     hoverinfo="skip", showlegend=True))
+        # legend entry: a square swatch with the class bounds and its number of PTSM (every class, even empty)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{label} ({len(members)})",
+                                 legendgroup=label, hoverinfo="skip", showlegend=True,
+                                 marker=dict(symbol="square", size=14, color=colours[label],
+                                             line=dict(color=OUTLINE, width=0.8))))
     for label, (x0, y0, x1, y1) in layout.frames:
         fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#8c8c8c", width=0.8))
         fig.add_annotation(x=(x0 + x1) / 2, y=y1, text=label, showarrow=False, yanchor="bottom",

@@ -94,12 +94,14 @@ figure.ptsm-figure, figure.ptsm-table { margin: 18px 0 26px 0; padding: 0; }
   border-radius: 3px; vertical-align: middle; }
 figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
 .ptsm-table-wrap { overflow-x: auto; }
-table.ptsm-table { border-collapse: collapse; font-size: 13px; width: 100%; }
-table.ptsm-table th { background: #eef2f6; text-align: left; padding: 5px 8px; border-bottom: 2px solid #b9c3cc; }
-table.ptsm-table td { padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
-table.ptsm-table td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
-table.ptsm-table tr.ptsm-muted td { color: #777; }
+.ptsm-table-wrap table.ptsm-table { border-collapse: collapse; font-size: 13px; width: 100%; table-layout: auto; }
+.ptsm-table-wrap table.ptsm-table td:first-child { min-width: 15em; }
+.ptsm-table-wrap table.ptsm-table td { max-width: 24em; }
+.ptsm-table-wrap table.ptsm-table th { white-space: normal; min-width: 5em; background: #eef2f6; text-align: left; padding: 5px 8px; border-bottom: 2px solid #b9c3cc; }
+.ptsm-table-wrap table.ptsm-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+.ptsm-table-wrap table.ptsm-table td.num { text-align: right !important; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #777; }
 .ptsm-warning { background: #fff4e5; border-left: 4px solid #e07b00; padding: 6px 12px; margin: 8px 0; }
 .ptsm-methodology { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; padding: 4px 18px 10px 18px;
   margin: 24px 0; }
