@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.lib.files import write_atomic
+
 if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
     import nbformat
 
@@ -162,18 +164,8 @@ def plotly_bundle() -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, FILE_MODE)  # mkstemp creates 0600: reports are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Atomic write with mode 0644 (mkstemp's 0600 kept reports from a web server or a colleague)."""
+    write_atomic(path, text, mode=FILE_MODE)
 
 
 def _release_info(marts_dir: Path) -> dict:
