@@ -262,17 +262,18 @@ class Report:
         display(HTML(f"<section class=\"ptsm-methodology\"><h2>Méthodologie</h2>{text_html}{data}</section>"))
 
 
-def data_link_base(release_folder: Path | None) -> str:
-    """Relative URL from the folder the report is written to (PTSM_REPORT_OUTPUT_DIR) to the release's files.
+DATA_LINK = "donnees"
 
-    Works whether reports sit in the release folder itself (`""`) or beside it (`../.marts-releases/<id>/`)."""
-    out = os.environ.get("PTSM_REPORT_OUTPUT_DIR")
-    if release_folder is None:
-        return ""
-    if not out:
-        return release_folder.as_uri() + "/"
-    rel = os.path.relpath(release_folder, os.path.realpath(out))
-    return "" if rel == "." else rel.replace(os.sep, "/") + "/"
+
+def data_link_base(release_folder: Path | None) -> str:
+    """URL prefix of the release's data files as seen from a report.
+
+    Rendered reports reach them through the `donnees` link that `pipelines.lib.reports` puts beside them (relative,
+    so it holds whether the reports sit inside the release or in a folder of their own, and through symlinks a
+    browser would resolve lexically); a notebook opened interactively links to the release folder itself."""
+    if os.environ.get("PTSM_REPORT_OUTPUT_DIR"):
+        return f"{DATA_LINK}/"
+    return release_folder.as_uri() + "/" if release_folder is not None else ""
 
 
 def _mark_synthetic(fig) -> None:

@@ -5,7 +5,8 @@ Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes 
   a navigation bar to the other reports and the home page;
 - `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
   comma); each report loads it with a relative `<script src>` so the folder still opens offline;
-- `index.html`: the home page linking every report, the release and its data files.
+- `index.html`: the home page linking every report, the release and its data files;
+- `donnees`: a relative link to the release folder (CSV, Parquet, DICTIONNAIRE.md), which the pages link into.
 Files are written atomically with mode 0644 (readable by a web server or a colleague).
 """
 
@@ -180,10 +181,10 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
     """The home page: every report with its summary, the release, and the data files."""
     from pipelines.lib.formatting import fr_datetime
 
+    from pipelines.lib.figures import DATA_LINK
+
     info = _release_info(marts_dir)
-    release = Path(os.path.realpath(marts_dir))
-    rel = os.path.relpath(release, Path(reports_dir).resolve()).replace(os.sep, "/")
-    base = "" if rel == "." else rel + "/"
+    base = f"{DATA_LINK}/"
     label = f"publication {info.get('release_id', '?')} du {fr_datetime(info.get('produced_at', ''))}"
     banner = ""
     if info.get("synthetic"):
@@ -213,6 +214,18 @@ et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}<
 """
 
 
+def link_data(reports_dir: Path, marts_dir: Path) -> None:
+    """`<reports_dir>/donnees` -> the release folder, relative (`..` when the reports live inside the release)."""
+    from pipelines.lib.figures import DATA_LINK
+
+    target = os.path.relpath(os.path.realpath(marts_dir), os.path.realpath(reports_dir))
+    link = Path(reports_dir) / DATA_LINK
+    tmp = Path(reports_dir) / f".{DATA_LINK}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
 def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
     """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
     into `reports_dir`, each atomically.
@@ -222,6 +235,7 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(reports_dir / PLOTLY_FILE, plotly_bundle())
+    link_data(reports_dir, marts_dir)
     paths = notebook_paths(notebooks_dir)
     executed = []
     for path in paths:
