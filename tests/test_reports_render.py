@@ -47,7 +47,7 @@ _INSPECT = """
     return r.width > 0.5 && r.height > 0.5 && el.textContent.trim() !== '';
   };
   return [...document.querySelectorAll('.js-plotly-plot')].map((gd, i) => {
-    const drawn = gd.querySelectorAll('.main-svg .plot .trace, .main-svg .heatmaplayer image').length;
+    const drawn = gd.querySelectorAll('.main-svg .trace path, .main-svg .heatmaplayer image, .main-svg .hm image').length;
     const texts = [...gd.querySelectorAll('svg text')].filter(t => !t.closest('.hoverlayer') && visible(t));
     const boxes = texts.map(t => ({text: t.textContent.trim().slice(0, 40), r: t.getBoundingClientRect()}));
     const overlaps = [];

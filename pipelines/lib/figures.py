@@ -16,7 +16,8 @@ API (notebooks call these; everything shown is French):
   source=, lecture=)`: "Tableau N", French headers, French number formats, no pandas index, every row shown.
 - `Report.methodology(text, marts=[...])`: the methodology box with links to each mart's CSV and Parquet file and to
   the data dictionary of the release.
-- Axis helpers: `percent_axis(fig, "x", upper=1)` (ticks `0 %`, `20 %`...), `count_axis(fig, "y", max_value)`
+- Axis helpers (axis "x"/"y" for every axis of that direction, or one key such as "yaxis2"):
+  `percent_axis(fig, "x", upper=1)` (ticks `0 %`, `20 %`...), `count_axis(fig, "y", max_value)`
   (integer ticks, never 2.5), `euro_axis(fig, "x")` (`1 625 800 €`), `month_axis(fig, "x")` (French months).
 - `wilson(k, n)` -> (low, high): the Wilson 95 % score interval of a proportion (right for n = 8 as for n = 47);
   `SMALL_N` (30): below it a survey share is flagged; `FEW_PTSM` (5): a rate on fewer PTSM is greyed and annotated.
@@ -118,6 +119,14 @@ def register_template() -> None:
 
 # ------------------------------------------------------------------ axes
 
+def _update_axis(fig, axis: str, update: dict, where: dict) -> None:
+    """`axis` is "x"/"y" (every axis of that direction) or one layout key such as "yaxis2" (that axis only)."""
+    if axis in ("x", "y"):
+        getattr(fig, f"update_{axis}axes")(**update, **where)
+    else:
+        fig.update_layout({axis: update})
+
+
 def _nice_step(span: float, max_ticks: int) -> float:
     raw = span / max(1, max_ticks)
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
@@ -134,25 +143,24 @@ def percent_axis(fig, axis: str = "x", upper: float = 1.0, step: float | None = 
     ticks = [round(i * step, 10) for i in range(int(math.floor(upper / step + 1e-9)) + 1)]
     update = dict(tickmode="array", tickvals=ticks, ticktext=[fr_pct(t, decimals) for t in ticks],
                   range=[0, range_upper if range_upper is not None else upper * 1.02])
-    getattr(fig, f"update_{axis}axes")(**update, **({"row": row, "col": col} if row else {}))
+    _update_axis(fig, axis, update, {"row": row, "col": col} if row else {})
 
 
 def count_axis(fig, axis: str = "y", max_value: float | None = None, max_ticks: int = 6, **where) -> None:
     """Integer ticks only (a count axis never reads 2.5)."""
     top = max(1.0, float(max_value or 1))
     step = max(1, int(math.ceil(_nice_step(top, max_ticks))))
-    getattr(fig, f"update_{axis}axes")(tickmode="linear", tick0=0, dtick=step, tickformat=",d", rangemode="tozero",
-                                       **where)
+    _update_axis(fig, axis, dict(tickmode="linear", tick0=0, dtick=step, tickformat=",d", rangemode="tozero"), where)
 
 
 def euro_axis(fig, axis: str = "x", **where) -> None:
     """`1 625 800 €` instead of `1.6M`."""
-    getattr(fig, f"update_{axis}axes")(tickformat=",.0f", ticksuffix=f"{NNBSP}€", exponentformat="none", **where)
+    _update_axis(fig, axis, dict(tickformat=",.0f", ticksuffix=f"{NNBSP}€", exponentformat="none"), where)
 
 
 def month_axis(fig, axis: str = "x", **where) -> None:
     """French month ticks (`janv. 2022`); needs the French locale shipped with the report's plotly.js."""
-    getattr(fig, f"update_{axis}axes")(tickformat="%b %Y", hoverformat="%B %Y", **where)
+    _update_axis(fig, axis, dict(tickformat="%b %Y", hoverformat="%B %Y"), where)
 
 
 # ------------------------------------------------------------------ uncertainty
