@@ -44,7 +44,7 @@ PARQUET_OPTIONS = dict(
 # Marts without a region_code column that a regional export carries as national context.
 NATIONAL_MARTS = (
     "coordinator_vacancy_national", "survey_results", "population_coverage", "coordinator_posts_national",
-    "published_comparison",
+    "published_comparison", "survey_wave_comparison", "priority_coverage_monthly", "ptsm_milestones_monthly",
 )
 # Never leaves the observatory in an export: quarantined rows may carry raw values.
 NEVER_EXPORTED = ("quality_report",)

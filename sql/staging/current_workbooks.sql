@@ -1,26 +1,8 @@
 -- The action-sheet workbook that counts for each PTSM: its latest readable one (SPEC §2.3).
--- Two workbooks of one PTSM with the same date are both set aside (reported in quality_report).
-with attributed as (
-    select
-        source_file,
-        file_date,
-        ptsm_id,
-        count(*) over (partition by ptsm_id, file_date) as n_same_date
-    from staging.action_workbooks
-    where ptsm_id is not null
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (partition by ptsm_id order by file_date desc, source_file desc) as recency
-    from attributed
-    where n_same_date = 1
-)
-
+-- Which workbooks are readable is decided once, in staging.readable_workbooks.
 select
     ptsm_id,
     source_file,
-    file_date as snapshot_date
-from ranked
+    snapshot_date
+from staging.readable_workbooks
 where recency = 1
