@@ -26,7 +26,7 @@ def run(tmp_path_factory) -> Run:
 def test_summary_is_printed(run):
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in run.output
     assert "11 fichiers lus, 2 fichiers en quarantaine" in run.output
-    assert "contrôles qualité : 14 réussis, 0 en échec" in run.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in run.output
 
 
 def test_quality_report_lists_every_problem_with_its_reason(run):
