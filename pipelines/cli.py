@@ -99,8 +99,6 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
     from pipelines.lib import speedups
 
     speedups.apply()  # before GX is imported (see pipelines/lib/speedups.py)
-    import dagster as dg
-
     from pipelines.lib.config import has_exports
     from pipelines.lib.summary import print_summary
 
@@ -108,15 +106,10 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
     if not has_exports(settings.raw_dir):
         print(f"Aucun export dans {settings.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE ({settings.sample_dir}).")
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
-    from pipelines.definitions import defs
+    from pipelines.defs.run import run_refresh as run_refresh_job
 
-    job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
-    instance = dg.DagsterInstance.ephemeral()
-    # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
-    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
-    with speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    return print_summary(result, settings, time.monotonic() - started)
+    outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose)
+    return print_summary(outcome, settings, time.monotonic() - started)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,15 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.sql_files import build_table, load_models
+from sql_unit import build_model, seed
 
-SQL_DIR = PROJECT_ROOT / "sql"
 D = dt.date
 
 
 def _build(con: duckdb.DuckDBPyConnection, layer: str, *names: str) -> None:
-    models = {m.name: m for m in load_models(SQL_DIR, layer)}
+    """Build models in order on one connection (the SQL unit tier's loader, upstream tables already seeded)."""
     for name in names:
-        build_table(con, models[name])
+        build_model(f"{layer}/{name}", {}, con=con)
 
 
 def _rows(con, sql: str) -> list[tuple]:
@@ -67,20 +65,17 @@ ACTIONS = [
 def plans() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema staging; create schema marts")
-    con.execute("create table ref_ptsm_registry (ptsm_id varchar, region_code varchar)")
-    con.executemany("insert into ref_ptsm_registry values (?, ?)",
-                    [("PTSM-A", "93"), ("PTSM-B", "11"), ("PTSM-C", "84")])
-    con.execute("create table staging.action_workbooks (source_file varchar, file_date date, ptsm_id varchar)")
-    con.executemany("insert into staging.action_workbooks values (?, ?, ?)", WORKBOOKS)
-    con.execute("""create table staging.action_rows (
-        source_file varchar, ptsm_id varchar, num_action varchar, intitule varchar, statut varchar,
-        priorisee_ctsm boolean, annee_debut integer, annee_fin integer, priorities integer[], publics varchar[],
-        thematiques varchar[], secteurs varchar[])""")
+    seed(con, "ref_ptsm_registry", "ptsm_id varchar, region_code varchar",
+         [("PTSM-A", "93"), ("PTSM-B", "11"), ("PTSM-C", "84")])
+    seed(con, "staging.action_workbooks", "source_file varchar, file_date date, ptsm_id varchar", WORKBOOKS)
     ptsm_of = {f: p for f, _, p in WORKBOOKS}
-    con.executemany(
-        "insert into staging.action_rows values (?, ?, ?, 'action', ?, false, 2022, 2024, ?, ['enfants'], [], ['sanitaire'])",
-        [(f, ptsm_of[f], num, statut, prios) for f, num, statut, prios in ACTIONS])
-    _build(con, "staging", "readable_workbooks", "current_workbooks", "workbook_actions", "current_actions")
+    seed(con, "staging.action_rows",
+         "source_file varchar, ptsm_id varchar, num_action varchar, intitule varchar, statut varchar, "
+         "priorisee_ctsm boolean, annee_debut integer, annee_fin integer, priorities integer[], publics varchar[], "
+         "thematiques varchar[], secteurs varchar[]",
+         [(f, ptsm_of[f], num, "action", statut, False, 2022, 2024, prios, ["enfants"], [], ["sanitaire"])
+          for f, num, statut, prios in ACTIONS])
+    _build(con, "staging", "workbook_selection", "current_workbooks", "workbook_actions", "current_actions")
     _build(con, "marts", "ptsm_priority_coverage", "ptsm_plan_history", "priority_coverage_monthly", "action_progress")
     yield con
     con.close()

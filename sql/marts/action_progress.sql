@@ -14,9 +14,10 @@
 with workbooks as (
     select
         ptsm_id,
-        lag(snapshot_date) over (partition by ptsm_id order by snapshot_date) as from_date,
-        snapshot_date as to_date
-    from staging.readable_workbooks
+        lag(file_date) over (partition by ptsm_id order by file_date) as from_date,
+        file_date as to_date
+    from staging.workbook_selection
+    where set_aside_reason is null
 ),
 
 pairs as (

@@ -12,8 +12,9 @@ with priorities as (
 ),
 
 workbooks as (
-    select ptsm_id, snapshot_date
-    from staging.readable_workbooks
+    select ptsm_id, file_date as snapshot_date
+    from staging.workbook_selection
+    where set_aside_reason is null
 ),
 
 action_priorities as (

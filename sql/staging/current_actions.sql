@@ -15,5 +15,5 @@ select
     list_has_all(secteurs, ['sanitaire', 'medico_social', 'social']) as tripartite,
     snapshot_date
 from staging.workbook_actions
-where recency = 1
+where selected
     and statut <> 'Abandonnée'

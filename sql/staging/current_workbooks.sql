@@ -1,8 +1,8 @@
 -- The action-sheet workbook that counts for each PTSM: its latest readable one (SPEC §2.3).
--- Which workbooks are readable is decided once, in staging.readable_workbooks.
+-- The choice, and why other workbooks are set aside, is made once in workbook_selection.
 select
     ptsm_id,
     source_file,
-    snapshot_date
-from staging.readable_workbooks
-where recency = 1
+    file_date as snapshot_date
+from staging.workbook_selection
+where selected

@@ -1,11 +1,13 @@
 -- The actions of every readable workbook of each PTSM (abandoned ones included), with the workbook's date and
--- recency (1 = the workbook that counts today): the plan history read by the time marts, and the source of
--- staging.current_actions. "Implemented" = En cours or Réalisée (SPEC §4).
+-- whether it is the one that counts today: the plan history read by the time marts, and the source of
+-- staging.current_actions. Which workbooks are readable is decided once, in staging.workbook_selection (a
+-- workbook set aside there, e.g. two of one PTSM on the same date, is skipped here as for the current plan).
+-- "Implemented" = En cours or Réalisée (SPEC §4).
 select
     actions.ptsm_id,
     actions.source_file,
-    workbooks.snapshot_date,
-    workbooks.recency,
+    workbooks.file_date as snapshot_date,
+    workbooks.selected,
     actions.num_action,
     actions.intitule,
     actions.statut,
@@ -18,5 +20,6 @@ select
     actions.thematiques,
     actions.secteurs
 from staging.action_rows as actions
-inner join staging.readable_workbooks as workbooks
+inner join staging.workbook_selection as workbooks
     on actions.source_file = workbooks.source_file
+where workbooks.set_aside_reason is null
