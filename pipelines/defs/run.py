@@ -13,7 +13,8 @@ from pipelines.lib.config import Settings
 from pipelines.lib.summary import CheckOutcome, RunOutcome
 
 
-def run_refresh(settings: Settings, *, no_reports: bool, verbose: bool = False) -> RunOutcome:
+def run_refresh(settings: Settings, *, no_reports: bool, verbose: bool = False,
+                tags: dict[str, str] | None = None) -> RunOutcome:
     """Materialise every asset (but the reports when `no_reports`) against `settings`, in process."""
     from pipelines.definitions import build_defs
 
@@ -23,7 +24,7 @@ def run_refresh(settings: Settings, *, no_reports: bool, verbose: bool = False) 
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     with database_kept_open(defs.resources["duckdb"]):  # each asset still opens its own connection, but cheaply
         result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-                                        run_config=run_config)
+                                        run_config=run_config, tags=tags or None)
     return outcome_of(result)
 
 

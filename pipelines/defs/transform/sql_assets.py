@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.config import get_settings
-from pipelines.lib.sql_files import SqlModel, build_table, load_models
+from pipelines.lib.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
 
 LAYERS = ("reference", "staging", "marts")
 
@@ -21,7 +21,7 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     )
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            rows = build_table(con, model)
+            rows = build_table(con, model, schema=SCRATCH_SCHEMA if model.layer == "marts" else None)
         return dg.MaterializeResult(metadata={"rows": rows})
 
     return _asset
