@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.lib.datapackage import write_datapackage
 from pipelines.lib.hashing import sha256_file
 
 KEEP_RELEASES = 3
@@ -318,6 +319,7 @@ def publish_release(
         _write_marts(con, marts, work, labels, schema)
         _write_dictionary(work, read_dictionary(con, marts, schema), synthetic=synthetic, input_label=input_label,
                           title="Dictionnaire des données — marts de l'observatoire PTSM")
+        write_datapackage(work, synthetic=synthetic)  # datapackage.json (pipelines/lib/datapackage.py)
         release_id, files = _content_id(work)
         produced = (produced_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         manifest = {
