@@ -13,6 +13,7 @@ from pipelines.api import access
 
 RESERVED = ("region", "ptsm", "format", "select", "limit", "offset")
 MAX_LIMIT = 100_000
+MAX_OFFSET = 1_000_000_000
 _TRUE = {"true", "vrai", "1", "oui"}
 _FALSE = {"false", "faux", "0", "non"}
 
@@ -81,8 +82,8 @@ class MartQuery:
                 raise QueryError(f"select : colonne inconnue {name!r} (colonnes : {', '.join(types)})")
         if self.limit is not None and not 0 <= self.limit <= MAX_LIMIT:
             raise QueryError(f"limit doit être entre 0 et {MAX_LIMIT}")
-        if self.offset < 0:
-            raise QueryError("offset doit être positif ou nul")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise QueryError(f"offset doit être entre 0 et {MAX_OFFSET}")
 
     def _where(self) -> tuple[str, list]:
         types = dict(self.columns)

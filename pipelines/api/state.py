@@ -93,7 +93,10 @@ class ApiState:
         key = getattr(release, "stamp", None) or self.publications.key(release.path)
         if not os.path.isdir(release.path):
             return PublicationError("la publication a été remplacée pendant la requête ; réessayer")
-        error = PublicationError(f"publication {os.path.basename(release.path)} inutilisable : {_reason(exc)}")
+        missing = sorted(name for name in (release.manifest.get("files") or {})
+                         if not os.path.exists(os.path.join(release.path, name)))
+        reason = f"fichier absent ({', '.join(missing)})" if missing else _reason(exc)
+        error = PublicationError(f"publication {os.path.basename(release.path)} inutilisable : {reason}")
         self.mark_broken(key, error)
         return error
 

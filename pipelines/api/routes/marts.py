@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from pipelines.api import access, formats, schemas
 from pipelines.api.deps import ALL, current_release, principal, reject_unknown_params, scope_region
 from pipelines.api.errors import ApiError
-from pipelines.api.query import RESERVED, MartQuery, QueryError
+from pipelines.api.query import MAX_OFFSET, RESERVED, MartQuery, QueryError
 from pipelines.api.release import Release
 from pipelines.api.responses import release_meta, respond
 from pipelines.api.state import ApiState, get_state
@@ -144,7 +144,7 @@ async def get_mart(
     format: Format = Query("json", description="csv (Excel français), json ou parquet"),
     select: str | None = Query(None, description="Colonnes à garder, séparées par des virgules (ex. ptsm_id,n)."),
     limit: int | None = Query(None, ge=0, le=100_000, description="Nombre de lignes au plus (pagination)."),
-    offset: int = Query(0, ge=0, description="Lignes à sauter (pagination)."),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Lignes à sauter (pagination)."),
     who: Principal = Depends(principal),
     release: Release = Depends(current_release),
     state: ApiState = Depends(get_state),
