@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipelines.api import tokens
-from pipelines.api.access import figure_regions
+from pipelines.lib.figure_access import figures_for_region
 from pipelines.api.app import create_app
 
 _spec = importlib.util.spec_from_file_location(
@@ -82,13 +82,26 @@ def test_a_figure_filter_cannot_reach_another_region_figure(site):
     assert response.status_code == 200 and response.json()["rows"] == []
 
 
-@pytest.mark.parametrize("scope, regions", [
-    ("national", None), ("region 84", {"84"}), ("PTSM-47", {"75"}), ("PTSM-75; PTSM-13", {"11", "93"}),
-    ("PTSM-00", {"?"}),
-])
-def test_figure_regions_from_the_definition_scope(scope, regions):
-    registry = {"PTSM-47": "75", "PTSM-75": "11", "PTSM-13": "93"}
-    assert figure_regions(scope, registry) == (None if regions is None else frozenset(regions))
+def test_the_region_of_each_figure_restates_its_scope_through_the_registry():
+    """published_figures.csv: `region_code` is what the access rule reads; `scope` is what people read."""
+    reference = Path(__file__).resolve().parents[1] / "data" / "reference"
+    registry = {r["ptsm_id"]: r["region_code"] for r in fake.registry()}
+    with open(reference / "published_figures.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            scope = row["scope"].strip()
+            if scope == "national":
+                expected = set()
+            else:
+                expected = {item.strip()[7:] if item.strip().startswith("region ") else registry[item.strip()]
+                            for item in scope.split(";")}
+            assert set(filter(None, row["region_code"].split(";"))) == expected, row["figure_id"]
+
+
+def test_figures_for_a_region():
+    regions = {"national_one": frozenset(), "paca": frozenset({"93"}), "two": frozenset({"11", "93"}),
+               "na": frozenset({"75"})}
+    assert figures_for_region(regions, "93") == ["national_one", "paca"]
+    assert figures_for_region(regions, "75") == ["na", "national_one"]
 
 
 def _every_mart(site):

@@ -24,7 +24,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from pipelines.api import release as release_module
+from pipelines.lib import release as release_module
 from pipelines.api import tokens
 from pipelines.api.app import create_app
 from pipelines.api.server import server_config
@@ -155,14 +155,14 @@ def _name_a_missing_file(release: Path):
 @pytest.mark.parametrize("breaker, reason", [
     (_break_parquet, "publication r1 inutilisable : fichier illisible (ArrowInvalid)"),
     (_break_dictionary, "publication r1 inutilisable : fichier JSON illisible"),
-    (_name_a_missing_file, "publication r1 inutilisable : fichier absent (fantome.csv)"),
+    (_name_a_missing_file, "publication incohérente : fantome.csv ne correspond pas au manifeste (r1)"),
 ])
 def test_a_broken_release_is_a_503_with_retry_after_and_health_names_it(tmp_path, monkeypatch, breaker, reason):
     site = Site(tmp_path)
     breaker(site.release)
     hashed = []
-    original = release_module._sha256
-    monkeypatch.setattr(release_module, "_sha256", lambda path: hashed.append(path) or original(path))
+    original = release_module.sha256_file
+    monkeypatch.setattr(release_module, "sha256_file", lambda path: hashed.append(path) or original(path))
     for path, token in (("/v1/marts/ptsm_overview", site.paca), ("/v1/marts", site.national),
                         ("/v1/geo/ptsm.geojson", site.paca)):
         response = site.get(path, token)

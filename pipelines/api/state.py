@@ -14,7 +14,7 @@ import duckdb
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from pipelines.api.access import read_figure_scopes
+from pipelines.api.access import read_figure_regions
 from pipelines.api.cache import ResponseCache
 from pipelines.api.regions import read_regions
 from pipelines.api.release import Publications, PublicationError, Release
@@ -57,7 +57,7 @@ class ApiState:
 
     def __post_init__(self):
         self.regions = read_regions(self.reference_dir)
-        self.figure_scopes = read_figure_scopes(self.reference_dir)
+        self.figure_regions = read_figure_regions(self.reference_dir)
 
     # ---- the release being served
     async def current_release(self) -> Release:

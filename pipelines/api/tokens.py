@@ -12,13 +12,13 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.lib.config import get_settings
+from pipelines.lib.files import write_atomic
 from pipelines.lib.pseudonym import ensure_secret_dir
 
 NATIONAL = "national"
@@ -81,18 +81,7 @@ def _read(path: Path) -> dict:
 def _write(path: Path, data: dict) -> None:
     """Write atomically with owner-only permissions (the file holds hashes, still nobody else's business)."""
     ensure_secret_dir(path.parent)  # never chmods a folder that already exists
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False), mode=0o600)
 
 
 def create_token(path: Path, *, region: str | None, national: bool, label: str = "") -> tuple[str, dict]:

@@ -115,7 +115,7 @@ def build_query(state: ApiState, release: Release, who: Principal, request: Requ
             raise ApiError(400, "ptsm_not_in_region", f"Le PTSM {ptsm} n'est pas dans la région {served_region}.")
     figure_ids = None
     if name == access.FIGURES_MART and not who.is_national:
-        figure_ids = access.figures_for_region(state.figure_scopes, release.regions_of_ptsm, who.region)
+        figure_ids = access.figures_for_region(state.figure_regions, who.region)
     filters = {k: request.query_params.getlist(k) for k in request.query_params if k not in RESERVED}
     fields = None
     if select is not None:
