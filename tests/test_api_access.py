@@ -151,3 +151,21 @@ def test_the_catalogue_does_not_open_data_to_anybody(site):
     body = site.client.get("/v1/catalogue").json()
     assert "rows" not in json.dumps(body)
     assert {m["name"]: m["access"] for m in body["marts"]}["quality_report"] == "national_only"
+
+
+def test_the_region_export_carries_its_figures_and_its_profile_only(tmp_path):
+    from pipelines.lib.regional_export import export_region
+
+    marts = tmp_path / "data" / "marts"
+    marts.parent.mkdir(parents=True)
+    release = fake.publish(marts, "r-export", variant=1)
+    (release / "reports" / "regions").mkdir(parents=True)
+    for code in ("93", "75"):
+        (release / "reports" / "regions" / f"{code}.html").write_text(f"<p>région {code}</p>", encoding="utf-8")
+    out = tmp_path / "ors-paca"
+    written = export_region(marts, "93", out)
+    figures = pq.read_table(out / "published_comparison.parquet").column("figure_id").to_pylist()
+    assert sorted(figures) == sorted(FIGURES_93)  # was all 10, other regions' figures included
+    assert (out / "profil_region_93.html").read_text(encoding="utf-8") == "<p>région 93</p>"
+    assert not any("75" in p.name for p in written)
+    assert "profil_region_93.html" in (out / "README.md").read_text(encoding="utf-8")
