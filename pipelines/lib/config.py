@@ -23,6 +23,7 @@ class Settings:
     sql_dir: Path = PROJECT_ROOT / "sql"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     notebooks_dir: Path = PROJECT_ROOT / "notebooks"
+    keep_releases: int = 12  # PTSM_KEEP_RELEASES: publications kept on disk (see pipelines/lib/release.py)
 
     @property
     def input_dir(self) -> Path:
@@ -54,6 +55,7 @@ def get_settings() -> Settings:
         # the rules' data can be pointed at a copy too (tests that a rule change re-stages old files)
         reference_dir=_path("PTSM_REFERENCE_DIR", "data/reference"),
         vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
+        keep_releases=max(1, int(os.environ.get("PTSM_KEEP_RELEASES") or 12)),
     )
 
 
