@@ -44,10 +44,46 @@ def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
     assert {check.split(":")[0] for check in current["checks"]} == set(marts)
 
 
+def test_every_table_has_one_writer_and_sql_reads_the_bookkeeping_tables_directly():
+    graph = _graph()["assets"]
+    for table in ("raw/file_ledger", "raw/file_issues", "staging/row_issues", "staging/synonym_usage"):
+        assert table in graph, table
+    assert "raw/file_ledger" in graph["staging/roster_posts"]["deps"]
+    assert {"raw/file_issues", "raw/file_ledger", "staging/row_issues"} <= set(graph["marts/quality_report"]["deps"])
+    assert "staging/synonym_usage" in graph["staging/unused_synonyms"]["deps"]
+
+
+def test_a_sql_asset_code_version_is_the_hash_of_its_file(tmp_path, monkeypatch):
+    import hashlib
+    import shutil
+
+    from pipelines.defs.transform.sql_assets import build_sql_assets
+    from pipelines.lib.config import PROJECT_ROOT
+
+    def versions() -> dict[str, str]:
+        return {key.to_user_string(): version for asset in build_sql_assets()
+                for key, version in asset.code_versions_by_key.items()}
+
+    overview = PROJECT_ROOT / "sql" / "marts" / "ptsm_overview.sql"
+    assert versions()["marts/ptsm_overview"] == hashlib.sha256(overview.read_bytes()).hexdigest()[:16]
+    # "code changed" in the UI: an edited SQL file gets a new version, the others keep theirs
+    shutil.copytree(PROJECT_ROOT / "sql", tmp_path / "sql")
+    edited = tmp_path / "sql" / "marts" / "ptsm_overview.sql"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    monkeypatch.setenv("PTSM_SQL_DIR", str(tmp_path / "sql"))
+    after = versions()
+    assert after["marts/ptsm_overview"] == hashlib.sha256(edited.read_bytes()).hexdigest()[:16]
+    monkeypatch.delenv("PTSM_SQL_DIR")
+    original = versions()
+    assert after["marts/ptsm_overview"] != original["marts/ptsm_overview"]
+    assert {k: v for k, v in after.items() if k != "marts/ptsm_overview"} == \
+        {k: v for k, v in original.items() if k != "marts/ptsm_overview"}
+
+
 def test_schedule_is_monthly_in_paris_time():
     from pipelines.definitions import defs
 
-    schedule = defs.get_schedule_def("dmsmp_monthly_refresh")
+    schedule = defs.resolve_schedule_def("dmsmp_monthly_refresh")
     assert schedule.execution_timezone == "Europe/Paris"
     assert schedule.cron_schedule == "0 6 2 * *"
 

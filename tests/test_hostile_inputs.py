@@ -34,8 +34,7 @@ from support import Installation, check_publication, copy_mini  # noqa: E402
 
 MINI_SOURCE = Path(__file__).parent / "fixtures" / "exports" / "mini"
 ACTION_SHEETS = {"actions": "actions", "financements": "funding"}
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(suppress_health_check=[HealthCheck.too_slow])  # budget: the Hypothesis profile (tests/conftest.py)
 
 # --- one refresh over every kind of hostile file ----------------------------------------------------------------
 

@@ -28,10 +28,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipelines.api import formats, geo, schemas
 from pipelines.api.release import Publications, PublicationError, Release
 from pipelines.api.tokens import Principal, TokenStore
+from pipelines.lib.mart_access import NEVER, access_class
 
 log = logging.getLogger("ptsm.api")
 
-NATIONAL_ONLY_MARTS = frozenset({"quality_report"})  # may carry raw values from the exports
 SUPPRESSED_COLUMNS = ("n", "share")  # masked where a sub-national survey cell is suppressed
 SUPPRESSION_THRESHOLD = 5
 ALL = "all"
@@ -264,7 +264,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         items = []
         for name in release.marts:
             entry = release.dictionary.get(name, {})
-            national_only = name in NATIONAL_ONLY_MARTS
+            national_only = access_class(name) == NEVER
             items.append({
                 "name": name,
                 "description": entry.get("description"),
@@ -305,7 +305,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         release = await current_release()
         if name not in release.marts:
             raise ApiError(404, "unknown_mart", f"Mart inconnu : {name!r}. Voir GET /v1/marts.")
-        if name in NATIONAL_ONLY_MARTS and not who.is_national:
+        if access_class(name) == NEVER and not who.is_national:  # may carry raw values from the exports
             raise ApiError(403, "national_only", f"Le mart {name} est réservé aux jetons nationaux.")
         columns = release.column_names(name)
         if "region_code" in columns:

@@ -12,11 +12,12 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+from pipelines.lib.files import write_atomic
 
 NATIONAL = "national"
 REGIONAL = "region"
@@ -55,18 +56,7 @@ def _write(path: Path, data: dict) -> None:
     """Write atomically with owner-only permissions (the file holds hashes, still nobody else's business)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tokens-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False), mode=0o600)
 
 
 def create_token(path: Path, *, region: str | None, national: bool, label: str = "") -> tuple[str, dict]:

@@ -18,10 +18,12 @@ class Settings:
     reports_dir: Path
     secret_dir: Path
     reference_dir: Path = PROJECT_ROOT / "data" / "reference"
+    vocabulary_file: Path = PROJECT_ROOT / "pipelines" / "lib" / "vocabularies.csv"
     sample_dir: Path = PROJECT_ROOT / "data" / "sample"
     sql_dir: Path = PROJECT_ROOT / "sql"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     notebooks_dir: Path = PROJECT_ROOT / "notebooks"
+    keep_releases: int = 12  # PTSM_KEEP_RELEASES: publications kept on disk (see pipelines/lib/release.py)
 
     @property
     def input_dir(self) -> Path:
@@ -50,6 +52,10 @@ def get_settings() -> Settings:
         # the mart SQL and the check suites can be pointed at a copy (tests of a broken mart or suite)
         sql_dir=_path("PTSM_SQL_DIR", "sql"),
         expectations_dir=_path("PTSM_EXPECTATIONS_DIR", "expectations"),
+        # the rules' data can be pointed at a copy too (tests that a rule change re-stages old files)
+        reference_dir=_path("PTSM_REFERENCE_DIR", "data/reference"),
+        vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
+        keep_releases=max(1, int(os.environ.get("PTSM_KEEP_RELEASES") or 12)),
     )
 
 

@@ -1,7 +1,8 @@
 """Raw layer: every source row of every export file, as text, with its file and row number.
 
-Incremental: a ledger records each file read (path, size, content hash, rows, outcome). A file whose content
-is unchanged since it was last read is never parsed again; a file that disappeared has its rows removed.
+Incremental: a ledger records each file read (path, size, content hash, rows, outcome, and the fingerprint of
+the reading code). A file whose content is unchanged since it was last read by the same code is never parsed
+again; a file that disappeared has its rows removed.
 """
 
 from __future__ import annotations
@@ -19,17 +20,20 @@ from pipelines.lib import discovery
 from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.hashing import sha256_file
 from pipelines.lib.families import Family
+from pipelines.lib.fingerprint import code_fingerprint
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
-PARSER_VERSION = 2  # 2: Excel error cells read as their text, cut-short CSV rows reported
 META_COLUMNS = ["_source_file", "_sheet", "_row_number"]
 
 LEDGER_DDL = """
 create schema if not exists raw;
 create table if not exists raw.file_ledger (
     family varchar, source_file varchar, root varchar, size_bytes bigint, sha256 varchar,
-    file_date date, wave integer, n_rows integer, outcome varchar, reason varchar, parser_version integer);
+    file_date date, wave integer, n_rows integer, outcome varchar, reason varchar, parser_fingerprint varchar);
+-- ledgers written before the reading code was fingerprinted kept a hand-bumped version number instead
+alter table raw.file_ledger drop column if exists parser_version;
+alter table raw.file_ledger add column if not exists parser_fingerprint varchar;
 create table if not exists raw.file_issues (
     family varchar, source_file varchar, row_number integer, field varchar, value varchar, reason varchar);
 """
@@ -62,10 +66,11 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     ensure_raw_tables(con, family)
     stats = IngestStats(family.name)
     root_text = str(root.resolve())
+    parser = code_fingerprint(__name__)  # this module and every project module it imports (readers, parsing...)
     known = {
         source: (sha, version)
         for source, sha, version in con.execute(
-            "select source_file, sha256, parser_version from raw.file_ledger where family = ? and root = ?",
+            "select source_file, sha256, parser_fingerprint from raw.file_ledger where family = ? and root = ?",
             [family.name, root_text],
         ).fetchall()
     }
@@ -78,7 +83,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
         present.add(source)
         stats.files_seen += 1
         sha = _content_sha(found, root)  # hashing is cheap; parsing is not: an unchanged file is never parsed
-        if sha is not None and known.get(source) == (sha, PARSER_VERSION):
+        if sha is not None and known.get(source) == (sha, parser):
             stats.files_unchanged += 1
             continue
         entry = _read_entry(found, root, family)
@@ -92,7 +97,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
             new_rows[table].extend(rows)
         stats.rows_loaded += entry.n_rows
         ledger.append((family.name, source, root_text, entry.size, entry.sha256, entry.file_date, entry.wave,
-                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, PARSER_VERSION))
+                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, parser))
     gone = [s for s in _ledger_sources(con, family, root_text) if s not in present]
     gone += _other_roots(con, family, root_text)
     stats.files_removed = len(gone)

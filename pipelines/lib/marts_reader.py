@@ -6,15 +6,14 @@ complete release, found by resolving the `PTSM_MARTS_DIR` symlink once per sessi
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from pipelines.lib import release as releases
 from pipelines.lib.config import get_settings
 
 SYNTHETIC_TEXT = "Données SYNTHÉTIQUES — échantillon de démonstration, ne pas diffuser comme données réelles"
@@ -26,12 +25,7 @@ def release_dir() -> Path:
     """The release folder behind the marts symlink, resolved once so a session reads a single release."""
     marts_dir = str(get_settings().marts_dir)
     if marts_dir not in _RELEASES:
-        resolved = Path(os.path.realpath(marts_dir))
-        if not (resolved / "manifest.json").is_file():
-            raise FileNotFoundError(
-                f"Aucune publication de marts dans {marts_dir} : lancez d'abord `uv run ptsm refresh`."
-            )
-        _RELEASES[marts_dir] = resolved
+        _RELEASES[marts_dir] = releases.current(Path(marts_dir))
     return _RELEASES[marts_dir]
 
 
@@ -45,7 +39,7 @@ def load_mart(name: str) -> pd.DataFrame:
 
 def manifest() -> dict[str, Any]:
     """The release manifest (release_id, produced_at, synthetic, input, marts, files)."""
-    return json.loads((release_dir() / "manifest.json").read_text(encoding="utf-8"))
+    return releases.read_manifest(release_dir())
 
 
 def synthetic_banner():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
+from pipelines.lib.files import write_atomic
 from pipelines.lib.parsing import fold
 
 KEY_FILE = "pseudonymisation.key"
@@ -20,11 +20,7 @@ def load_or_create_key(secret_dir: Path) -> bytes:
         return bytes.fromhex(path.read_text().strip())
     secret_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    os.replace(tmp, path)
+    write_atomic(path, key.hex(), mode=0o600)
     return key
 
 

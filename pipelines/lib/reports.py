@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pipelines.lib.files import write_atomic
 
 if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
     import nbformat
@@ -56,20 +57,6 @@ def strip_remote_scripts(html: str) -> str:
     return _REMOTE_SCRIPT.sub("", html)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
     """Execute every numbered notebook on `marts_dir` and write `<reports_dir>/<name>.html` atomically.
 
@@ -80,6 +67,6 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
     for path in notebook_paths(notebooks_dir):
         nb = execute_notebook(path, marts_dir)
         target = Path(reports_dir) / f"{path.stem}.html"
-        _write_atomic(target, to_html(nb))
+        write_atomic(target, to_html(nb))
         written.append(target)
     return written

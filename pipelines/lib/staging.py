@@ -1,12 +1,13 @@
 """Staging layer: raw text rows -> typed rows with canonical codes, and the row-level quarantine.
 
-Work is per source file and incremental: a file already staged with the same content hash is not typed
-again. Choosing which file counts (latest roster, latest workbook per PTSM...) is set-based SQL in
+Work is per source file and incremental: a file already staged with the same content hash *and the same rules*
+(`rules_fingerprint`: typing code, vocabularies, registry, key) is not typed again. Choosing which file counts (latest roster, latest workbook per PTSM...) is set-based SQL in
 `sql/staging/`, on top of these tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 import duckdb
@@ -14,11 +15,10 @@ import pyarrow as pa
 
 from pipelines.lib import families as fam
 from pipelines.lib.bulk import insert_tuples
+from pipelines.lib.fingerprint import code_fingerprint, fingerprint
 from pipelines.lib.parsing import number_key
 from pipelines.lib.pseudonym import pseudonymise
-from pipelines.lib.vocab import synonym_usage
-
-STAGING_VERSION = 2  # 2: vocabulary synonym usage recorded per file
+from pipelines.lib.vocab import reload_vocabularies, synonym_usage
 
 S = pa.string()
 STAGING_SCHEMAS: dict[str, pa.Schema] = {
@@ -65,7 +65,7 @@ FAMILY_TABLES = {
 
 ISSUES_DDL = """
 create schema if not exists staging;
-create table if not exists staging.processed_files (family varchar, source_file varchar, sha256 varchar, staging_version integer);
+create table if not exists staging.processed_files (family varchar, source_file varchar, input_fingerprint varchar);
 create table if not exists staging.synonym_usage (family varchar, source_file varchar, kind varchar, synonym varchar, n integer);
 create table if not exists staging.row_issues (
     family varchar, source_file varchar, sheet varchar, row_number integer, field varchar, value varchar, reason varchar);
@@ -82,6 +82,11 @@ class StageStats:
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection, family: str) -> None:
+    legacy = con.execute("""select count(*) from duckdb_columns() where schema_name = 'staging'
+        and table_name = 'processed_files' and column_name = 'staging_version'""").fetchall()[0][0]
+    if legacy:  # staged before inputs were fingerprinted: stage everything again (well under a minute)
+        for table in [*STAGING_SCHEMAS, "processed_files", "synonym_usage", "row_issues"]:
+            con.execute(f"drop table if exists staging.{table}")
     con.execute(ISSUES_DDL)
     for table in FAMILY_TABLES[family]:
         empty = STAGING_SCHEMAS[table].empty_table()
@@ -90,27 +95,31 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, family: str) -> None:
         con.unregister("_empty")
 
 
+def rules_fingerprint(registry: set[str], key: bytes, vocabularies_sha256: str) -> str:
+    """Everything typing a row depends on besides the row: this module's code and the project code it imports,
+    the vocabulary file as read, the registry ids and the pseudonymisation key (hashed)."""
+    return fingerprint(code_fingerprint(__name__), vocabularies_sha256, "\n".join(sorted(registry)),
+                       hashlib.sha256(key).hexdigest())
+
+
 def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str], key: bytes) -> StageStats:
-    """Type the raw rows of the files that changed since the last run; forget files that are gone."""
+    """Type the raw rows of the files that changed since the last run, or that were typed with other rules;
+    forget files that are gone."""
     _ensure_tables(con, family)
+    rules = rules_fingerprint(registry, key, reload_vocabularies())
     stats = StageStats(family)
+    # a file's input: its content, the code that read it into raw rows, and the rules that type those rows
     current = {
-        source: (sha, file_date, wave)
-        for source, sha, file_date, wave in con.execute(
-            "select source_file, sha256, file_date, wave from raw.file_ledger where family = ? and outcome = 'lu'", [family]
+        source: (fingerprint(sha, parser or "", rules), file_date, wave)
+        for source, sha, parser, file_date, wave in con.execute(
+            """select source_file, sha256, parser_fingerprint, file_date, wave
+               from raw.file_ledger where family = ? and outcome = 'lu'""", [family]
         ).fetchall()
     }
-    done = {
-        source: sha
-        for source, sha in con.execute(
-            "select source_file, sha256 from staging.processed_files where family = ? and staging_version = ?",
-            [family, STAGING_VERSION],
-        ).fetchall()
-    }
-    stale = [s for s, sha in done.items() if current.get(s, (None,))[0] != sha]
-    stale += [r[0] for r in con.execute(
-        "select source_file from staging.processed_files where family = ? and staging_version <> ?", [family, STAGING_VERSION]).fetchall()]
-    todo = sorted(s for s, (sha, _, _) in current.items() if done.get(s) != sha)
+    done = dict(con.execute(
+        "select source_file, input_fingerprint from staging.processed_files where family = ?", [family]).fetchall())
+    todo = sorted(s for s, (fp, _, _) in current.items() if done.get(s) != fp)
+    stale = [s for s in done if s not in current]
     _forget(con, family, sorted(set(stale) | set(todo)))
     stats.files_unchanged = len(current) - len(todo)
     if not todo:
@@ -133,7 +142,7 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     stats.rows_quarantined = len({(i[1], i[2], i[3]) for i in issues})
     insert_tuples(con, "staging.row_issues", issues)
     insert_tuples(con, "staging.synonym_usage", usage)
-    insert_tuples(con, "staging.processed_files", [(family, s, current[s][0], STAGING_VERSION) for s in todo])
+    insert_tuples(con, "staging.processed_files", [(family, s, current[s][0]) for s in todo])
     return stats
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from pipelines.lib.config import get_settings
 from pipelines.lib.parsing import fold
-
-VOCABULARY_FILE = Path(__file__).with_name("vocabularies.csv")
 
 # French names of the vocabularies, used in quarantine reasons.
 KIND_LABELS = {
@@ -52,9 +52,34 @@ class Vocabulary:
         return code
 
 
-@lru_cache(maxsize=1)
+_LOADED: dict[str, object] = {}  # "vocabularies" and the "sha256" of the bytes they were read from
+
+
+def vocabulary_file() -> Path:
+    """pipelines/lib/vocabularies.csv, or the copy PTSM_VOCABULARY_FILE names (config)."""
+    return get_settings().vocabulary_file
+
+
 def load_vocabularies() -> dict[str, Vocabulary]:
-    rows = list(csv.DictReader(VOCABULARY_FILE.open(encoding="utf-8")))
+    """The vocabularies, read once per process unless `reload_vocabularies` is called."""
+    if "vocabularies" not in _LOADED:
+        reload_vocabularies()
+    return _LOADED["vocabularies"]  # type: ignore[return-value]
+
+
+def reload_vocabularies() -> str:
+    """Read the vocabulary file again; return the SHA-256 of the bytes read.
+
+    Staging calls it once per family so that a long-lived process (dagster dev, tests) types rows with the file
+    as it is now, and fingerprints exactly the bytes it typed with."""
+    data = vocabulary_file().read_bytes()
+    _LOADED["vocabularies"] = _parse(data.decode("utf-8"))
+    _LOADED["sha256"] = hashlib.sha256(data).hexdigest()
+    return _LOADED["sha256"]  # type: ignore[return-value]
+
+
+def _parse(text: str) -> dict[str, Vocabulary]:
+    rows = list(csv.DictReader(io.StringIO(text)))
     vocabularies: dict[str, Vocabulary] = {}
     for row in rows:
         vocab = vocabularies.setdefault(row["kind"], Vocabulary(row["kind"], [], {}, {}, {}))

@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reference import REFERENCE_TABLES, load_reference_table
-from pipelines.lib.vocab import VOCABULARY_FILE
+from pipelines.lib.vocab import vocabulary_file
 
 GROUP = "reference"
 
@@ -41,7 +41,7 @@ def ref_vocabularies(duckdb: DuckDBResource) -> dg.MaterializeResult:
                 from read_csv(?, all_varchar = true, header = true, delimiter = ',', quote = '"')
             )
             """,
-            [str(VOCABULARY_FILE)],
+            [str(vocabulary_file())],
         )
         rows = con.execute("select count(*) from ref_vocabularies").fetchall()[0][0]
     return dg.MaterializeResult(metadata={"rows": rows})
