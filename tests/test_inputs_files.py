@@ -345,3 +345,18 @@ def test_the_sample_is_discovered_as_before(tmp_path):
     found = discovery.discover(PROJECT_ROOT / "data" / "sample")
     assert len(found.found) == 146 and found.of(None) == []
     assert all(f.name == f"{f.family}/{f.path.name}" for f in found.found)
+
+
+def test_a_sheet_synonym_added_to_the_vocabulary_file_rereads_the_workbook(tmp_path, monkeypatch):
+    vocabularies = tmp_path / "vocabularies.csv"
+    vocabularies.write_text((PROJECT_ROOT / "pipelines/lib/vocabularies.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("PTSM_VOCABULARY_FILE", str(vocabularies))
+    raw = tmp_path / "raw"
+    b.action_book(raw / "fiches_actions" / "PTSM-35_2024-03-31.xlsx", [b.action()], [b.funding()],
+                  names=("Programme", "financements"))
+    run = Loaded(raw)
+    assert [r[4] for r in run.report()] == ["feuille actions absente"]
+    text = vocabularies.read_text(encoding="utf-8").replace("|Plan d'action,", "|Plan d'action|Programme,")
+    vocabularies.write_text(text, encoding="utf-8")
+    ingest.ingest_family(run.con, fam.FAMILIES["fiches_actions"], raw)  # the same warehouse, the file unchanged
+    assert run.ledger() == {"fiches_actions/PTSM-35_2024-03-31.xlsx": "lu"}

@@ -101,7 +101,8 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
                 result.ignored.append(relative)
             elif family is None:
                 result.found.append(Found(None, relative, path, reason=f"dossier « {base} » non reconnu : {WHERE}"))
-            elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink():
+            elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
+                    and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
                 _archive(path, family, relative, result)
             else:
                 result.found.append(Found(family, relative, path))

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pipelines.lib import families as fam
 from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.vocab import load_vocabularies
+from pipelines.lib.vocab import load_vocabularies, vocabulary_file
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ def accepted_values(kind: str) -> list[str]:
 def accepted_spellings(kind: str) -> list[str]:
     """Every spelling the refresh accepts for a vocabulary as written in vocabularies.csv (code, label, synonyms)."""
     spellings: list[str] = []
-    with (PROJECT_ROOT / "pipelines" / "lib" / "vocabularies.csv").open(encoding="utf-8") as handle:
+    with vocabulary_file().open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["kind"] == kind:
                 for value in [row["code"], row["label"], *[s for s in row["synonyms"].split("|") if s]]:

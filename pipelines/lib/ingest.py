@@ -20,7 +20,8 @@ from pipelines.lib import discovery
 from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.hashing import sha256_file
 from pipelines.lib.families import Family
-from pipelines.lib.fingerprint import code_fingerprint
+from pipelines.lib.fingerprint import code_fingerprint, fingerprint
+from pipelines.lib.vocab import reload_vocabularies
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
@@ -67,6 +68,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     stats = IngestStats(family.name)
     root_text = str(root.resolve())
     parser = code_fingerprint(__name__)  # this module and every project module it imports (readers, parsing...)
+    parser = fingerprint(parser, reload_vocabularies())  # + the sheet-name synonyms (vocabulary `feuille`) read here
     known = {
         source: (sha, version)
         for source, sha, version in con.execute(
@@ -121,7 +123,7 @@ def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     con.execute("delete from raw.file_ledger where family = ?", [discovery.UNSORTED])
     insert_tuples(con, "raw.file_issues", [(discovery.UNSORTED, f.name, None, "fichier", f.file_name, f.reason) for f in found])
     insert_tuples(con, "raw.file_ledger", [(discovery.UNSORTED, f.name, root_text, None, None, None, None, 0, "quarantaine",
-                                            f.reason, PARSER_VERSION) for f in found])
+                                            f.reason, code_fingerprint(__name__)) for f in found])
 
 
 def _ledger_sources(con: duckdb.DuckDBPyConnection, family: Family, root_text: str) -> list[str]:
