@@ -16,6 +16,7 @@ from pipelines.defs.checks import build_mart_checks
 from pipelines.defs.checks.suites import check_table, load_suites
 from pipelines.lib import vocab
 from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.sql_files import SCRATCH_SCHEMA
 
 SUITES_DIR = PROJECT_ROOT / "expectations" / "marts"
 REFERENCE = PROJECT_ROOT / "data" / "reference"
@@ -137,9 +138,10 @@ update marts.ptsm_priority_coverage set n_actions = 1, n_actions_implemented = 3
 def _coverage_asset(sql: str) -> dg.AssetsDefinition:
     @dg.asset(key=["marts", "ptsm_priority_coverage"])
     def coverage(duckdb: DuckDBResource) -> None:
+        """Built where the SQL asset factory builds marts: the scratch schema the checks read."""
         with duckdb.get_connection() as conn:
-            conn.execute("create schema if not exists marts")
-            conn.execute(sql)
+            conn.execute(f"create schema if not exists {SCRATCH_SCHEMA}")
+            conn.execute(sql.replace("marts.", f"{SCRATCH_SCHEMA}."))
 
     return coverage
 

@@ -98,10 +98,11 @@ def test_runs_on_the_same_inputs_publish_byte_identical_marts(refs, chains):
         assert sorted(files) == sorted(reference_files)
         assert [name for name in files if files[name] != reference_files[name]] == []
         assert release_id == reference_id
-        # the run timestamp lives in the manifest only
+        # the run timestamp and input folder live in the manifest only
         manifest = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
-        assert {k: v for k, v in manifest.items() if k != "produced_at"} == \
-            {k: v for k, v in reference.items() if k != "produced_at"}
+        run_facts = ("produced_at", "input_dir")  # when the run happened and which folder it read
+        assert {k: v for k, v in manifest.items() if k not in run_facts} == \
+            {k: v for k, v in reference.items() if k not in run_facts}
 
 
 def _wait_for_publication(process, releases: Path, known: set[str], limit: float) -> bool:
@@ -185,7 +186,7 @@ def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_wareh
             set_input(site.raw_dir, final)
             result = site.refresh()
             assert result.returncode == 0, result.stdout
-            assert "contrôles qualité : 14 réussis, 0 en échec" in result.stdout
+            assert "contrôles qualité : 19 réussis, 0 en échec" in result.stdout
             release_id, files = check_publication(site.marts)
             assert (release_id, files) == published[final], f"seed {SEED}: rerun on {final} differs"
             assert list(site.releases.glob(".tmp-*")) == []  # leftovers of killed publications are cleaned up

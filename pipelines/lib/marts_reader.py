@@ -149,47 +149,8 @@ def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Any = None,
 
 
 # ---------------------------------------------------------------- French number formats
-
-NNBSP = "\u202f"
-
-
-def fr_num(x: Any, decimals: int = 0) -> str:
-    """12 345,6 with a narrow no-break space as thousands separator."""
-    if _is_missing(x):
-        return "inconnu"
-    text = f"{float(x):,.{decimals}f}"
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def fr_pct(share: Any, decimals: int = 0) -> str:
-    """A share in [0, 1] as a French percentage (35 %)."""
-    if _is_missing(share):
-        return "inconnu"
-    return f"{fr_num(100 * float(share), decimals)}{NNBSP}%"
-
-
-def fr_eur(x: Any) -> str:
-    if _is_missing(x):
-        return "inconnu"
-    return f"{fr_num(x)}{NNBSP}€"
-
-
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]
-
-
-def fr_date(d: Any) -> str:
-    if _is_missing(d):
-        return "inconnue"
-    ts = pd.Timestamp(d)
-    return f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
-
-
-def fr_list(items: Iterable[Any]) -> str:
-    items = [str(i) for i in items]
-    if not items:
-        return "aucune"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+# One home: pipelines/lib/formatting.py (re-exported here for the notebooks and older imports).
+from pipelines.lib.formatting import NNBSP, fr_date, fr_eur, fr_list, fr_num, fr_pct  # noqa: E402,F401
 
 
 def as_date(value: Any) -> date:

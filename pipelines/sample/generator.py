@@ -545,12 +545,35 @@ def _older(s: Snapshot, day: date, rng: random.Random, keep: float) -> Snapshot:
             b.statut = "En cours"
         if b.statut in IMPLEMENTED and b.debut is not None and b.debut > year:
             b.statut = "Non démarrée"
+        elif b.statut == "En cours" and b.debut == year and rng.random() < 0.5:
+            b.statut = "Non démarrée"  # started after this extraction
+        elif b.statut in IMPLEMENTED and rng.random() < 0.06:
+            b.statut = "Reportée"  # postponed then, resumed since
         kept.append(b)
     if len(kept) < 5:
         kept = [copy.deepcopy(a) for a in s.actions if not a.defect][:5]
+    kept.extend(_dropped_actions(s, kept, rng))
     nums = {a.num for a in kept}
     fundings = [copy.deepcopy(f) for f in s.fundings if f.num in nums and f.annee <= year and not f.defect]
     return Snapshot(s.ptsm, day, kept, fundings, latest=False)
+
+
+def _dropped_actions(s: Snapshot, kept: list[Action], rng: random.Random) -> list[Action]:
+    """0-2 actions an older plan had and a later one no longer lists (dropped without being declared abandoned)."""
+    candidates = [a for a in kept if a.statut != ABANDONED and not a.title.startswith("Étude préalable")]
+    n = _weighted(rng, ((0, 5), (1, 3), (2, 2))) if candidates else 0
+    taken = {str(a.num) for a in s.actions} | {str(a.num) for a in kept}
+    out: list[Action] = []
+    for k, model in enumerate(rng.sample(candidates, min(n, len(candidates))), start=1):
+        b = copy.deepcopy(model)
+        b.num = model.num + 500 if isinstance(model.num, int) else f"{model.num}-bis"
+        if str(b.num) in taken:
+            continue
+        b.title = "Étude préalable : " + model.title[0].lower() + model.title[1:]
+        b.statut, b.ctsm = "Non démarrée", False
+        taken.add(str(b.num))
+        out.append(b)
+    return out
 
 
 def build_snapshots(registry: list[Ptsm], seed: int, history_factor: int, volume_factor: int,
@@ -563,10 +586,10 @@ def build_snapshots(registry: list[Ptsm], seed: int, history_factor: int, volume
         fundings = build_fundings(p, actions, seed, na_shares)
         latest = Snapshot(p, rng.choice(_LATEST_DATES), actions, fundings, latest=True)
         series = [latest]
-        if p.ptsm_id in _FORCED_HISTORY or rng.random() < 0.25:
+        if p.ptsm_id in _FORCED_HISTORY or rng.random() < 0.55:
             series.append(_older(latest, rng.choice((date(2023, 6, 30), date(2023, 9, 30), date(2022, 12, 31))),
                                  rng, 0.85))
-            if rng.random() < 0.3:
+            if rng.random() < 0.5:
                 series.append(_older(series[-1], rng.choice((date(2022, 6, 30), date(2021, 12, 31))), rng, 0.85))
         for k in range(1, history_factor):  # benchmarks: N-1 extra older snapshots of every workbook
             series.append(_older(series[-1], _shift_months(series[-1].day, -6), rng, 0.95))
@@ -838,6 +861,70 @@ def build_survey(posts: list[Post], seed: int) -> tuple[list[dict], dict[int, di
     return answers, respondents
 
 
+def build_survey_2025(posts: list[Post], seed: int) -> list[dict]:
+    """The 2025 wave (not calibrated; see targets.py): coordinators in post at the latest roster date answer, with
+    their roster contract, working time and employer, and the 2023 answer mix drifted as targets.SURVEY_2025_*."""
+    rng = _rng(seed, "survey", tg.SURVEY_2025_WAVE)
+    counts = tg.SURVEY_COUNTS
+    seen: set[str] = set()
+    pool: list[int] = []
+    for i, post in enumerate(posts):
+        if post.in_post(tg.REFERENCE_DATE) and not post.role and post.ptsm_id not in seen:
+            pool.append(i)
+            seen.add(post.ptsm_id)
+    chosen = sorted(rng.sample(pool, min(tg.SURVEY_2025_COMPLETE, len(pool))))
+
+    def draw(question: str, drift: float = 1.0):
+        # a blank missions_realisables would be rendered as the unknown label: that defect is placed once, below
+        if rng.random() < tg.SURVEY_2025_BLANK and question != "missions_realisables":
+            return None
+        pairs = [(v, n * (drift if v == "oui" else 1.0)) for v, n in counts[question].items() if v is not None]
+        return _weighted(rng, pairs)
+
+    answers: list[dict] = []
+    bands = list(_BANDS)
+    for i in chosen:
+        post = posts[i]
+        contrat = post.contrat
+        if contrat == "CDD" and rng.random() < tg.SURVEY_2025_CDD_MADE_PERMANENT:
+            contrat = "CDI"
+        a = {"_post": i, "ptsm_id": post.ptsm_id, "contrat": contrat,
+             "porteur": "Autre" if post.porteur == "Cabinet de conseil" else post.porteur}
+        if post.etp < 1:
+            a["temps_travail"], a["quotite"] = "Temps partiel", str(int(round(post.etp * 100)))
+        else:
+            a["temps_travail"] = "Temps plein"
+        if contrat == "CDD":
+            a["duree_cdd"] = draw("duree_cdd")
+        for q in ("metier_precedent", "experience", "diplome"):
+            a[q] = draw(q)
+        for q, drift in tg.SURVEY_2025_YES_DRIFT.items():
+            a[q] = draw(q, drift)
+        nothing = rng.random() < tg.SURVEY_2025_EQUIPMENT["aucun"]
+        a["moyens[aucun]"] = nothing
+        a["moyens[ordinateur]"] = not nothing
+        for item in ("telephone", "vehicule"):
+            a[f"moyens[{item}]"] = not nothing and rng.random() < tg.SURVEY_2025_EQUIPMENT[item]
+        band = _weighted(rng, [(b, n) for b, n in counts["salaire_etp_tranche"].items() if b is not None])
+        if rng.random() < tg.SURVEY_2025_BAND_UP and band != bands[-1]:
+            band = bands[bands.index(band) + 1]
+        if rng.random() < tg.SURVEY_2025_BLANK:
+            a["salaire_net"] = None
+        else:
+            fte = rng.randint(*_BANDS[band])
+            q = int(a.get("quotite") or 100)
+            a["salaire_net"] = round(fte * q / 100 + rng.choice((0, 0, 0.5, 0.25)), 2)
+        answers.append(a)
+    # one respondent answers "Je ne sais pas" to missions_realisables (an unknown label, as in 2023)
+    rng.choice(answers)["missions_realisables"] = None
+    lo, hi = tg.SURVEY_2025_WINDOW
+    for a in answers:
+        day = _rand_date(rng, lo, hi)
+        a["submitdate"] = datetime(day.year, day.month, day.day, rng.randint(8, 19), rng.randint(0, 59),
+                                   rng.randint(0, 59))
+    return answers
+
+
 def _band(fte: float) -> str:
     if fte < 2000:
         return "<2000"
@@ -1091,9 +1178,12 @@ def _yes_no(value: bool | None, rng: random.Random) -> str:
     return "Oui" if value else "Non"
 
 
-def write_survey(out: Path, answers: list[dict], posts: list[Post], seed: int, defects: list[dict]) -> None:
-    rng = _rng(seed, "survey-render")
-    name = f"enquete_{tg.SURVEY_WAVE}_SYNTHETIQUE.csv"
+def write_survey(out: Path, answers: list[dict], posts: list[Post], seed: int, defects: list[dict], *,
+                 wave: int = tg.SURVEY_WAVE, window: tuple[date, date] = tg.SURVEY_WINDOW,
+                 n_incomplete: int = tg.SURVEY_INCOMPLETE, staffed_on: date = date(2023, 6, 15)) -> None:
+    """One wave's LimeSurvey-like CSV with the mess of real exports (the 2023 stream is unchanged by later waves)."""
+    rng = _rng(seed, "survey-render") if wave == tg.SURVEY_WAVE else _rng(seed, "survey-render", wave)
+    name = f"enquete_{wave}_SYNTHETIQUE.csv"
     synonyms = {"Temps plein": ("Temps plein",) * 8 + ("Plein temps",),
                 "Master ou plus": ("Master ou plus",) * 10 + ("Bac+5",),
                 "16 ans et plus": ("16 ans et plus",) * 10 + ("Plus de 16 ans",),
@@ -1134,10 +1224,10 @@ def write_survey(out: Path, answers: list[dict], posts: list[Post], seed: int, d
 
     complete = sorted(answers, key=lambda a: a["submitdate"])
     # incomplete responses: started, never submitted
-    staffed = sorted({p.ptsm_id for p in posts if p.in_post(date(2023, 6, 15))})
+    staffed = sorted({p.ptsm_id for p in posts if p.in_post(staffed_on)})
     incomplete = []
-    for _ in range(tg.SURVEY_INCOMPLETE):
-        day = _rand_date(rng, *tg.SURVEY_WINDOW)
+    for _ in range(n_incomplete):
+        day = _rand_date(rng, *window)
         a = {"_start": datetime(day.year, day.month, day.day, rng.randint(8, 18), rng.randint(0, 59)),
              "_lastpage": rng.randint(1, 3), "ptsm_id": rng.choice(staffed),
              "contrat": rng.choice(("CDD", "CDI", "Titulaire de la fonction publique"))}
@@ -1326,6 +1416,7 @@ def generate(out_dir: Path, *, seed: int = 2024, history_factor: int = 1, volume
     posts = build_roster(registry, seed)
     answers, respondents = build_survey(posts, seed)
     _fill_roster(posts, respondents, seed)
+    answers_2025 = build_survey_2025(posts, seed)
     if history_factor == 1 and volume_factor == 1:
         problems = verify_calibration(snapshots, posts, answers, milestones)
         if problems:
@@ -1336,6 +1427,8 @@ def generate(out_dir: Path, *, seed: int = 2024, history_factor: int = 1, volume
     write_action_sheets(out, snapshots, vocab, seed, defects)
     write_roster(out, posts, seed, defects)
     write_survey(out, answers, posts, seed, defects)
+    write_survey(out, answers_2025, posts, seed, defects, wave=tg.SURVEY_2025_WAVE, window=tg.SURVEY_2025_WINDOW,
+                 n_incomplete=tg.SURVEY_2025_INCOMPLETE, staffed_on=tg.REFERENCE_DATE)
     write_milestones(out, registry, milestones)
     (out / "README.md").write_text(
         render_readme(README_MARKER, seed, history_factor, volume_factor, snapshots, posts, defects),
