@@ -19,7 +19,6 @@ import pytest
 from pipelines.lib import discovery, ingest, staging
 from pipelines.lib import families as fam
 from pipelines.lib.config import PROJECT_ROOT, has_exports
-from pipelines.lib.readers import PASSWORD_PROTECTED
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "inputs"))
 import build as b  # noqa: E402
@@ -210,8 +209,11 @@ def test_a_utf16_unicode_text_export_is_read(tmp_path):
 def test_a_password_protected_workbook_says_so(tmp_path):
     b.encrypted_workbook(tmp_path / "fiches_actions" / "PTSM-35_2024-03-31.xlsx")
     run = load(tmp_path)
-    assert [r[4] for r in run.report()] == [PASSWORD_PROTECTED]
-    assert PASSWORD_PROTECTED.startswith("classeur protégé par un mot de passe")
+    # the reason a user reads, written out (not imported from the reader)
+    assert [r[4] for r in run.report()] == [
+        "classeur protégé par un mot de passe : illisible sans le mot de passe. Enregistrez une copie sans mot de passe "
+        "(Fichier > Informations > Protéger le classeur > Chiffrer avec mot de passe : effacer le mot de passe) "
+        "et renvoyez-la"]
 
 
 def test_a_stray_cell_far_below_a_small_table_is_reported_not_fatal(tmp_path):
