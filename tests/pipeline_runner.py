@@ -141,7 +141,7 @@ def materialise(root: Path, raw_dir: Path) -> InProcessRun:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, str(value))
-        for name in ("PTSM_SQL_DIR", "PTSM_EXPECTATIONS_DIR"):
+        for name in ("PTSM_SQL_DIR", "PTSM_EXPECTATIONS_DIR", "PTSM_VOCABULARY_FILE", "PTSM_REFERENCE_DIR", "DAGSTER_HOME"):
             patch.delenv(name, raising=False)
         settings_ = get_settings()
         started = time.monotonic()
