@@ -80,7 +80,8 @@ SURVEY = "wave integer, question varchar, answer varchar, n bigint, denominator 
 
 def figure(figure_id: str, value: str, unit: str, mart: str = "", measure: str = "", filter_: str = "",
            computed_from: str = "exports") -> tuple:
-    return (figure_id, "t", "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
+    theme = "enquete_2023" if mart == "survey_results" else "registre"  # the survey theme names the report's wave
+    return (figure_id, theme, "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
 
 
 def empty_marts() -> dict[str, tuple[str, list]]:
@@ -118,8 +119,8 @@ def test_published_comparison_takes_survey_figures_from_the_definitions_and_judg
             (2023, "duree_cdd", "1 an", 8, 16, 0.5), (2023, "duree_cdd", "2 ans", 3, 16, 0.1875),
             (2023, "duree_cdd", "3 ans", 5, 16, 0.3125),
             (2023, "contrat", "CDI", 7, 20, 0.35), (2023, "contrat", "CDD", 13, 20, 0.65),
-            # an older wave is ignored: the comparison is on the latest wave
-            (2022, "contrat", "CDI", 20, 20, 1.0),
+            # other waves are ignored: the comparison is on the report's wave (theme enquete_2023), even with a later one
+            (2022, "contrat", "CDI", 20, 20, 1.0), (2025, "contrat", "CDI", 1, 20, 0.05),
         ]),
     }, order_by="figure_id")
     assert [(r[0], r[3], r[5], r[7]) for r in rows] == [
