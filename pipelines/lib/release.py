@@ -29,7 +29,6 @@ from pipelines.lib.hashing import sha256_file
 
 MANIFEST = "manifest.json"
 REPORTS = "reports"
-KEEP_RELEASES = 12
 RELEASE_ID = re.compile(r"^[0-9a-f]{16}$")  # ids the publisher makes (content hashes); only those are pruned
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
