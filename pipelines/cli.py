@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,7 +52,23 @@ def main(argv: list[str] | None = None) -> int:
     releases_commands.add_parser("list").add_argument("--json", action="store_true")
     releases_commands.add_parser("rollback").add_argument("release_id")
 
+    template = commands.add_parser("template", help="write the XLSX templates of the exports, one per family")
+    template.add_argument("--out", type=Path, required=True, help="folder to write the templates into")
+    template.add_argument("--ptsm", help="prefill the action-plan template for this PTSM, e.g. PTSM-35")
+
+    check = commands.add_parser("check", help="check export files before sending them (no warehouse touched)")
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--html", type=Path, help="also write the report as an HTML page")
+
     args = parser.parse_args(argv)
+    if args.command == "template":
+        from pipelines.lib.templates import run_template
+
+        return run_template(args.out, args.ptsm)
+    if args.command == "check":
+        from pipelines.lib.validate import run_check
+
+        return run_check(args.files, args.html)
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
@@ -113,8 +130,6 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
     from pipelines.lib import speedups
 
     speedups.apply()  # before GX is imported (see pipelines/lib/speedups.py)
-    import dagster as dg
-
     from pipelines.lib.config import has_exports
     from pipelines.lib.summary import print_summary
 
@@ -122,16 +137,16 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
     if not has_exports(settings.raw_dir):
         print(f"Aucun export dans {settings.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE ({settings.sample_dir}).")
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
-    from pipelines.definitions import defs
+    from pipelines.defs.run import run_refresh as run_refresh_job
 
-    job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
-    instance = dg.DagsterInstance.ephemeral()
-    # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
-    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
-    with speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
-                                        tags={"ptsm/accept_drop": "true"} if accept_drop else None)
-    return print_summary(result, settings, time.monotonic() - started)
+    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+
+    # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
+    tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
+    if accept_drop:
+        tags["ptsm/accept_drop"] = "true"
+    outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose, tags=tags)
+    return print_summary(outcome, settings, time.monotonic() - started)
 
 
 if __name__ == "__main__":

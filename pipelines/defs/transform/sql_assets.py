@@ -17,6 +17,7 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(list(key)) for key in model.dependencies()],
         description=(model.description + (f"\n\nGrain : {model.grain}" if model.grain else "")) or None,
         metadata={"sql_file": str(model.path.relative_to(model.path.parents[2]))},
+        code_version=model.code_version,
     )
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
