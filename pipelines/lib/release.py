@@ -159,6 +159,7 @@ def write_folder(root: Path, fill: Callable[[Path], Any], manifest: dict[str, An
     make_dir(work)
     try:
         fill(work)
+        _make_readable(work)  # 0644 / 0755 whoever wrote the files and whatever their umask
         content_id, files = _content_id(work)
         release_id = release_id or content_id
         if not SAFE_NAME.match(release_id):
