@@ -80,9 +80,9 @@ def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(publish
     result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in result.stdout
-    assert site.query("select count(*) from marts_next.ptsm_overview") == [(105,)]  # built and checked aside
+    assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]  # before the fix: 105
     assert {t: site.query(f"select * from marts.{t} order by all") for t in tables} == before
-    assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]
+    assert site.query("select count(*) from marts_next.ptsm_overview") == [(105,)]  # built and checked aside
 
 
 def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
