@@ -45,9 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("token_id")
     token_commands.add_parser("list")
 
+    health = commands.add_parser("health", help="operational health for monitoring (exit 1 when unhealthy)")
+    health.add_argument("--daemon", action="store_true", required=True,
+                        help="check the Dagster daemon's heartbeats in DAGSTER_HOME")
+
     args = parser.parse_args(argv)
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose)
+    if args.command == "health":
+        from pipelines.lib.health import daemon_health
+
+        return daemon_health()
     if args.command == "sample":
         from pipelines.sample.generator import generate
 

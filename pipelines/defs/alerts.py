@@ -24,6 +24,8 @@ def first_error_line(error) -> str:
     prefix, sep, rest = head.partition(": ")  # "dagster._core.definitions.events.Failure: <message>"
     if sep and prefix.split(".")[-1] == error.cls_name:
         head = rest
+    if head.endswith(":") and len(lines) > 1:  # an introduction ("... failed with ERROR severity:"): add what follows
+        head = f"{head} {lines[1].strip()}"
     return head or error.cls_name or "(erreur inconnue)"
 
 
