@@ -152,6 +152,9 @@ def test_a_dropped_set_of_exports_leads_to_exactly_one_successful_run(deployment
     assert [r.run_id for r in _runs(home)] == [run.run_id]
     manifest = json.loads((inst.marts / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is False
+    # the running daemon is healthy from outside
+    health = inst.run("health", "--daemon", timeout=120)
+    assert health.returncode == 0 and "Démon Dagster en bonne santé" in health.stdout, health.stdout
 
 
 def test_a_failed_run_sends_exactly_one_french_alert_email(deployment):
