@@ -1,4 +1,4 @@
-"""`ptsm` command line: refresh (the main job), sample, export, serve, token."""
+"""`ptsm` command line: refresh (the main job), sample, export, serve, token, releases."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--no-reports", action="store_true", help="stop once the marts are published (no notebooks)")
     refresh.add_argument("--wait", type=float, default=10.0, help="seconds to wait for another running refresh (default 10)")
     refresh.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
+    refresh.add_argument("--accept-drop", action="store_true",
+                         help="publish even when the backtest finds a drop against the current release (recorded)")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
     sample.add_argument("--out", type=Path, default=get_settings().sample_dir)
@@ -49,13 +51,41 @@ def main(argv: list[str] | None = None) -> int:
     health.add_argument("--daemon", action="store_true", required=True,
                         help="check the Dagster daemon's heartbeats in DAGSTER_HOME")
 
+    releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
+    releases_commands = releases.add_subparsers(dest="releases_command", required=True)
+    releases_commands.add_parser("list").add_argument("--json", action="store_true")
+    releases_commands.add_parser("rollback").add_argument("release_id")
+
+    template = commands.add_parser("template", help="write the XLSX templates of the exports, one per family")
+    template.add_argument("--out", type=Path, required=True, help="folder to write the templates into")
+    template.add_argument("--ptsm", help="prefill the action-plan template for this PTSM, e.g. PTSM-35")
+
+    check = commands.add_parser("check", help="check export files before sending them (no warehouse touched)")
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--html", type=Path, help="also write the report as an HTML page")
+
     args = parser.parse_args(argv)
+    if args.command == "template":
+        from pipelines.lib.templates import run_template
+
+        return run_template(args.out, args.ptsm)
+    if args.command == "check":
+        from pipelines.lib.validate import run_check
+
+        return run_check(args.files, args.html)
     if args.command == "refresh":
-        return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose)
+        return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
+                           accept_drop=args.accept_drop)
     if args.command == "health":
         from pipelines.lib.health import daemon_health
 
         return daemon_health()
+    if args.command == "releases":
+        from pipelines import releases_cli
+
+        if args.releases_command == "list":
+            return releases_cli.releases_list(as_json=args.json)
+        return releases_cli.releases_rollback(args.release_id)
     if args.command == "sample":
         from pipelines.sample.generator import generate
 
@@ -80,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_export(region: str, out: Path) -> int:
-    from pipelines.lib.publish import export_region
+    from pipelines.lib.regional_export import export_region
 
     settings = get_settings()
     try:
@@ -92,24 +122,22 @@ def run_export(region: str, out: Path) -> int:
     return 0
 
 
-def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False) -> int:
+def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False) -> int:
     from pipelines.lib.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:
         with refresh_lock(settings.db_path, wait=wait):
-            return _refresh_locked(settings, no_reports, verbose)
+            return _refresh_locked(settings, no_reports, verbose, accept_drop)
     except RefreshLocked as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 3
 
 
-def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
+def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False) -> int:
     from pipelines.lib import speedups
 
     speedups.apply()  # before GX is imported (see pipelines/lib/speedups.py)
-    import dagster as dg
-
     from pipelines.lib.config import has_exports
     from pipelines.lib.summary import print_summary
 
@@ -117,20 +145,16 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool) -> int:
     if not has_exports(settings.raw_dir):
         print(f"Aucun export dans {settings.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE ({settings.sample_dir}).")
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
-    from pipelines.definitions import defs
+    from pipelines.defs.run import run_refresh as run_refresh_job
 
     from pipelines.lib.config import ALLOW_SAMPLE_TAG
 
-    job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
-    # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral.
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
-    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
     tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
-    with instance, speedups.database_kept_open():  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
-    return print_summary(result, settings, time.monotonic() - started)
+    if accept_drop:
+        tags["ptsm/accept_drop"] = "true"
+    outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose, tags=tags)
+    return print_summary(outcome, settings, time.monotonic() - started)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pipelines.defs.publish.reports import reports_asset
 from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.sql_assets import build_sql_assets
 from pipelines.defs.transform.staging import staging_assets
+from pipelines.lib.config import Settings
 
 REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 
@@ -29,12 +30,19 @@ refresh_no_reports_job = dg.define_asset_job(
     description="Rafraîchissement sans exécution des notebooks (arrêt après la publication des marts).",
 )
 
-defs = dg.Definitions(
-    assets=all_assets,
-    asset_checks=[*build_mart_checks(), *freshness_checks],
-    jobs=[refresh_job, refresh_no_reports_job, freshness_job],
-    schedules=[monthly_refresh, daily_freshness],
-    sensors=[raw_exports_sensor, run_failure_alert],
-    resources=build_resources(),
-    executor=dg.in_process_executor,
-)
+
+
+def build_defs(settings: Settings | None = None) -> dg.Definitions:
+    """The code location, with its resources pointed at `settings` (default: the environment, read now)."""
+    return dg.Definitions(
+        assets=all_assets,
+        asset_checks=[*build_mart_checks(), *freshness_checks],
+        jobs=[refresh_job, refresh_no_reports_job, freshness_job],
+        schedules=[monthly_refresh, daily_freshness],
+        sensors=[raw_exports_sensor, run_failure_alert],
+        resources=build_resources(settings),
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()

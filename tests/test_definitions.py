@@ -39,7 +39,7 @@ def test_asset_graph_matches_snapshot():
 def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
     current = _graph()
     marts = [key for key in current["assets"] if key.startswith("marts/")]
-    assert len(marts) == 14
+    assert len(marts) == 19  # 14 + the five time marts (survey_wave_comparison ... ptsm_milestones_monthly)
     assert sorted(current["assets"]["publish/marts_release"]["deps"]) == sorted(marts)
     # the other checks are the two non-blocking freshness checks on the publication (pipelines/defs/freshness.py)
     others = {c for c in current["checks"] if not c.startswith("marts/")}
@@ -47,10 +47,49 @@ def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
     assert {check.split(":")[0] for check in current["checks"] if check not in others} == set(marts)
 
 
+def test_every_table_has_one_writer_and_sql_reads_the_bookkeeping_tables_directly():
+    graph = _graph()["assets"]
+    for table in ("raw/file_ledger", "raw/file_issues", "staging/row_issues", "staging/synonym_usage"):
+        assert table in graph, table
+    # a SQL model that reads a bookkeeping table depends on that table, not on every table of the writer
+    assert graph["staging/milestones"]["deps"] == ["raw/file_ledger", "staging/milestone_rows"]
+    assert "raw/file_ledger" in graph["staging/roster_file_selection"]["deps"]
+    assert {"raw/file_issues", "staging/row_issues", "staging/roster_file_selection", "staging/workbook_selection",
+            "staging/survey_row_selection"} <= set(graph["marts/quality_report"]["deps"])
+    assert "staging/synonym_usage" in graph["staging/unused_synonyms"]["deps"]
+
+
+def test_a_sql_asset_code_version_is_the_hash_of_its_file(tmp_path, monkeypatch):
+    import hashlib
+    import shutil
+
+    from pipelines.defs.transform.sql_assets import build_sql_assets
+    from pipelines.lib.config import PROJECT_ROOT
+
+    def versions() -> dict[str, str]:
+        return {key.to_user_string(): version for asset in build_sql_assets()
+                for key, version in asset.code_versions_by_key.items()}
+
+    overview = PROJECT_ROOT / "sql" / "marts" / "ptsm_overview.sql"
+    assert versions()["marts/ptsm_overview"] == hashlib.sha256(overview.read_bytes()).hexdigest()[:16]
+    # "code changed" in the UI: an edited SQL file gets a new version, the others keep theirs
+    shutil.copytree(PROJECT_ROOT / "sql", tmp_path / "sql")
+    edited = tmp_path / "sql" / "marts" / "ptsm_overview.sql"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    monkeypatch.setenv("PTSM_SQL_DIR", str(tmp_path / "sql"))
+    after = versions()
+    assert after["marts/ptsm_overview"] == hashlib.sha256(edited.read_bytes()).hexdigest()[:16]
+    monkeypatch.delenv("PTSM_SQL_DIR")
+    original = versions()
+    assert after["marts/ptsm_overview"] != original["marts/ptsm_overview"]
+    assert {k: v for k, v in after.items() if k != "marts/ptsm_overview"} == \
+        {k: v for k, v in original.items() if k != "marts/ptsm_overview"}
+
+
 def test_schedule_is_monthly_in_paris_time():
     from pipelines.definitions import defs
 
-    schedule = defs.get_schedule_def("dmsmp_monthly_refresh")
+    schedule = defs.resolve_schedule_def("dmsmp_monthly_refresh")
     assert schedule.execution_timezone == "Europe/Paris"
     assert schedule.cron_schedule == "0 6 2 * *"
 

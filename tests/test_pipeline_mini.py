@@ -1,32 +1,33 @@
 """End to end on the hand-made export set (tests/fixtures/exports/mini, built by make_fixtures.py).
 
-Every expected value below was worked out by hand from the fixture rows; the comments say how."""
+Every expected value below was worked out by hand from the fixture rows; the comments say how. Most tests read the
+session's one in-process materialisation (`mini_run` in conftest.py); the `ptsm refresh` contract (summary, exit codes
+0/1/3) is checked once on the real CLI in a subprocess, and the tests that need another state make their own copy."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
-from pipeline_runner import MINI_EXPORTS, Run
+from conftest import materialise
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Run
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Run:
-    root = tmp_path_factory.mktemp("mini")
-    raw = root / "raw"
-    shutil.copytree(MINI_EXPORTS, raw)
-    result = Run(root, raw).refresh()
-    assert result.returncode == 0, result.output
-    return result
+@pytest.fixture
+def run(mini_run):
+    return mini_run
 
 
 # --- ingestion and quarantine --------------------------------------------------------------------------------
 
 def test_summary_is_printed(run):
+    # the same lines on the real CLI: test_refresh_command_prints_its_summary_and_exits_0_1_or_3
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in run.output
     assert "11 fichiers lus, 2 fichiers en quarantaine" in run.output
-    assert "contrôles qualité : 14 réussis, 0 en échec" in run.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in run.output
 
 
 def test_quality_report_lists_every_problem_with_its_reason(run):
@@ -48,7 +49,8 @@ def test_quality_report_lists_every_problem_with_its_reason(run):
         ("fiches_actions/ptsm02_2022-02-01.xlsx", 5, "financements.num_action", "2", "ligne de financement d'une action en quarantaine"),
         ("fiches_actions/ptsm03a_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
         ("fiches_actions/ptsm03b_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
-        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30", "date illisible"),
+        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30",
+         "date illisible : « 2020-02-30 » (formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA)"),
     }
     assert set(rows) == expected
     assert len(rows) == len(expected)
@@ -235,34 +237,6 @@ def test_marts_are_published(run):
     assert "DICTIONNAIRE.md" in names and "manifest.json" in names
 
 
-def test_rerun_parses_nothing_and_publishes_identical_marts(run):
-    before = {p.name: p.read_bytes() for p in run.marts.iterdir() if p.suffix in (".parquet", ".csv")}
-    again = Run(run.root, run.raw_dir).refresh()
-    assert again.returncode == 0, again.output
-    assert "fichiers analysés : 0 nouveaux ou modifiés, 13 inchangés" in again.output
-    assert run.query("select count(*) from raw.file_ledger") == [(13,)]
-    after = {p.name: p.read_bytes() for p in run.marts.iterdir() if p.suffix in (".parquet", ".csv")}
-    assert before == after
-
-
-def test_incremental_run_matches_a_run_from_scratch(run, tmp_path):
-    # a new workbook lands for PTSM-02: only that file is parsed, and the marts equal a from-scratch run's
-    new = run.raw_dir / "fiches_actions" / "ptsm02_2022-03-15.xlsx"
-    shutil.copy(run.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx", new)  # carries PTSM-03 rows: a newer PTSM-03 snapshot
-    incremental = Run(run.root, run.raw_dir).refresh()
-    assert incremental.returncode == 0, incremental.output
-    assert "fichiers analysés : 1 nouveaux ou modifiés, 13 inchangés" in incremental.output
-    parsed = run.query("select count(*) from raw.file_ledger")[0][0]
-    assert parsed == 14
-    scratch_root = tmp_path / "scratch"
-    scratch_root.mkdir()
-    scratch = Run(scratch_root, run.raw_dir).refresh()
-    assert scratch.returncode == 0, scratch.output
-    for name in ("ptsm_priority_coverage", "ptsm_overview", "ptsm_cofunding", "quality_report", "survey_results"):
-        assert (run.marts / f"{name}.parquet").read_bytes() == (scratch.marts / f"{name}.parquet").read_bytes(), name
-    new.unlink()
-
-
 def test_regional_survey_breakdown_is_suppressed_below_five(run):
     # region 84 (PTSM-01, PTSM-03) has 2 respondents in 2023, region 32 (PTSM-02) 1: every cell is under 5
     rows = run.query("select count(*), count(n), count(denominator), bool_and(suppressed) from marts.survey_results_region")
@@ -282,6 +256,80 @@ def test_unused_synonyms_are_reported(run):
     assert {("public", "ASE"), ("financeur", "MILDECA"), ("secteur", "GEM")} <= unused
 
 
+
+# --- the refresh contract, reruns and other states (each its own installation) ------------------------------------
+
+def _mini_copy(root: Path) -> Path:
+    raw = root / "raw"
+    shutil.copytree(MINI_EXPORTS, raw)
+    return raw
+
+
+def _published(marts: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in marts.iterdir() if p.suffix in (".parquet", ".csv")}
+
+
+@pytest.mark.slow
+def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path):
+    from pipelines.lib.locking import refresh_lock
+
+    site = Run(tmp_path / "site", _mini_copy(tmp_path))
+    first = site.refresh()
+    assert first.returncode == 0, first.output
+    assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in first.output
+    assert "11 fichiers lus, 2 fichiers en quarantaine" in first.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in first.output
+    assert f"marts publiés dans {site.marts}" in first.output
+    published = _published(site.marts)
+
+    # 3: another refresh holds the lock (here: this process)
+    with refresh_lock(site.db, wait=0):
+        locked = site.run("refresh", "--no-reports", "--wait", "0.2")
+    assert locked.returncode == 3, locked.stdout
+    assert f"un autre rafraîchissement est en cours (PID {os.getpid()}, " in locked.stdout
+
+    # 1: a mart whose SQL does not run; the previous publication stays
+    sql = tmp_path / "sql"
+    shutil.copytree(PROJECT_ROOT / "sql", sql)
+    (sql / "marts" / "ptsm_cofunding.sql").write_text("select * from marts.no_such_table\n", encoding="utf-8")
+    failed = site.refresh(PTSM_SQL_DIR=str(sql))
+    assert failed.returncode == 1, failed.output
+    assert "étape en échec : marts__ptsm_cofunding" in failed.output
+    assert "ÉCHEC : la publication précédente reste en place." in failed.output
+    assert "marts publiés dans" not in failed.output
+    assert _published(site.marts) == published
+
+
+@pytest.mark.slow
+def test_rerun_parses_nothing_and_publishes_identical_marts(tmp_path):
+    raw = _mini_copy(tmp_path)
+    first = materialise(tmp_path / "site", raw)
+    before = _published(first.marts)
+    again = materialise(tmp_path / "site", raw)
+    assert again.returncode == 0, again.output
+    assert "fichiers analysés : 0 nouveaux ou modifiés, 13 inchangés" in again.output
+    assert again.query("select count(*) from raw.file_ledger") == [(13,)]
+    assert _published(again.marts) == before
+
+
+@pytest.mark.slow
+def test_incremental_run_matches_a_run_from_scratch(tmp_path):
+    # a new workbook lands for PTSM-02: only that file is parsed, and the marts equal a from-scratch run's
+    raw = _mini_copy(tmp_path)
+    materialise(tmp_path / "site", raw)
+    new = raw / "fiches_actions" / "ptsm02_2022-03-15.xlsx"
+    shutil.copy(raw / "fiches_actions" / "ptsm03_2021-12-01.xlsx", new)  # carries PTSM-03 rows: a newer PTSM-03 snapshot
+    incremental = materialise(tmp_path / "site", raw)
+    assert incremental.returncode == 0, incremental.output
+    assert "fichiers analysés : 1 nouveaux ou modifiés, 13 inchangés" in incremental.output
+    assert incremental.query("select count(*) from raw.file_ledger") == [(14,)]
+    scratch = materialise(tmp_path / "scratch", raw)
+    assert scratch.returncode == 0, scratch.output
+    for name in ("ptsm_priority_coverage", "ptsm_overview", "ptsm_cofunding", "quality_report", "survey_results"):
+        assert (incremental.marts / f"{name}.parquet").read_bytes() == (scratch.marts / f"{name}.parquet").read_bytes(), name
+
+
+@pytest.mark.slow
 def test_two_rosters_with_the_same_date_count_once(tmp_path):
     # a CSV copy of the current roster's date next to the XLSX: one file counts (the last by name), the other is
     # reported, and FTE is not doubled (2022-03-31: Alice 1 + Bruno 0.5 + David 1, as in test_vacancy_national)
@@ -290,7 +338,7 @@ def test_two_rosters_with_the_same_date_count_once(tmp_path):
     roster = raw / "coordonnateurs"
     (roster / "recensement_coordonnateurs_2022-03-31.csv").write_bytes(
         (roster / "recensement_coordonnateurs_2021-06-30.csv").read_bytes())
-    same_date = Run(tmp_path / "site", raw).refresh()
+    same_date = materialise(tmp_path / "site", raw)
     assert same_date.returncode == 0, same_date.output
     assert same_date.query("select coordinators_in_post, fte_in_post from marts.coordinator_vacancy_national "
                            "where snapshot_date = '2022-03-31'") == [(3, 2.5)]

@@ -8,16 +8,18 @@ import csv
 import datetime as dt
 
 import pyarrow as pa
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipelines.lib.publish import FORMULA_PREFIXES, format_cell, write_csv
+from pipelines.lib.french_csv import format_cell, write_csv
+
+# what a spreadsheet reads as the start of a formula (written out here, not imported from the publisher)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 texts = st.one_of(st.text(max_size=30), st.sampled_from(FORMULA_PREFIXES).flatmap(
     lambda prefix: st.text(max_size=20).map(lambda rest: prefix + rest)))
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, database=None)
 @given(values=st.lists(st.one_of(st.none(), texts), min_size=1, max_size=12), header=texts)
 @example(values=["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\";\"y\")", "\r\n=1"],
          header="=cmd")

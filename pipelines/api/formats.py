@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
-import io
 import json
 import math
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.lib.publish import format_cell, neutralise
+from pipelines.lib.french_csv import csv_bytes
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -20,19 +18,8 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
 }
 
-# The publisher's own cell rules, so a CSV from the API reads exactly like the published `<mart>.csv`.
-french_cell = format_cell
-
-
-def to_csv(table: pa.Table) -> bytes:
-    """UTF-8 with BOM, `;` separator, CRLF, decimal comma: what French Excel opens without a wizard."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([neutralise(name) for name in table.column_names])
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    for row in zip(*columns):
-        writer.writerow([french_cell(v) for v in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+# The publisher's own writer, so a CSV from the API reads exactly like the published `<mart>.csv`.
+to_csv = csv_bytes
 
 
 def _json_value(value):

@@ -6,7 +6,6 @@ under its real path; a refresh that swaps the symlink simply makes the next requ
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -16,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
+from pipelines.lib import release as releases
+from pipelines.lib.dictionary import DICTIONARY_JSON
 
 MART_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -47,29 +49,18 @@ class Release:
         return [name for name, _ in self.columns[mart]]
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_release(path: str) -> Release:
-    """Read and check a release folder: manifest, dictionary, checksums, Parquet schemas."""
+    """Read and check a release folder (manifest, checksums: `pipelines.lib.release.check`), then the dictionary
+    and the Parquet schemas."""
     try:
-        with open(os.path.join(path, "manifest.json"), encoding="utf-8") as fh:
-            manifest = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise PublicationError(f"manifest.json illisible dans la publication {os.path.basename(path)}") from exc
+        manifest = releases.check(Path(path))
+    except releases.ReleaseError as exc:
+        raise PublicationError(str(exc)) from exc
     marts = manifest.get("marts")
     if not isinstance(marts, list) or not all(isinstance(m, str) and MART_NAME_RE.match(m) for m in marts):
         raise PublicationError("manifest.json : liste de marts absente ou invalide")
-    for name, expected in (manifest.get("files") or {}).items():
-        if os.path.basename(name) != name or _sha256(os.path.join(path, name)) != expected:
-            raise PublicationError(f"publication incohérente : {name} ne correspond pas au manifeste")
     try:
-        with open(os.path.join(path, "dictionary.json"), encoding="utf-8") as fh:
+        with open(os.path.join(path, DICTIONARY_JSON), encoding="utf-8") as fh:
             dictionary = json.load(fh)
     except FileNotFoundError:
         dictionary = {}
@@ -101,7 +92,7 @@ class Publications:
     @staticmethod
     def key(path: str) -> tuple:
         try:
-            st = os.stat(os.path.join(path, "manifest.json"))
+            st = os.stat(os.path.join(path, releases.MANIFEST))
         except OSError:
             return (path, None, None)
         return (path, st.st_ino, st.st_mtime_ns)
@@ -141,4 +132,4 @@ class Publications:
         return release
 
     def current(self) -> Release:
-        return self.load(os.path.realpath(self.marts_dir))
+        return self.load(os.path.realpath(self.marts_dir))  # the same resolution as releases.current()

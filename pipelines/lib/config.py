@@ -24,10 +24,12 @@ class Settings:
     reports_dir: Path
     secret_dir: Path
     reference_dir: Path = PROJECT_ROOT / "data" / "reference"
+    vocabulary_file: Path = PROJECT_ROOT / "pipelines" / "lib" / "vocabularies.csv"
     sample_dir: Path = PROJECT_ROOT / "data" / "sample"
     sql_dir: Path = PROJECT_ROOT / "sql"
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     notebooks_dir: Path = PROJECT_ROOT / "notebooks"
+    keep_releases: int = 12  # PTSM_KEEP_RELEASES: publications kept on disk (see pipelines/lib/release.py)
 
     @property
     def input_dir(self) -> Path:
@@ -56,6 +58,10 @@ def get_settings() -> Settings:
         # the mart SQL and the check suites can be pointed at a copy (tests of a broken mart or suite)
         sql_dir=_path("PTSM_SQL_DIR", "sql"),
         expectations_dir=_path("PTSM_EXPECTATIONS_DIR", "expectations"),
+        # the rules' data can be pointed at a copy too (tests that a rule change re-stages old files)
+        reference_dir=_path("PTSM_REFERENCE_DIR", "data/reference"),
+        vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
+        keep_releases=max(1, int(os.environ.get("PTSM_KEEP_RELEASES") or 12)),
     )
 
 
@@ -114,9 +120,9 @@ def get_automation_settings() -> AutomationSettings:
 
 
 def has_exports(raw_dir: Path) -> bool:
-    """True when at least one export family folder holds a file."""
-    for family in EXPORT_FAMILIES:
-        folder = raw_dir / family
-        if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):
-            return True
-    return False
+    """True when an export family folder (matched like a controlled value, sub-folders included) or a zip archive
+    holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
+    empty real publication, and exports only in a sub-folder or a zip must not be taken for "no exports"."""
+    from pipelines.lib.discovery import discover
+
+    return discover(raw_dir).has_exports

@@ -8,9 +8,29 @@ import os
 import secrets
 from pathlib import Path
 
+from pipelines.lib.files import write_atomic
 from pipelines.lib.parsing import fold
 
 KEY_FILE = "pseudonymisation.key"
+
+
+def ensure_secret_dir(folder: Path) -> None:
+    """Create the secret folder (and any missing parent) owner-only, from the very first run.
+
+    Folders that already exist are left exactly as they are: the project never changes the mode of a folder
+    it did not create (a shared 1777 folder keeps its sticky bit).
+    """
+    missing = []
+    current = Path(folder)
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # created meanwhile by another process: not ours, leave it
+            continue
+        os.chmod(path, 0o700)  # the umask may have taken bits away; 0700 exactly
 
 
 def load_or_create_key(secret_dir: Path) -> bytes:
@@ -18,13 +38,9 @@ def load_or_create_key(secret_dir: Path) -> bytes:
     path = secret_dir / KEY_FILE
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
-    secret_dir.mkdir(parents=True, exist_ok=True)
+    ensure_secret_dir(secret_dir)
     key = secrets.token_bytes(32)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex())
-    os.replace(tmp, path)
+    write_atomic(path, key.hex(), mode=0o600)
     return key
 
 

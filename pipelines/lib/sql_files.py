@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Tables written by several Python assets (bookkeeping), and the asset keys that write them.
-SHARED_TABLES = {
-    "raw.file_ledger": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
-    "raw.file_issues": [("raw", "survey"), ("raw", "roster"), ("raw", "actions"), ("raw", "milestones")],
-    "staging.synonym_usage": [("staging", "survey_answers"), ("staging", "roster_rows"), ("staging", "action_rows"),
-                              ("staging", "milestone_rows")],
-    "staging.row_issues": [("staging", "survey_answers"), ("staging", "roster_rows"), ("staging", "action_rows"),
-                           ("staging", "milestone_rows")],
-}
 LAYER_SCHEMA = {"reference": "main", "staging": "staging", "marts": "marts"}
+# Marts are built and checked here; `marts` receives them only when the release is published.
+SCRATCH_SCHEMA = "marts_next"
 _TABLE_REF = re.compile(r"\b(?:(raw|staging|marts)\.([a-z_][a-z0-9_]*)|(ref_[a-z0-9_]+))\b")
 
 
@@ -38,16 +32,15 @@ class SqlModel:
         """Asset keys (as tuples) of the tables this SQL reads."""
         keys: list[tuple[str, str]] = []
         for schema, table, ref in _TABLE_REF.findall(_strip_comments(self.sql)):
-            if ref:
-                key_list = [("reference", ref)]
-            elif f"{schema}.{table}" in SHARED_TABLES:
-                key_list = SHARED_TABLES[f"{schema}.{table}"]
-            else:
-                key_list = [(schema, table)]
-            for key in key_list:
-                if key not in keys and key != (self.layer, self.name):
-                    keys.append(key)
+            key = ("reference", ref) if ref else (schema, table)
+            if key not in keys and key != (self.layer, self.name):
+                keys.append(key)
         return keys
+
+    @property
+    def code_version(self) -> str:
+        """Hash of the SQL file: Dagster shows an asset whose SQL changed since its last materialisation."""
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()[:16]
 
 
 def _strip_comments(sql: str) -> str:
@@ -76,28 +69,42 @@ def load_models(sql_dir: Path, layer: str) -> list[SqlModel]:
     return models
 
 
-def build_table(con, model: SqlModel) -> int:
-    """`create or replace table` from the model's select, then store its descriptions as DuckDB comments."""
-    schema = LAYER_SCHEMA[model.layer]
+def create_macros(con, sql_dir: Path) -> None:
+    """Run sql/macros/*.sql (each a `create or replace macro`): rules shared by several models and by tests."""
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        con.execute(path.read_text(encoding="utf-8"))
+
+
+def build_table(con, model: SqlModel, *, schema: str | None = None) -> int:
+    """`create or replace table` from the model's select, then store its descriptions as DuckDB comments.
+
+    `schema` builds it elsewhere, reading its own layer's tables there too: marts are built into the scratch
+    schema and only copied into `marts` when their checks passed and the release is published."""
+    create_macros(con, model.path.parents[1])
+    home = LAYER_SCHEMA[model.layer]
+    schema = schema or home
     if schema != "main":
         con.execute(f"create schema if not exists {schema}")
+    table = model.name if schema == "main" else f"{schema}.{model.name}"
     body = model.sql.strip().rstrip(";")
-    con.execute(f"create or replace table {model.table} as\n{body}")
+    if schema != home:
+        body = re.sub(rf"\b{home}\.(?=[a-z_])", f"{schema}.", body)
+    con.execute(f"create or replace table {table} as\n{body}")
     description = model.description + (f" Grain : {model.grain}" if model.grain else "")
     if description:
-        con.execute(f"comment on table {model.table} is {_literal(description)}")
+        con.execute(f"comment on table {table} is {_literal(description)}")
     actual = [row[0] for row in con.execute(
         "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
         [schema, model.name]).fetchall()]
     for column, text in model.columns.items():
         if column not in actual:
             raise ValueError(f"{model.path.name}: documented column {column} is not produced by the query")
-        con.execute(f'comment on column {model.table}."{column}" is {_literal(text)}')
+        con.execute(f'comment on column {table}."{column}" is {_literal(text)}')
     if model.layer == "marts":
         undocumented = [c for c in actual if c not in model.columns]
         if undocumented:
             raise ValueError(f"{model.path.name}: columns without a description: {', '.join(undocumented)}")
-    return con.execute(f"select count(*) from {model.table}").fetchall()[0][0]
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
 def _literal(text: str) -> str:

@@ -1,12 +1,13 @@
 """Staging layer: raw text rows -> typed rows with canonical codes, and the row-level quarantine.
 
-Work is per source file and incremental: a file already staged with the same content hash is not typed
-again. Choosing which file counts (latest roster, latest workbook per PTSM...) is set-based SQL in
+Work is per source file and incremental: a file already staged with the same content hash *and the same rules*
+(`rules_fingerprint`: typing code, vocabularies, registry, key) is not typed again. Choosing which file counts (latest roster, latest workbook per PTSM...) is set-based SQL in
 `sql/staging/`, on top of these tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 import duckdb
@@ -14,10 +15,10 @@ import pyarrow as pa
 
 from pipelines.lib import families as fam
 from pipelines.lib.bulk import insert_tuples
+from pipelines.lib.fingerprint import code_fingerprint, fingerprint
+from pipelines.lib.parsing import number_key
 from pipelines.lib.pseudonym import pseudonymise
-from pipelines.lib.vocab import synonym_usage
-
-STAGING_VERSION = 2  # 2: vocabulary synonym usage recorded per file
+from pipelines.lib.vocab import reload_vocabularies, synonym_usage
 
 S = pa.string()
 STAGING_SCHEMAS: dict[str, pa.Schema] = {
@@ -64,7 +65,7 @@ FAMILY_TABLES = {
 
 ISSUES_DDL = """
 create schema if not exists staging;
-create table if not exists staging.processed_files (family varchar, source_file varchar, sha256 varchar, staging_version integer);
+create table if not exists staging.processed_files (family varchar, source_file varchar, input_fingerprint varchar);
 create table if not exists staging.synonym_usage (family varchar, source_file varchar, kind varchar, synonym varchar, n integer);
 create table if not exists staging.row_issues (
     family varchar, source_file varchar, sheet varchar, row_number integer, field varchar, value varchar, reason varchar);
@@ -81,6 +82,11 @@ class StageStats:
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection, family: str) -> None:
+    legacy = con.execute("""select count(*) from duckdb_columns() where schema_name = 'staging'
+        and table_name = 'processed_files' and column_name = 'staging_version'""").fetchall()[0][0]
+    if legacy:  # staged before inputs were fingerprinted: stage everything again (well under a minute)
+        for table in [*STAGING_SCHEMAS, "processed_files", "synonym_usage", "row_issues"]:
+            con.execute(f"drop table if exists staging.{table}")
     con.execute(ISSUES_DDL)
     for table in FAMILY_TABLES[family]:
         empty = STAGING_SCHEMAS[table].empty_table()
@@ -89,37 +95,36 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, family: str) -> None:
         con.unregister("_empty")
 
 
+def rules_fingerprint(registry: set[str], key: bytes, vocabularies_sha256: str) -> str:
+    """Everything typing a row depends on besides the row: this module's code and the project code it imports,
+    the vocabulary file as read, the registry ids and the pseudonymisation key (hashed)."""
+    return fingerprint(code_fingerprint(__name__), vocabularies_sha256, "\n".join(sorted(registry)),
+                       hashlib.sha256(key).hexdigest())
+
+
 def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str], key: bytes) -> StageStats:
-    """Type the raw rows of the files that changed since the last run; forget files that are gone."""
+    """Type the raw rows of the files that changed since the last run, or that were typed with other rules;
+    forget files that are gone."""
     _ensure_tables(con, family)
+    rules = rules_fingerprint(registry, key, reload_vocabularies())
     stats = StageStats(family)
+    # a file's input: its content, the code that read it into raw rows, and the rules that type those rows
     current = {
-        source: (sha, file_date, wave)
-        for source, sha, file_date, wave in con.execute(
-            "select source_file, sha256, file_date, wave from raw.file_ledger where family = ? and outcome = 'lu'", [family]
+        source: (fingerprint(sha, parser or "", rules), file_date, wave)
+        for source, sha, parser, file_date, wave in con.execute(
+            """select source_file, sha256, parser_fingerprint, file_date, wave
+               from raw.file_ledger where family = ? and outcome = 'lu'""", [family]
         ).fetchall()
     }
-    done = {
-        source: sha
-        for source, sha in con.execute(
-            "select source_file, sha256 from staging.processed_files where family = ? and staging_version = ?",
-            [family, STAGING_VERSION],
-        ).fetchall()
-    }
-    stale = [s for s, sha in done.items() if current.get(s, (None,))[0] != sha]
-    stale += [r[0] for r in con.execute(
-        "select source_file from staging.processed_files where family = ? and staging_version <> ?", [family, STAGING_VERSION]).fetchall()]
-    todo = sorted(s for s, (sha, _, _) in current.items() if done.get(s) != sha)
+    done = dict(con.execute(
+        "select source_file, input_fingerprint from staging.processed_files where family = ?", [family]).fetchall())
+    todo = sorted(s for s, (fp, _, _) in current.items() if done.get(s) != fp)
+    stale = [s for s in done if s not in current]
     _forget(con, family, sorted(set(stale) | set(todo)))
     stats.files_unchanged = len(current) - len(todo)
     if not todo:
         return stats
-    typer = {
-        "enquete_coordonnateurs": _stage_survey,
-        "coordonnateurs": _stage_roster,
-        "fiches_actions": _stage_actions,
-        "statut_ptsm": _stage_milestones,
-    }[family]
+    typer = TYPERS[family]
     out: dict[str, list[dict]] = {t: [] for t in FAMILY_TABLES[family]}
     issues: list[tuple] = []
     raw_by_source = _raw_rows(con, family, todo)
@@ -137,7 +142,7 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     stats.rows_quarantined = len({(i[1], i[2], i[3]) for i in issues})
     insert_tuples(con, "staging.row_issues", issues)
     insert_tuples(con, "staging.synonym_usage", usage)
-    insert_tuples(con, "staging.processed_files", [(family, s, current[s][0], STAGING_VERSION) for s in todo])
+    insert_tuples(con, "staging.processed_files", [(family, s, current[s][0]) for s in todo])
     return stats
 
 
@@ -183,44 +188,72 @@ def _issue(family: str, source: str, sheet: str, row_number: int, problem: fam.P
     return (family, source, sheet, row_number, problem.field, problem.value, problem.reason)
 
 
+def _hint_issues(family: str, source: str, sheet: str, numbers: list[int]) -> list[tuple]:
+    """Legend or hint rows of one sheet: one line in quality_report, not one per field."""
+    if not numbers:
+        return []
+    value, reason = fam.hint_rows_reason(numbers)
+    return [(family, source, sheet, numbers[0], "ligne", value, reason)]
+
+
 def _stage_survey(source, file_date, wave, raw, registry, key, out, issues) -> None:
     """An unreadable answer becomes a missing answer; a row without a usable id cannot be kept."""
+    hints = []
     for row in raw["survey"]:
         typed, problems = fam.type_survey_row(row, registry)
+        if fam.is_hint_row(row, problems, "id"):
+            hints.append(row["_row_number"])
+            continue
         for problem in problems:
             issues.append(_issue("enquete_coordonnateurs", source, "", row["_row_number"], problem))
         if typed["response_id"] is None:
             continue
         out["survey_answers"].append({"source_file": source, "row_number": row["_row_number"], "wave": wave, **typed})
+    issues.extend(_hint_issues("enquete_coordonnateurs", source, "", hints))
 
 
 def _stage_roster(source, file_date, wave, raw, registry, key, out, issues) -> None:
+    hints = []
     for row in raw["roster"]:
         typed, problems = fam.type_roster_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue("coordonnateurs", source, "", row["_row_number"], p) for p in problems)
             continue
         name = typed.pop("coordonnateur")
         out["roster_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
                                    "coordonnateur_id": pseudonymise(name, key), **typed})
+    issues.extend(_hint_issues("coordonnateurs", source, "", hints))
 
 
 def _stage_milestones(source, file_date, wave, raw, registry, key, out, issues) -> None:
+    hints = []
     for row in raw["milestones"]:
         typed, problems = fam.type_milestone_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue("statut_ptsm", source, "", row["_row_number"], p) for p in problems)
             continue
         out["milestone_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date, **typed})
+    issues.extend(_hint_issues("statut_ptsm", source, "", hints))
 
 
 def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> None:
     """One workbook: its PTSM is the id its rows carry; a bad action row is excluded whole with its funding."""
     family = "fiches_actions"
     typed_rows = []
+    hints = []
     for row in raw["actions"]:
         typed, problems = fam.type_action_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         typed_rows.append((row, typed, problems))
+    issues.extend(_hint_issues(family, source, "actions", hints))
     ids = Counter(t["ptsm_id"] for _, t, _ in typed_rows if t["ptsm_id"])
     workbook_ptsm = min(ids, key=lambda i: (-ids[i], i)) if ids else None
     numbers = Counter(t["num_action"] for _, t, _ in typed_rows if t["num_action"])
@@ -238,25 +271,44 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
             continue
         valid_actions.add(typed["num_action"])
         out["action_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date, **typed})
+    # a funding line matches its action by number when both parse as one (1.1 stored as a number, "1,1" typed)
+    by_number: dict[str, set[str]] = {}
+    for number in all_actions:
+        by_number.setdefault(number_key(number), set()).add(number)
     n_valid_funding = 0
+    hints = []
     for row in raw["funding"]:
         typed, problems = fam.type_funding_row(row)
         number = typed["num_action"]
+        if number and number not in all_actions and len(by_number.get(number_key(number), ())) == 1:
+            number = typed["num_action"] = next(iter(by_number[number_key(number)]))
         if number and number not in all_actions:
             problems.append(fam.Problem("num_action", row.get("num_action"), "num_action absent de la feuille actions"))
         elif number and number not in valid_actions and numbers[number] == 1:
             problems.append(fam.Problem("num_action", row.get("num_action"), "ligne de financement d'une action en quarantaine"))
         elif number and numbers[number] > 1:
             problems.append(fam.Problem("num_action", row.get("num_action"), "ligne de financement d'une action en double"))
+        if fam.is_hint_row(row, problems, "num_action"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue(family, source, "financements", row["_row_number"], p) for p in problems)
             continue
         n_valid_funding += 1
         out["funding_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
                                     "ptsm_id": workbook_ptsm, **typed})
+    issues.extend(_hint_issues(family, source, "financements", hints))
     out["action_workbooks"].append({
         "source_file": source, "file_date": file_date, "ptsm_id": workbook_ptsm,
         "n_action_rows": len(raw["actions"]), "n_valid_actions": len(valid_actions),
         "n_funding_rows": len(raw["funding"]), "n_valid_funding": n_valid_funding,
     })
 
+
+# the row typing of each family; `ptsm check` (pipelines/lib/validate.py) calls the same functions
+TYPERS = {
+    "enquete_coordonnateurs": _stage_survey,
+    "coordonnateurs": _stage_roster,
+    "fiches_actions": _stage_actions,
+    "statut_ptsm": _stage_milestones,
+}

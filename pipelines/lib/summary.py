@@ -2,45 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import duckdb
-from dagster import DagsterEventType
 
 from pipelines.lib.config import Settings
 
 
-def print_summary(result, settings: Settings, seconds: float) -> int:
-    checks_passed, checks_failed = [], []
-    failures = []
-    parsed = unchanged = 0
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            metadata = event.event_specific_data.materialization.metadata
-            key = event.event_specific_data.materialization.asset_key.path
-            if key[0] == "raw" and key[1] in ("survey", "roster", "actions", "milestones"):
-                parsed += metadata["files_parsed"].value if "files_parsed" in metadata else 0
-                unchanged += metadata["files_unchanged"].value if "files_unchanged" in metadata else 0
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            (checks_passed if evaluation.passed else checks_failed).append((name, evaluation.metadata))
-        elif event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.event_specific_data.error
-            failures.append((event.step_key, error.message.strip().splitlines()[0] if error else "?"))
+@dataclass
+class CheckOutcome:
+    name: str  # "<asset>:<check>"
+    passed: bool
+    failed_expectations: list = field(default_factory=list)
 
+
+@dataclass
+class RunOutcome:
+    """What a run did, as plain data (built from Dagster's events by `pipelines.defs.run`)."""
+
+    success: bool
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    checks: list[CheckOutcome] = field(default_factory=list)
+    failed_steps: list[tuple[str, str]] = field(default_factory=list)  # (step, first line of its error)
+
+
+def print_summary(outcome: RunOutcome, settings: Settings, seconds: float) -> int:
+    """Print the summary; the exit code of `ptsm refresh` (0 published, 1 failed)."""
+    passed = [c for c in outcome.checks if c.passed]
+    failed = [c for c in outcome.checks if not c.passed]
     print()
     print("Résumé du rafraîchissement")
-    print(f"  fichiers analysés : {parsed} nouveaux ou modifiés, {unchanged} inchangés (non relus)")
+    print(f"  fichiers analysés : {outcome.files_parsed} nouveaux ou modifiés, {outcome.files_unchanged} inchangés (non relus)")
     _print_inputs(settings)
-    print(f"  contrôles qualité : {len(checks_passed)} réussis, {len(checks_failed)} en échec")
-    for name, metadata in checks_failed:
-        print(f"    ÉCHEC {name}")
-        failed = metadata.get("failed_expectations")
-        if failed is not None:
-            for item in (failed.value or [])[:10]:
-                print(f"      - {item}")
-    for step, message in failures:
+    print(f"  contrôles qualité : {len(passed)} réussis, {len(failed)} en échec")
+    for check in failed:
+        print(f"    ÉCHEC {check.name}")
+        for item in check.failed_expectations[:10]:
+            print(f"      - {item}")
+    for step, message in outcome.failed_steps:
         print(f"  étape en échec : {step} — {message}")
-    if result.success:
+    if outcome.success:
         print(f"  marts publiés dans {settings.marts_dir} ({seconds:.1f} s)")
         return 0
     print("  ÉCHEC : la publication précédente reste en place.")
@@ -61,6 +63,7 @@ def _print_inputs(settings: Settings) -> None:
                    from raw.file_ledger""").fetchall()[0]
             root = con.execute("select any_value(root) from raw.file_ledger").fetchall()[0][0]
             print(f"  exports lus depuis {root} : {rows[0]} fichiers lus, {rows[1]} fichiers en quarantaine, {rows[2]} lignes chargées")
+            _print_ignored(settings)
         if "marts.quality_report" in tables:
             reasons = con.execute(
                 """select regexp_replace(reason, ' : .*$', '') as reason, count(*) as n
@@ -78,3 +81,13 @@ def _print_inputs(settings: Settings) -> None:
         marts = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
         print(f"  marts construits : {len(marts)} ({', '.join(marts)})")
+
+
+def _print_ignored(settings: Settings) -> None:
+    """OS junk and Office lock files are not exports: listed here, never quarantined (pipelines/lib/discovery.py)."""
+    from pipelines.lib.discovery import discover
+
+    ignored = discover(settings.input_dir).ignored
+    if ignored:
+        examples = ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else "")
+        print(f"  fichiers ignorés (système, verrouillage Office, notes) : {len(ignored)} ({examples})")

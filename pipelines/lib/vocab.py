@@ -1,16 +1,21 @@
-"""Controlled vocabularies of SPEC §3, read from one data file, matched on folded text."""
+"""Controlled vocabularies of SPEC §3 and the reference metadata that goes with them, read from one data file
+(vocabularies.csv) by this module only: staging, the `ref_vocabularies` / `ref_fte_salary_bands` tables that SQL
+joins, the notebooks' labels (pipelines.lib.marts_reader), the sample generator and the tests all come here.
+
+Besides the vocabularies proper, the file holds the decree priorities (kind `priorite`, code 1-6, short label) and
+marks the publics the report calls "angles morts" (group `angle_mort`). The FTE salary bands of SPEC §4 are below."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
+from pipelines.lib.config import get_settings
 from pipelines.lib.parsing import fold
-
-VOCABULARY_FILE = Path(__file__).with_name("vocabularies.csv")
 
 # French names of the vocabularies, used in quarantine reasons.
 KIND_LABELS = {
@@ -28,6 +33,19 @@ KIND_LABELS = {
     "diplome": "diplôme",
     "porteur": "porteur",
 }
+
+
+BLIND_SPOT_GROUP = "angle_mort"  # `grp` of the publics the report calls "angles morts" (ch. 4.1)
+
+# SPEC §4 survey_results, derived question salaire_etp_tranche: half-open bands [lower, upper) of the net monthly
+# salary in full-time equivalent, in display order; None = unbounded.
+FTE_SALARY_BANDS = (
+    ("<2000", None, 2000),
+    ("2000-2299", 2000, 2300),
+    ("2300-2499", 2300, 2500),
+    ("2500-2999", 2500, 3000),
+    (">=3000", 3000, None),
+)
 
 
 @dataclass
@@ -52,11 +70,46 @@ class Vocabulary:
         return code
 
 
-@lru_cache(maxsize=1)
+_LOADED: dict[str, object] = {}  # "vocabularies" and the "sha256" of the bytes they were read from
+_COLUMNS = ("kind", "code", "label", "synonyms", "grp")
+
+
+def vocabulary_file() -> Path:
+    """pipelines/lib/vocabularies.csv, or the copy PTSM_VOCABULARY_FILE names (config)."""
+    return get_settings().vocabulary_file
+
+
+def vocabulary_rows() -> tuple[dict[str, str], ...]:
+    """The rows of the vocabulary file as it is now, in file order (kind, code, label, synonyms as written, grp;
+    empty cells as ""). Read each call: the reference tables and the notebook labels follow an edited file."""
+    return _rows(vocabulary_file().read_bytes().decode("utf-8"))
+
+
+def _rows(text: str) -> tuple[dict[str, str], ...]:
+    return tuple({column: (row.get(column) or "") for column in _COLUMNS} for row in csv.DictReader(io.StringIO(text)))
+
+
 def load_vocabularies() -> dict[str, Vocabulary]:
-    rows = list(csv.DictReader(VOCABULARY_FILE.open(encoding="utf-8")))
+    """The vocabularies, read once per process unless `reload_vocabularies` is called."""
+    if "vocabularies" not in _LOADED:
+        reload_vocabularies()
+    return _LOADED["vocabularies"]  # type: ignore[return-value]
+
+
+def reload_vocabularies() -> str:
+    """Read the vocabulary file again; return the SHA-256 of the bytes read.
+
+    Staging calls it once per family so that a long-lived process (dagster dev, tests) types rows with the file
+    as it is now, and fingerprints exactly the bytes it typed with."""
+    data = vocabulary_file().read_bytes()
+    _LOADED["vocabularies"] = _parse(data.decode("utf-8"))
+    _LOADED["sha256"] = hashlib.sha256(data).hexdigest()
+    return _LOADED["sha256"]  # type: ignore[return-value]
+
+
+def _parse(text: str) -> dict[str, Vocabulary]:
     vocabularies: dict[str, Vocabulary] = {}
-    for row in rows:
+    for row in _rows(text):
         vocab = vocabularies.setdefault(row["kind"], Vocabulary(row["kind"], [], {}, {}, {}))
         code = row["code"]
         vocab.codes.append(code)
@@ -81,3 +134,42 @@ def vocabulary(kind: str) -> Vocabulary:
 def synonym_usage() -> Counter:
     """(kind, synonym as written) -> times matched so far in this process, over every vocabulary."""
     return Counter({(kind, synonym): n for kind, vocab in load_vocabularies().items() for synonym, n in vocab.used.items()})
+
+
+def labels(kind: str) -> dict[str, str]:
+    """Canonical code -> French label, in file order."""
+    return {row["code"]: row["label"] for row in vocabulary_rows() if row["kind"] == kind}
+
+
+def priority_labels() -> dict[int, str]:
+    """Decree priority (1-6) -> short French label."""
+    return {int(code): label for code, label in labels("priorite").items()}
+
+
+def blind_spot_publics() -> list[str]:
+    """Codes of the publics the report calls "angles morts", in file order."""
+    return [row["code"] for row in vocabulary_rows() if row["kind"] == "public" and row["grp"] == BLIND_SPOT_GROUP]
+
+
+def fte_salary_band(salary: float | None) -> str | None:
+    """The band of an FTE salary (None when unknown); SQL does the same through ref_fte_salary_bands."""
+    if salary is None:
+        return None
+    return next(code for code, lower, upper in FTE_SALARY_BANDS
+                if (lower is None or salary >= lower) and (upper is None or salary < upper))
+
+
+def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
+    """The reference tables SQL reads from this module: table -> (columns, rows). Empty text is NULL, as when the
+    CSV was read by DuckDB; `position` is the order within a kind (display order)."""
+    positions: Counter = Counter()
+    vocabularies = []
+    for row in vocabulary_rows():
+        positions[row["kind"]] += 1
+        vocabularies.append((row["kind"], row["code"], row["label"] or None, row["synonyms"] or None, row["grp"] or None,
+                             positions[row["kind"]]))
+    bands = [(code, lower, upper, position) for position, (code, lower, upper) in enumerate(FTE_SALARY_BANDS, start=1)]
+    return {
+        "ref_vocabularies": (["kind", "code", "label", "synonyms", "grp", "position"], vocabularies),
+        "ref_fte_salary_bands": (["band", "lower_eur", "upper_eur", "position"], bands),
+    }

@@ -7,51 +7,28 @@
 -- column unit: Unité et nature du chiffre publié (count, percent, approx., bornes...).
 -- column status: reproduced (reproduit), differs (diffère : voir note) ou not_computable (non calculable : voir note).
 -- column source: Source du chiffre publié.
--- column note: Détail du calcul (numérateur / dénominateur), écart constaté, ou raison de l'impossibilité de calcul.
-with latest_wave as (
-    select max(wave) as wave from marts.survey_results
+-- column note: Détail du calcul (numérateur / dénominateur), écart constaté, ou raison de l'impossibilité de calcul ; signale les chiffres issus du seul référentiel (registre, populations), dont la reproduction ne valide pas les exports.
+-- the report quotes one survey wave, the year in its figures' theme (enquete_2023): a later wave is compared
+-- with it in survey_wave_comparison, never with the published figures
+with report_wave as (
+    select max(try_cast(regexp_extract(theme, '^enquete_([0-9]{4})$', 1) as integer)) as wave
+    from ref_published_figures
 ),
 
 survey as (
     select results.question, results.answer, results.n, results.denominator
     from marts.survey_results as results
-    inner join latest_wave on results.wave = latest_wave.wave
+    inner join report_wave on results.wave = report_wave.wave
 ),
 
--- survey figures: (figure, question, answers counted)
+-- survey share figures, driven by published_figures.csv: filter = "<question>: <answer>|<answer>..."
 survey_map as (
-    select * from (values
-        ('survey_cdi', 'contrat', ['CDI']),
-        ('survey_cdd', 'contrat', ['CDD']),
-        ('survey_titulaire', 'contrat', ['Titulaire de la fonction publique']),
-        ('survey_cdd_1an', 'duree_cdd', ['1 an']),
-        ('survey_cdd_2ans', 'duree_cdd', ['2 ans']),
-        ('survey_cdd_le_2ans', 'duree_cdd', ['1 an', '2 ans']),
-        ('survey_temps_plein', 'temps_travail', ['Temps plein']),
-        ('survey_temps_partiel', 'temps_travail', ['Temps partiel']),
-        ('survey_partiel_80', 'quotite', ['80']),
-        ('survey_partiel_90', 'quotite', ['90']),
-        ('survey_autres_missions', 'autres_missions', ['oui']),
-        ('survey_missions_impossibles', 'missions_realisables', ['non']),
-        ('survey_poste_lie', 'poste_lie', ['oui']),
-        ('survey_pro_sante', 'metier_precedent', ['Professionnel de santé']),
-        ('survey_direction', 'metier_precedent', ['Poste de direction']),
-        ('survey_exp_16plus', 'experience', ['16 ans et plus']),
-        ('survey_exp_lt6', 'experience', ['Moins de 6 ans']),
-        ('survey_exp_10plus', 'experience', ['11 à 15 ans', '16 ans et plus']),
-        ('survey_master', 'diplome', ['Master ou plus']),
-        ('survey_ordinateur', 'moyens[ordinateur]', ['oui']),
-        ('survey_telephone', 'moyens[telephone]', ['oui']),
-        ('survey_vehicule', 'moyens[vehicule]', ['oui']),
-        ('survey_aucun_materiel', 'moyens[aucun]', ['oui']),
-        ('survey_salaire_lt2000', 'salaire_etp_tranche', ['<2000']),
-        ('survey_salaire_enveloppe', 'salaire_etp_tranche', ['2300-2499']),
-        ('survey_porteur_sanitaire', 'porteur', ['Établissement sanitaire']),
-        ('survey_porteur_association', 'porteur', ['Association']),
-        ('survey_porteur_medicosocial', 'porteur', ['Établissement médico-social']),
-        ('survey_enveloppe', 'enveloppe', ['oui']),
-        ('survey_rdv_ars', 'rdv_ars', ['oui'])
-    ) as m (figure_id, question, answers)
+    select
+        figure_id,
+        split_part(filter, ': ', 1) as question,
+        string_split(split_part(filter, ': ', 2), '|') as answers
+    from ref_published_figures
+    where mart = 'survey_results' and measure = 'share'
 ),
 
 survey_figures as (
@@ -146,9 +123,12 @@ computed as (
     union all select 'ille_et_vilaine_actions', max(n_current_actions), null, null, null from overview where ptsm_id = 'PTSM-35'
     union all select 'catalogue_max_actions', max(n_current_actions), null, 'maximum parmi PTSM-46 et PTSM-83', null
         from overview where ptsm_id in ('PTSM-46', 'PTSM-83')
-    union all select 'funding_bfc_per_ptsm', avg(ars_eur), null, 'moyenne 2023 des financements ARS sur ' || count(*) || ' PTSM', null
+    -- the mean is over the PTSM whose funding is known (a current workbook); a PTSM without one is unknown, not 0
+    union all select 'funding_bfc_per_ptsm', avg(ars_eur), null,
+        'moyenne 2023 des financements ARS sur ' || count(*) || ' PTSM avec classeur', null
         from ars_2023 where region_code = '27'
-    union all select 'funding_ge_per_ptsm', avg(ars_eur), null, 'moyenne 2023 des financements ARS sur ' || count(*) || ' PTSM', null
+    union all select 'funding_ge_per_ptsm', avg(ars_eur), null,
+        'moyenne 2023 des financements ARS sur ' || count(*) || ' PTSM avec classeur', null
         from ars_2023 where region_code = '44'
     union all select 'funding_na_total', coalesce(sum(montant_eur), 0), null, 'financements ARS 2019-2023 des PTSM de la région 75', null
         from marts.ptsm_funding where region_code = '75' and funder_group = 'ars' and annee between 2019 and 2023
@@ -170,7 +150,7 @@ not_computable as (
 
 joined as (
     select
-        figures.*,
+        figures.* exclude (mart, measure, filter, denominator),  -- the definition columns drive survey_map above
         computed.value,
         computed.text_value,
         computed.detail,
@@ -200,16 +180,10 @@ valued as (
 judged as (
     select
         *,
+        -- the one judge of SPEC §4: sql/macros/published_status.sql
         case
             when not_computable_reason is not null then 'not_computable'
-            when text_value is null and measure is null then 'not_computable'
-            when text_value is not null then case when text_value = published_value then 'reproduced' else 'differs' end
-            when is_lower then case when measure >= published_number then 'reproduced' else 'differs' end
-            when is_upper then case when measure <= published_number then 'reproduced' else 'differs' end
-            when is_approx and is_percent then case when abs(measure - published_number) <= 2 then 'reproduced' else 'differs' end
-            when is_approx then case when abs(measure - published_number) <= 0.05 * published_number then 'reproduced' else 'differs' end
-            when is_percent then case when round(measure) = published_number then 'reproduced' else 'differs' end
-            else case when round(measure) = published_number then 'reproduced' else 'differs' end
+            else published_status(unit, published_value, measure, text_value)
         end as status
     from valued
 )
@@ -227,13 +201,16 @@ select
     unit,
     status,
     source,
-    case
-        when status = 'not_computable' then coalesce(not_computable_reason, 'aucune donnée dans les marts pour ce chiffre')
-        when is_percent then concat_ws(' ; ', detail || ' = ' || printf('%.1f', measure) || ' %',
-            case when status = 'differs' then 'écart ' || printf('%+.1f', measure - published_number) || ' points' end)
-        when status = 'differs' and measure is not null then concat_ws(' ; ', detail, 'écart ' || printf('%+.0f', measure - published_number))
-        when status = 'differs' then concat_ws(' ; ', detail, 'publié ' || published_value || ', calculé ' || text_value)
-        else detail
-    end as note
+    nullif(concat_ws(' ; ',
+        -- registry counts and populations come from data/reference alone: reproducing them validates no export
+        case when computed_from = 'reference' then 'chiffre issu du seul référentiel (data/reference), pas des exports' end,
+        case
+            when status = 'not_computable' then coalesce(not_computable_reason, 'aucune donnée dans les marts pour ce chiffre')
+            when is_percent then concat_ws(' ; ', detail || ' = ' || printf('%.1f', measure) || ' %',
+                case when status = 'differs' then 'écart ' || printf('%+.1f', measure - published_number) || ' points' end)
+            when status = 'differs' and measure is not null then concat_ws(' ; ', detail, 'écart ' || printf('%+.0f', measure - published_number))
+            when status = 'differs' then concat_ws(' ; ', detail, 'publié ' || published_value || ', calculé ' || text_value)
+            else detail
+        end), '') as note
 from judged
 order by figure_id

@@ -1,11 +1,10 @@
--- Posts of the current roster: the readable roster file with the latest date is the complete history (SPEC §2.2).
--- Should two readable files carry that date, one counts (the last by name) and the other is reported in quality_report.
+-- Posts of the current roster: the rows of the roster file roster_file_selection selects (SPEC §2.2).
 with latest as (
     select
-        max(file_date) as roster_date,
-        arg_max(source_file, (file_date, source_file)) as source_file
-    from raw.file_ledger
-    where family = 'coordonnateurs' and outcome = 'lu'
+        source_file,
+        file_date as roster_date
+    from staging.roster_file_selection
+    where selected
 )
 
 select

@@ -1,15 +1,7 @@
--- Complete survey responses: an `id` repeated within a wave keeps its last row in file order,
--- then incomplete responses (empty submitdate) are dropped (SPEC §2.1).
-with ranked as (
-    select
-        *,
-        row_number() over (
-            partition by wave, response_id order by source_file desc, row_number desc
-        ) as recency
-    from staging.survey_answers
-)
-
-select * exclude (recency)
-from ranked
-where recency = 1
-    and submitdate is not null
+-- Complete survey responses: the rows survey_row_selection selects (last row of a repeated id, submitdate given).
+select answers.*
+from staging.survey_answers as answers
+inner join staging.survey_row_selection as selection
+    on answers.source_file = selection.source_file
+    and answers.row_number = selection.row_number
+where selection.selected

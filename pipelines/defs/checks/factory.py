@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks.suites import SuiteFile, check_table, load_suites
 from pipelines.lib.config import get_settings
+from pipelines.lib.sql_files import SCRATCH_SCHEMA
 
 
 def _build_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
@@ -20,7 +21,7 @@ def _build_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     )
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as conn:
-            outcome = check_table(conn, "marts", suite)
+            outcome = check_table(conn, SCRATCH_SCHEMA, suite)  # marts are checked before they reach `marts`
         return dg.AssetCheckResult(
             passed=outcome.passed,
             metadata={

@@ -1,7 +1,9 @@
-"""Publication: every mart to PTSM_MARTS_DIR (Parquet + French CSV + dictionary), atomically.
+"""Publication: every mart to PTSM_MARTS_DIR (Parquet + French CSV + dictionary) as one release, switched in
+atomically, and the warehouse's `marts` schema swapped to the same tables in the same step.
 
-It runs only after every mart's blocking check passed, so a failing check leaves the previous release published."""
-
+It runs only after every mart's blocking check passed (on the scratch schema), and publishes only when the
+backtest against the current release passes (or the run carries `ptsm/accept_drop=true`) and the release would not
+put synthetic data over real data. Any refusal leaves the previous release and the previous `marts` in place."""
 
 from pathlib import Path
 
@@ -10,22 +12,53 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
-from pipelines.lib.publish import publish_release
+from pipelines.lib.publish import promote_marts, publish_release
+from pipelines.lib.sql_files import SCRATCH_SCHEMA
+from pipelines.lib.feedback import feedback_dir, write_feedback
 
 MARTS = mart_names()
+ACCEPT_DROP_TAG = "ptsm/accept_drop"
+
+
+def accepts_drop(tags: dict[str, str]) -> bool:
+    return str(tags.get(ACCEPT_DROP_TAG, "")).strip().lower() in ("true", "1", "oui", "yes")
 
 
 @dg.asset(
     key=dg.AssetKey(["publish", "marts_release"]),
     group_name="publish",
     deps=[dg.AssetKey(["marts", name]) for name in MARTS],
-    description="Publishes all marts to PTSM_MARTS_DIR as one immutable release (Parquet, French CSV, DICTIONNAIRE.md, manifest).",
+    description="Publishes all marts to PTSM_MARTS_DIR as one immutable release (Parquet, French CSV, DICTIONNAIRE.md, "
+                "manifest), after the backtest against the current release; swaps the warehouse's marts schema with it.",
 )
-def marts_release(duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeResult:
+def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeResult:
+    accept_drop = accepts_drop(context.run.tags)
     with duckdb.get_connection() as con:
-        release = publish_release(
-            con, MARTS, Path(paths.marts_dir),
-            synthetic=paths.uses_sample,
-            input_label="sample" if paths.uses_sample else "raw",
-        )
-    return dg.MaterializeResult(metadata={"release": str(release), "marts": len(MARTS), "synthetic": paths.uses_sample})
+        try:
+            release = publish_release(
+                con, MARTS, Path(paths.marts_dir),
+                synthetic=paths.uses_sample,
+                input_label="sample" if paths.uses_sample else "raw",
+                schema=SCRATCH_SCHEMA,
+                accept_drop=accept_drop,
+                input_dir=str(paths.input_dir),
+                before_switch=lambda: promote_marts(con, MARTS),
+                reports_dir=Path(paths.reports_dir),
+            )
+            # one French page per PTSM whose files had problems, beside the release (pipelines/lib/feedback.py)
+            write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
+        finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
+            con.close()
+    from pipelines.lib.release import read_manifest
+
+    manifest = read_manifest(release)
+    verdict = manifest.get("backtest", {})
+    if verdict.get("drops"):
+        context.log.warning("Baisse acceptée (--accept-drop) : %s",
+                            "; ".join(f"{d['label']} {d['previous']} -> {d['current']}" for d in verdict["drops"]))
+    return dg.MaterializeResult(metadata={
+        "release": str(release), "marts": len(MARTS), "synthetic": paths.uses_sample,
+        "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
+        "measures": dg.MetadataValue.json(manifest.get("measures", {})),
+    })
+from pipelines.lib.feedback import feedback_dir, write_feedback

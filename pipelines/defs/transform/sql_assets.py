@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.config import get_settings
-from pipelines.lib.sql_files import SqlModel, build_table, load_models
+from pipelines.lib.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
 
 LAYERS = ("reference", "staging", "marts")
 
@@ -17,10 +17,11 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(list(key)) for key in model.dependencies()],
         description=(model.description + (f"\n\nGrain : {model.grain}" if model.grain else "")) or None,
         metadata={"sql_file": str(model.path.relative_to(model.path.parents[2]))},
+        code_version=model.code_version,
     )
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            rows = build_table(con, model)
+            rows = build_table(con, model, schema=SCRATCH_SCHEMA if model.layer == "marts" else None)
         return dg.MaterializeResult(metadata={"rows": rows})
 
     return _asset

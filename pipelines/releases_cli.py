@@ -1,0 +1,82 @@
+"""`ptsm releases list` and `ptsm releases rollback <id>`: operate the publications kept on disk."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pipelines.lib import release as releases
+from pipelines.lib.config import get_settings
+
+VERDICTS = {
+    "first": "première publication",
+    "not_compared": "non comparée (synthétique / réelle)",
+    "passed": "réussi",
+    "accepted_drop": "baisse acceptée (--accept-drop)",
+}
+MEASURE_LABELS = {
+    "ptsm_with_plan": "PTSM avec plan",
+    "action_rows": "actions",
+    "roster_posts": "postes",
+    "survey_responses": "réponses",
+    "national_figures": "indicateurs",
+}
+
+
+def _line(entry: dict) -> str:
+    flags = ("*" if entry["current"] else " ") + ("R" if entry["reports_current"] else " ")
+    produced = str(entry["produced_at"] or "?")[:16].replace("T", " ")
+    nature = "SYNTHÉTIQUE" if entry["synthetic"] else "réelle"
+    source = entry["input"] or "?"
+    if entry["input_dir"]:
+        source += f" ({entry['input_dir']})"
+    measures = entry["measures"] or {}
+    counts = ", ".join(f"{label} {measures[key]}" for key, label in MEASURE_LABELS.items()
+                       if measures.get(key) is not None)
+    total = sum(entry["rows"].values()) if entry["rows"] else None
+    rows = f"{total} lignes" + (f" ({counts})" if counts else "") if total is not None else counts or "?"
+    backtest = entry["backtest"] or {}
+    verdict = VERDICTS.get(backtest.get("verdict"), backtest.get("verdict") or "—")
+    if backtest.get("drops"):
+        verdict += " : " + "; ".join(f"{d['label']} {d['previous']} -> {d['current']}" for d in backtest["drops"])
+    state = "" if entry["complete"] else "  INCOMPLÈTE (fichiers absents ou modifiés)"
+    return f"{flags} {entry['release_id']}  {produced} UTC  {nature}  entrée {source}  {rows}  backtest : {verdict}{state}"
+
+
+def releases_list(as_json: bool = False) -> int:
+    settings = get_settings()
+    entries = releases.list_releases(settings.marts_dir, settings.reports_dir)
+    if as_json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        print(f"Aucune publication dans {releases.releases_dir(settings.marts_dir)}.")
+        return 0
+    print(f"Publications de {settings.marts_dir} (la plus récente d'abord ; * = en cours, R = rapports affichés) :")
+    for entry in entries:
+        print(_line(entry))
+    return 0
+
+
+def releases_rollback(release_id: str, wait: float = 10.0) -> int:
+    from pipelines.lib.locking import RefreshLocked, refresh_lock
+
+    settings = get_settings()
+    try:
+        with refresh_lock(settings.db_path, wait=wait):  # never under a running refresh
+            folder = releases.rollback(settings.marts_dir, release_id, reports_dir=settings.reports_dir)
+    except RefreshLocked as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 3
+    except (releases.ReleaseError, FileNotFoundError, RuntimeError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    print(f"Publication {folder.name} rétablie : {settings.marts_dir} pointe de nouveau sur elle "
+          f"(fichiers vérifiés contre son manifeste).")
+    if (folder / releases.REPORTS).is_dir():
+        print(f"Rapports de cette publication affichés dans {settings.reports_dir}.")
+    else:
+        print(f"Cette publication n'a pas de rapports : {settings.reports_dir} montre encore ceux d'une autre "
+              f"publication ; relancez `ptsm refresh` pour les produire.")
+    print("La base (PTSM_DB) garde les marts du dernier rafraîchissement.")
+    return 0

@@ -1,0 +1,130 @@
+"""SQL unit tier: the one judge of a published figure (sql/macros/published_status.sql, SPEC §4), on a table of
+edge cases; and published_comparison built on seeded marts, so the mart is seen to use that judge and to take its
+survey figures from the definition table (data/reference/published_figures.csv)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.lib.sql_files import create_macros
+from tests.sql_unit import SQL_DIR, build_model
+
+# (unit, published value, measure, text value, expected status), each with why it is here
+EDGE_CASES = [
+    # exact percent: compared once rounded to a whole percent
+    ("percent", "35", 34.9, None, "reproduced"),
+    ("percent", "35", 35.49, None, "reproduced"),
+    # x.5 rounds half away from zero: 35.5 -> 36, so it no longer reproduces 35 (and does reproduce 36)
+    ("percent", "35", 35.5, None, "differs"),
+    ("percent", "36", 35.5, None, "reproduced"),
+    ("percent", "35", 34.5, None, "reproduced"),
+    ("percent", "35", 34.49, None, "differs"),
+    # percent (approx.): within ±2 points, both ends included, unrounded
+    ("percent (approx.)", "15", 17.0, None, "reproduced"),
+    ("percent (approx.)", "15", 13.0, None, "reproduced"),
+    ("percent (approx.)", "15", 17.01, None, "differs"),
+    ("percent (approx.)", "15", 12.99, None, "differs"),
+    # other approx. figures: within ±5 % of the published value (76 000 -> ±3 800), both ends included
+    ("inhabitants (approx.)", "76000", 79800.0, None, "reproduced"),
+    ("inhabitants (approx.)", "76000", 72200.0, None, "reproduced"),
+    ("inhabitants (approx.)", "76000", 79801.0, None, "differs"),
+    # lower / upper bounds: on the right side, the bound itself included, compared unrounded
+    # (69.6 % is not "plus de 70 %" even though it rounds to 70)
+    ("percent (lower bound)", "70", 70.0, None, "reproduced"),
+    ("percent (lower bound)", "70", 69.6, None, "differs"),
+    ("percent (upper bound)", "15", 15.0, None, "reproduced"),
+    ("percent (upper bound)", "15", 15.2, None, "differs"),
+    ("count (upper bound)", "140", 140.0, None, "reproduced"),
+    ("count (upper bound)", "140", 141.0, None, "differs"),
+    ("inhabitants (lower bound)", "2000000", 2000001.0, None, "reproduced"),
+    # counts: equal
+    ("count", "104", 104.0, None, "reproduced"),
+    ("count", "104", 103.0, None, "differs"),
+    ("count (of 70)", "32", 32.0, None, "reproduced"),
+    # euros: equal to the euro (57 700.40 rounds to 57 700; 57 700.50 to 57 701)
+    ("EUR per year", "57700", 57700.4, None, "reproduced"),
+    ("EUR per year", "57700", 57700.5, None, "differs"),
+    ("EUR", "85000", 84999.0, None, "differs"),
+    # dates and lists: text equality
+    ("date", "2018-12-03", None, "2018-12-03", "reproduced"),
+    ("date", "2018-12-03", None, "2018-12-04", "differs"),
+    ("priority list", "3;6", None, "3;6", "reproduced"),
+    ("priority list", "3;6", None, "6;3", "differs"),
+    ("priority list", "3;6", None, "", "differs"),
+    # nothing computed: not computable (never "differs")
+    ("count", "22", None, None, "not_computable"),
+    ("percent", "35", None, None, "not_computable"),
+]
+
+
+def judge(cases: list[tuple]) -> list[str]:
+    con = duckdb.connect()
+    create_macros(con, SQL_DIR)
+    con.execute("create table cases (i integer, unit varchar, published_value varchar, measure double, "
+                "text_value varchar)")
+    con.executemany("insert into cases values (?, ?, ?, ?, ?)", [[i, *case[:4]] for i, case in enumerate(cases)])
+    return [row[0] for row in con.execute(
+        "select published_status(unit, published_value, measure, text_value) from cases order by i").fetchall()]
+
+
+def test_the_judge_on_its_edge_cases():
+    assert judge(EDGE_CASES) == [case[4] for case in EDGE_CASES]
+
+
+FIGURES = ("figure_id varchar, theme varchar, description varchar, published_value varchar, unit varchar, "
+           "scope varchar, source varchar, mart varchar, measure varchar, filter varchar, denominator varchar, "
+           "computed_from varchar")
+SURVEY = "wave integer, question varchar, answer varchar, n bigint, denominator bigint, share double"
+
+
+def figure(figure_id: str, value: str, unit: str, mart: str = "", measure: str = "", filter_: str = "",
+           computed_from: str = "exports") -> tuple:
+    return (figure_id, "t", "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
+
+
+def empty_marts() -> dict[str, tuple[str, list]]:
+    """Every mart published_comparison reads, empty unless a test fills it."""
+    return {
+        "marts.coordinator_vacancy_national": ("snapshot_date date, n_ptsm bigint, n_vacant bigint, "
+                                               "coordinators_in_post bigint", []),
+        "marts.coordinator_posts_national": ("dimension varchar, value varchar, n_posts bigint, denominator bigint", []),
+        "marts.ptsm_overview": ("ptsm_id varchar, region_code varchar, population bigint, date_arrete_ptsm date, "
+                                "date_signature_ctsm date, n_current_actions bigint, actions_snapshot_date date", []),
+        "marts.ptsm_actions": ("ptsm_id varchar, region_code varchar, implemented boolean, annee_debut integer, "
+                               "tripartite boolean, thematiques varchar, total_eur double", []),
+        "marts.ptsm_funding": ("ptsm_id varchar, region_code varchar, funder varchar, funder_group varchar, "
+                               "annee integer, montant_eur double", []),
+        "marts.ptsm_priority_coverage": ("ptsm_id varchar, priority integer, covered boolean", []),
+    }
+
+
+def test_published_comparison_takes_survey_figures_from_the_definitions_and_judges_them():
+    marts = empty_marts()
+    overview_columns = marts["marts.ptsm_overview"][0]
+    marts["marts.ptsm_overview"] = (overview_columns, [("PTSM-01", "84", 1000, None, None, None, None),
+                                                       ("PTSM-02", "84", 2000, None, None, None, None)])
+    rows = build_model("marts/published_comparison", {
+        **marts,
+        "ref_published_figures": (FIGURES, [
+            # an answer list: 1 an + 2 ans over the CDD respondents who answered (8 + 3 of 16 = 68.75 % -> 69)
+            figure("survey_x", "69", "percent of CDD", "survey_results", "share", "duree_cdd: 1 an|2 ans"),
+            # a percent that differs: 7 of 20 = 35 % against 36 published; the note gives the gap in points
+            figure("survey_y", "36", "percent", "survey_results", "share", "contrat: CDI"),
+            # a registry count: reproduced, and flagged as coming from the reference data alone
+            figure("ptsm_count", "2", "count", "ptsm_overview", computed_from="reference"),
+        ]),
+        "marts.survey_results": (SURVEY, [
+            (2023, "duree_cdd", "1 an", 8, 16, 0.5), (2023, "duree_cdd", "2 ans", 3, 16, 0.1875),
+            (2023, "duree_cdd", "3 ans", 5, 16, 0.3125),
+            (2023, "contrat", "CDI", 7, 20, 0.35), (2023, "contrat", "CDD", 13, 20, 0.65),
+            # an older wave is ignored: the comparison is on the latest wave
+            (2022, "contrat", "CDI", 20, 20, 1.0),
+        ]),
+    }, order_by="figure_id")
+    assert [(r[0], r[3], r[5], r[7]) for r in rows] == [
+        ("ptsm_count", "2", "reproduced",
+         "chiffre issu du seul référentiel (data/reference), pas des exports ; 2 PTSM dans ptsm_overview"),
+        ("survey_x", "69", "reproduced", "11 / 16 = 68.8 %"),
+        ("survey_y", "35", "differs", "7 / 20 = 35.0 % ; écart -1.0 points"),
+    ]
