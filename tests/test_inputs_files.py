@@ -360,3 +360,16 @@ def test_a_sheet_synonym_added_to_the_vocabulary_file_rereads_the_workbook(tmp_p
     vocabularies.write_text(text, encoding="utf-8")
     ingest.ingest_family(run.con, fam.FAMILIES["fiches_actions"], raw)  # the same warehouse, the file unchanged
     assert run.ledger() == {"fiches_actions/PTSM-35_2024-03-31.xlsx": "lu"}
+
+
+def test_of_two_sheets_for_the_actions_the_one_without_data_rows_is_not_the_data_sheet(tmp_path):
+    b.sheet_book(tmp_path / "fiches_actions" / "PTSM-35_2024-03-31.xlsx", {
+        "actions": [b.ACTIONS_HEADER], "Fiches actions": [b.ACTIONS_HEADER, b.action()],
+        "financements": [b.FUNDING_HEADER, b.funding()]})
+    b.sheet_book(tmp_path / "fiches_actions" / "PTSM-22_2024-03-31.xlsx", {
+        "actions": [b.ACTIONS_HEADER, b.action("PTSM-22")], "Fiches actions": [b.ACTIONS_HEADER, b.action("PTSM-22")],
+        "financements": [b.FUNDING_HEADER]})
+    run = load(tmp_path)
+    assert run.q("select source_file, row_number from staging.action_rows") == [("fiches_actions/PTSM-35_2024-03-31.xlsx", 2)]
+    assert run.report() == {("fiches_actions/PTSM-22_2024-03-31.xlsx", None, "fichier", "PTSM-22_2024-03-31.xlsx",
+                             "plusieurs feuilles pour la même table (« actions », « Fiches actions ») : gardez-en une seule")}
