@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -138,7 +139,12 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
     from pipelines.defs.run import run_refresh as run_refresh_job
 
-    tags = {"ptsm/accept_drop": "true"} if accept_drop else {}
+    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+
+    # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
+    tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
+    if accept_drop:
+        tags["ptsm/accept_drop"] = "true"
     outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose, tags=tags)
     return print_summary(outcome, settings, time.monotonic() - started)
 

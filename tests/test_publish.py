@@ -76,7 +76,7 @@ def test_release_layout_and_manifest(tmp_path):
     assert releases.current(marts_dir) == release
     names = sorted(p.name for p in release.iterdir())
     assert names == sorted([f"{m}.{ext}" for m in MARTS for ext in ("csv", "parquet")]
-                           + ["DICTIONNAIRE.md", "dictionary.json", "manifest.json"])
+                           + ["DICTIONNAIRE.md", "datapackage.json", "dictionary.json", "manifest.json"])
     manifest = releases.read_manifest(marts_dir)
     assert manifest["release_id"] == release.name
     assert manifest["produced_at"] == "2026-01-31T12:00:00+00:00"
