@@ -56,7 +56,10 @@ def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = Non
     with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
         client = NotebookClient(nb, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(Path(path).parent)}})
+                                resources={"metadata": {"path": str(Path(path).parent)}},
+                                # the kernel's own warnings (transport, parent poller) are not the reader's business;
+                                # its errors still reach stderr
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         client.execute(env=env)  # passed on to the kernel manager: the kernel process gets this environment
     return nb
 
