@@ -178,7 +178,28 @@ def region_names() -> dict[str, str]:
 
 
 def vocabulary(kind: str) -> dict[str, str]:
-    """Canonical code -> French label for one vocabulary (publics, thèmes, financeurs...)."""
-    frame = pd.read_csv(Path(__file__).with_name("vocabularies.csv"), dtype=str)
-    frame = frame[frame["kind"] == kind]
-    return dict(zip(frame["code"], frame["label"]))
+    """Canonical code -> French label for one vocabulary (publics, thèmes, financeurs...): pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return vocab.labels(kind)
+
+
+def priority_labels() -> dict[int, str]:
+    """Decree priority -> chart label ("1 Repérage précoce, accès aux soins"), from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return {priority: f"{priority} {label}" for priority, label in vocab.priority_labels().items()}
+
+
+def blind_spot_publics() -> list[str]:
+    """Codes of the publics the report calls "angles morts", from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return vocab.blind_spot_publics()
+
+
+def fte_salary_bands() -> list[str]:
+    """The FTE salary bands of survey_results, in display order, from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return [band for band, _, _ in vocab.FTE_SALARY_BANDS]
