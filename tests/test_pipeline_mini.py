@@ -49,7 +49,8 @@ def test_quality_report_lists_every_problem_with_its_reason(run):
         ("fiches_actions/ptsm02_2022-02-01.xlsx", 5, "financements.num_action", "2", "ligne de financement d'une action en quarantaine"),
         ("fiches_actions/ptsm03a_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
         ("fiches_actions/ptsm03b_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
-        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30", "date illisible"),
+        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30",
+         "date illisible : « 2020-02-30 » (formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA)"),
     }
     assert set(rows) == expected
     assert len(rows) == len(expected)

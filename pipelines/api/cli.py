@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from pipelines.api import tokens
+from pipelines.api.regions import read_regions
+from pipelines.api.server import SERVER_OPTIONS
+from pipelines.api.tokens import tokens_path
 from pipelines.lib.config import get_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-
-
-def tokens_path() -> Path:
-    """`PTSM_TOKENS_FILE`, else `<secret_dir>/api_tokens.json` (git-ignored)."""
-    override = os.environ.get("PTSM_TOKENS_FILE")
-    return Path(override) if override else get_settings().secret_dir / "api_tokens.json"
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1, access_log: bool = True) -> None:
@@ -24,9 +18,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, workers: int = 1, 
 
     settings = get_settings()
     print(f"API PTSM sur http://{host}:{port}/docs — marts publiés : {settings.marts_dir} ; jetons : {tokens_path()}")
-    uvicorn.run("pipelines.api.app:app_from_settings", factory=True, host=host, port=port,
-                workers=workers, access_log=access_log, log_level="info")
-
+    uvicorn.run("pipelines.api.app:app_from_settings", factory=True, host=host, port=port, workers=workers,
+                access_log=access_log, log_level="info", **SERVER_OPTIONS)
 
 def token_create(region: str | None = None, national: bool = False, label: str = "") -> None:
     """Create a token and print it once (last line of the output): only its salted hash is kept.
@@ -34,9 +27,7 @@ def token_create(region: str | None = None, national: bool = False, label: str =
     Returns None like the other commands, so `ptsm` can exit with `func(...) or 0`.
     """
     if region is not None:
-        from pipelines.api.app import _read_regions
-
-        known = _read_regions(get_settings().reference_dir)
+        known = read_regions(get_settings().reference_dir)
         if region not in known:
             raise SystemExit(f"Région inconnue : {region!r}. Codes : {', '.join(sorted(known))}")
     try:
@@ -53,11 +44,16 @@ def token_revoke(token_id: str) -> None:
         record = tokens.revoke_token(tokens_path(), token_id)
     except KeyError:
         raise SystemExit(f"Jeton inconnu : {token_id}") from None
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
     print(f"Jeton {record['id']} révoqué le {record['revoked_at']}.")
 
 
 def token_list() -> None:
-    records = tokens.list_tokens(tokens_path())
+    try:
+        records = tokens.list_tokens(tokens_path())
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
     for r in records:
         state = f"révoqué le {r['revoked_at']}" if r["revoked_at"] else "actif"
         scope = "national" if r["scope"] == tokens.NATIONAL else f"région {r['region']}"

@@ -17,12 +17,14 @@ class ErrorBody(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="`ok` quand une publication complète est servie.")
+    status: str = Field(description="`ok` ; `degraded` quand l'API répond mais qu'un problème attend "
+                                    "l'administrateur (voir `problems`) ; `error` (503) quand rien ne peut être servi.")
     release_id: str
     produced_at: str | None = Field(description="Date de production de la publication (ISO 8601, UTC).")
     synthetic: bool = Field(description="Vrai quand les marts viennent de l'échantillon synthétique.")
     input: str | None = Field(description="`sample` ou `raw`.")
     n_marts: int
+    problems: list[str] = Field(default_factory=list, description="Problèmes en cours, en français.")
 
 
 class MartInfo(BaseModel):
@@ -52,12 +54,46 @@ class MartRows(BaseModel):
     ptsm: str | None
     columns: list[str]
     n_rows: int
+    total: int = Field(description="Nombre de lignes correspondant aux filtres, toutes pages confondues.")
+    limit: int | None
+    offset: int
+    links: dict[str, str] = Field(description="`next` / `prev` : liens relatifs vers les pages voisines.")
     rows: list[dict[str, Any]]
 
 
 class Dictionary(BaseModel):
     release_id: str
     marts: dict[str, Any] = Field(description="Pour chaque mart : description, grain, colonnes (nom, type, description).")
+
+
+class CatalogueColumn(BaseModel):
+    name: str
+    type: str | None
+    description: str | None
+
+
+class CatalogueEntry(BaseModel):
+    name: str
+    title: str
+    description: str
+    grain: str | None
+    columns: list[CatalogueColumn]
+    update_frequency: str
+    producer: str
+    licence: dict[str, str] = Field(description="Licence Ouverte / Etalab 2.0 pour les marts ; usage interne pour quality_report.")
+    access: str = Field(description="`regional`, `national` ou `national_only` (jetons nationaux seulement).")
+    last_release: str | None = Field(description="Date de production de la dernière publication (ISO 8601).")
+    files: dict[str, str]
+
+
+class Catalogue(BaseModel):
+    release_id: str
+    produced_at: str | None
+    synthetic: bool
+    producer: str
+    update_frequency: str
+    datapackage: str
+    marts: list[CatalogueEntry]
 
 
 class GeoFeatureCollection(BaseModel):
@@ -74,7 +110,8 @@ def error_responses(*codes: int) -> dict:
         400: "Requête invalide (format, région, PTSM ou paramètre inconnu).",
         401: "Jeton absent ou invalide.",
         403: "Jeton sans droit sur cette région ou sur la vue nationale.",
-        404: "Mart inconnu.",
-        503: "Aucune publication complète disponible.",
+        404: "Mart, région ou profil inconnu.",
+        429: "Trop de requêtes pour ce jeton (voir Retry-After).",
+        503: "Aucune publication utilisable, ou fichier de jetons illisible (voir Retry-After).",
     }
     return {code: {"model": ErrorBody, "description": descriptions[code]} for code in codes}

@@ -17,11 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipelines.lib.config import get_settings
 from pipelines.lib.files import write_atomic
+from pipelines.lib.pseudonym import ensure_secret_dir
 
 NATIONAL = "national"
 REGIONAL = "region"
 _TOKEN_RE = re.compile(r"^ptsm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+class TokenFileError(Exception):
+    """The token file cannot be read and no earlier good version is known: nobody can be authenticated."""
+
+
+def tokens_path() -> Path:
+    """`PTSM_TOKENS_FILE`, else `<secret_dir>/api_tokens.json` (git-ignored)."""
+    override = os.environ.get("PTSM_TOKENS_FILE")
+    return Path(override) if override else get_settings().secret_dir / "api_tokens.json"
 
 
 @dataclass(frozen=True)
@@ -47,15 +59,28 @@ def _now() -> str:
 
 
 def _read(path: Path) -> dict:
+    """The token file, checked record by record; ValueError (in French) when it is not a token file."""
     if not path.exists():
         return {"tokens": []}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError("fichier de jetons illisible (encodage)") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"fichier de jetons illisible (JSON invalide, ligne {exc.lineno})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
+        raise ValueError("fichier de jetons illisible (liste `tokens` absente)")
+    for record in data["tokens"]:
+        if not (isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ("id", "salt", "sha256"))
+                and record.get("scope") in (NATIONAL, REGIONAL)
+                and (record["scope"] == NATIONAL or isinstance(record.get("region"), str))):
+            raise ValueError("fichier de jetons illisible (enregistrement de jeton incomplet)")
+    return data
 
 
 def _write(path: Path, data: dict) -> None:
     """Write atomically with owner-only permissions (the file holds hashes, still nobody else's business)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    ensure_secret_dir(path.parent)  # never chmods a folder that already exists
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False), mode=0o600)
 
 
@@ -103,31 +128,57 @@ def public_record(record: dict) -> dict:
 
 
 class TokenStore:
-    """Verifies bearer tokens; re-reads the file whenever it changes, so a revocation bites at once."""
+    """Verifies bearer tokens; re-reads the file whenever it changes, so a revocation bites at once.
+
+    A file that turns unreadable (half-written by hand, wrong permissions) does not lock everybody out: the
+    last good token set stays in force and `problem` says what is wrong (health shows it). Only when no good
+    version was ever read does `verify` raise TokenFileError (a 503, never a 500).
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._stamp: tuple | None = None
-        self._records: dict[str, dict] = {}
+        self._stamp: tuple | None = ("never read",)
+        self._records: dict[str, dict] | None = None
+        self.problem: str | None = None
 
     def _refresh(self) -> None:
         try:
             st = os.stat(self.path)
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size, st.st_mode)
         except FileNotFoundError:
             stamp = None
+        except OSError as exc:
+            stamp = ("stat failed", exc.errno)
         if stamp == self._stamp:
             return
         with self._lock:
-            records = {r["id"]: r for r in _read(self.path)["tokens"]} if stamp else {}
-            self._records, self._stamp = records, stamp
+            try:
+                records = {r["id"]: r for r in _read(self.path)["tokens"]} if stamp else {}
+            except (OSError, ValueError) as exc:
+                message = str(exc) if isinstance(exc, ValueError) else f"fichier de jetons illisible ({exc.strerror})"
+                self.problem = message
+                self._stamp = stamp
+                return
+            self._records, self._stamp, self.problem = records, stamp, None
+
+    @property
+    def unusable(self) -> bool:
+        """No good token set was ever read: every authenticated request gets a 503."""
+        return self._records is None and self.problem is not None
+
+    def check(self) -> str | None:
+        """Re-read if changed; the current problem with the token file, if any (for /v1/health)."""
+        self._refresh()
+        return self.problem
 
     def verify(self, token: str) -> Principal | None:
         match = _TOKEN_RE.match(token or "")
         if not match:
             return None
         self._refresh()
+        if self._records is None:
+            raise TokenFileError(self.problem or "fichier de jetons illisible")
         record = self._records.get(match.group(1))
         if record is None or record.get("revoked_at"):
             return None

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import duckdb
 
 from pipelines.lib import backtest, release
+from pipelines.lib.datapackage import write_datapackage
 from pipelines.lib.dictionary import build_dictionary, write_dictionary
 from pipelines.lib.french_csv import write_csv
 from pipelines.lib.parquet_format import write_parquet
@@ -81,6 +82,7 @@ def publish_release(
             write_csv(table, folder / f"{mart}.csv")
         write_dictionary(folder, build_dictionary(models, column_types(con, schema, marts)), synthetic=synthetic,
                          input_label=input_label, title=DICTIONARY_TITLE)
+        write_datapackage(folder, synthetic=synthetic)  # datapackage.json (pipelines/lib/datapackage.py)
 
     def annotate(folder: Path, previous: Path | None) -> dict[str, Any]:
         measures = backtest.measure(folder)

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from pipelines.lib import release as releases
 from pipelines.lib.dictionary import DICTIONARY_JSON, DICTIONARY_MD, write_dictionary
+from pipelines.lib.figure_access import FIGURES_MART, figures_for_region, read_figure_regions
 from pipelines.lib.files import make_dir, write_atomic
 from pipelines.lib.french_csv import CSV_NOTE, write_csv
 from pipelines.lib.mart_access import NATIONAL, REGIONAL, access_class
@@ -57,6 +58,11 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
                 table = con.sql("select * from read_parquet($path) where region_code::varchar = $code order by all",
                                 params={"path": source, "code": code}).to_arrow_table()
                 exported[mart] = "lignes de la région"
+            elif mart == FIGURES_MART:  # national figures and this region's only (pipelines/lib/figure_access.py)
+                allowed = figures_for_region(read_figure_regions(Path(reference_dir)), code)
+                table = con.sql("select * from read_parquet($path) where figure_id in (select unnest($ids::varchar[])) "
+                                "order by all", params={"path": source, "ids": allowed}).to_arrow_table()
+                exported[mart] = "chiffres nationaux et chiffres de la région"
             elif access == NATIONAL:
                 table = con.sql("select * from read_parquet($path) order by all",
                                 params={"path": source}).to_arrow_table()
@@ -68,6 +74,12 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
             written += [out_dir / f"{mart}.parquet", out_dir / f"{mart}.csv"]
     finally:
         con.close()
+    profile = release / releases.REPORTS / "regions" / f"{code}.html"  # rendered with the release (helper trends)
+    if profile.is_file():
+        target = out_dir / f"profil_region_{code}.html"
+        write_atomic(target, profile.read_bytes())
+        written.append(target)
+        exported[target.name] = "profil régional (HTML, à ouvrir dans un navigateur)"
     subset = {m: dictionary[m] for m in exported if m in dictionary}
     write_dictionary(out_dir, subset, synthetic=manifest["synthetic"], input_label=manifest["input"],
                      title=f"Dictionnaire des données — export de la région {code} {regions[code]}")

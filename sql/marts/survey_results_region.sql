@@ -7,7 +7,7 @@
 -- column n: Nombre de répondants ayant donné cette réponse ; vide (masqué) si inférieur à 5 ou masqué en second rang.
 -- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5.
 -- column share: Part = n / denominator ; vide quand n est masqué.
--- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5, ou masquage secondaire pour qu'une case masquée ne puisse être recalculée à partir du total).
+-- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5, ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence avec le dénominateur).
 with answers as (
     select answers.*, registry.region_code
     from staging.survey_answers_long as answers
@@ -64,11 +64,34 @@ secondary as (
     from primary_suppression
 ),
 
+after_secondary as (
+    select
+        *,
+        primary_hidden or (hidden_in_group = 1 and not primary_hidden and rank_among_visible = 1) as hidden_before
+    from secondary
+),
+
+-- what a reader gets by subtraction: the published denominator minus the visible cells (the hidden cells
+-- together, or the unpublished `non` of an `oui`-only moyens[...] item); when it is 1 to 4, hide the smallest
+-- visible cell as well (it holds at least 5, so the subtraction then gives at least 6)
+complement as (
+    select
+        *,
+        denominator - sum(case when not hidden_before then n else 0 end) over group_window as derivable,
+        row_number() over (
+            partition by wave, region_code, question order by hidden_before, n, position
+        ) as rank_after_secondary
+    from after_secondary
+    window group_window as (partition by wave, region_code, question)
+),
+
 suppressed as (
     select
         *,
-        primary_hidden or (hidden_in_group = 1 and not primary_hidden and rank_among_visible = 1) as hidden
-    from secondary
+        hidden_before or (
+            denominator >= 5 and derivable between 1 and 4 and not hidden_before and rank_after_secondary = 1
+        ) as hidden
+    from complement
 )
 
 select

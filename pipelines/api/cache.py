@@ -1,0 +1,36 @@
+"""Encoded response bodies, keyed by the release's identity (path + manifest stamp) and the request."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+
+class ResponseCache:
+    """A release folder never changes once published, and the key carries the manifest's inode and mtime,
+    so a manifest rewritten in place (new produced_at) is a new key: an entry can never be stale."""
+
+    def __init__(self, max_bytes: int = 256 << 20):
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = body
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                _, old = self._items.popitem(last=False)
+                self._size -= len(old)

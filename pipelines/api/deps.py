@@ -1,0 +1,60 @@
+"""FastAPI dependencies shared by the routers: who is calling, which release, which region."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from pipelines.api.errors import ApiError
+from pipelines.api.release import Release
+from pipelines.api.state import ApiState, get_state
+from pipelines.api.tokens import Principal
+
+ALL = "all"
+bearer = HTTPBearer(auto_error=False, description="Jeton régional ou national (`ptsm token create`).")
+
+
+async def principal(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    state: ApiState = Depends(get_state),
+) -> Principal:
+    if credentials is None:
+        raise ApiError(401, "missing_token", "Jeton absent : envoyer `Authorization: Bearer <jeton>`.")
+    found = state.tokens.verify(credentials.credentials)
+    if found is None:
+        raise ApiError(401, "invalid_token", "Jeton invalide ou révoqué.")
+    if state.rate_limiter is not None:
+        wait = state.rate_limiter.take(found.token_id)
+        if wait > 0:
+            raise ApiError(429, "rate_limited", "Trop de requêtes pour ce jeton ; réessayer après le délai indiqué.",
+                           {"Retry-After": str(max(1, math.ceil(wait)))})
+    return found
+
+
+async def current_release(state: ApiState = Depends(get_state)) -> Release:
+    return await state.current_release()
+
+
+def scope_region(state: ApiState, who: Principal, region: str | None) -> str | None:
+    """The region actually served (None = every region): a regional token only ever gets its own."""
+    if region is None:
+        return None if who.is_national else who.region
+    if region == ALL:
+        if not who.is_national:
+            raise ApiError(403, "national_view_forbidden", "La vue nationale est réservée aux jetons nationaux.")
+        return None
+    if region not in state.regions:
+        raise ApiError(400, "unknown_region", f"Région inconnue : {region!r} (codes INSEE, ex. 93, ou `all`).")
+    if not who.is_national and region != who.region:
+        raise ApiError(403, "forbidden_region", f"Ce jeton donne accès à la région {who.region} seulement.")
+    return region
+
+
+def reject_unknown_params(request, allowed: set[str]) -> None:
+    """A typo (`?regoin=93`) must not silently return every row: unknown parameters are a 400."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ApiError(400, "unknown_parameter",
+                       f"Paramètre inconnu : {', '.join(unknown)} (acceptés : {', '.join(sorted(allowed)) or 'aucun'}).")

@@ -1,0 +1,124 @@
+"""The one query behind every mart response: masking first, then the token's scope, filters, fields, page.
+
+Identifiers come from the Parquet schema only; every value a client sends is a bound parameter. Filters
+apply to the masked values (filtering `n=3` on a masked mart finds nothing, it cannot reveal a hidden 3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pipelines.api import access
+
+RESERVED = ("region", "ptsm", "format", "select", "limit", "offset")
+MAX_LIMIT = 100_000
+MAX_OFFSET = 1_000_000_000
+_TRUE = {"true", "vrai", "1", "oui"}
+_FALSE = {"false", "faux", "0", "non"}
+
+
+class QueryError(ValueError):
+    """A client mistake, worded in French for the 400 answer."""
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def parse_value(column: str, arrow_type: str, text: str):
+    """A filter value checked against the column's type (400 rather than a silent empty answer)."""
+    try:
+        if arrow_type.startswith(("int", "uint")):
+            return int(text)
+        if arrow_type in ("double", "float", "halffloat") or arrow_type.startswith("decimal"):
+            return float(text.replace(",", "."))
+        if arrow_type.startswith("date"):
+            return dt.date.fromisoformat(text)
+        if arrow_type.startswith("timestamp"):
+            return dt.datetime.fromisoformat(text)
+        if arrow_type == "bool":
+            lowered = text.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+            raise ValueError(text)
+        if arrow_type in ("string", "large_string"):
+            return text
+    except ValueError:
+        pass
+    else:
+        raise QueryError(f"la colonne {column} ({arrow_type}) ne se filtre pas")
+    kinds = {"int": "un entier", "double": "un nombre", "date": "une date AAAA-MM-JJ", "bool": "true ou false",
+             "timestamp": "une date et heure ISO 8601"}
+    expected = next((v for k, v in kinds.items() if arrow_type.startswith(k) or (k == "double" and (
+        arrow_type in ("float", "halffloat") or arrow_type.startswith("decimal")))), "une valeur valide")
+    raise QueryError(f"{column} doit être {expected} (reçu {text!r})")
+
+
+@dataclass
+class MartQuery:
+    mart: str
+    columns: list[tuple[str, str]]  # (name, arrow type) from the Parquet schema
+    region: str | None = None  # None: every region
+    figure_ids: list[str] | None = None  # published_comparison for a regional token
+    ptsm: str | None = None
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    select: list[str] | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    def validate(self) -> None:
+        types = dict(self.columns)
+        for name in self.filters:
+            if name not in types:
+                raise QueryError(f"paramètre inconnu : {name}")
+        for name in self.select or []:
+            if name not in types:
+                raise QueryError(f"select : colonne inconnue {name!r} (colonnes : {', '.join(types)})")
+        if self.limit is not None and not 0 <= self.limit <= MAX_LIMIT:
+            raise QueryError(f"limit doit être entre 0 et {MAX_LIMIT}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise QueryError(f"offset doit être entre 0 et {MAX_OFFSET}")
+
+    def _where(self) -> tuple[str, list]:
+        types = dict(self.columns)
+        clauses, params = [], []
+        if self.region is not None:
+            clauses.append('"region_code" = ?')
+            params.append(self.region)
+        if self.ptsm is not None:
+            clauses.append('"ptsm_id" = ?')
+            params.append(self.ptsm)
+        if self.figure_ids is not None:
+            clauses.append('"figure_id" in (select unnest(?::varchar[]))')
+            params.append(self.figure_ids)
+        for name, values in self.filters.items():
+            parsed = [parse_value(name, types[name], v) for v in values]
+            clauses.append("(" + " or ".join(f"{quote(name)} = ?" for _ in parsed) + ")")
+            params.extend(parsed)
+        return (" where " + " and ".join(clauses) if clauses else ""), params
+
+    def _masked(self) -> str:
+        masked = access.masked_columns(self.names())
+        items = [f"{masked[n]} as {quote(n)}" if n in masked else quote(n) for n in self.names()]
+        return f"select {', '.join(items)} from read_parquet(?)"
+
+    def sql(self, parquet: str) -> tuple[str, list]:
+        where, params = self._where()
+        fields = ", ".join(quote(n) for n in (self.select or self.names()))
+        sql = f"select {fields} from ({self._masked()}) as masked{where}"
+        params = [parquet, *params]
+        if self.limit is not None:
+            sql += f" limit {int(self.limit)} offset {int(self.offset)}"
+        elif self.offset:
+            sql += f" offset {int(self.offset)}"
+        return sql, params
+
+    def count_sql(self, parquet: str) -> tuple[str, list]:
+        where, params = self._where()
+        return f"select count(*) from ({self._masked()}) as masked{where}", [parquet, *params]

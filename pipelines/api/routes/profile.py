@@ -1,0 +1,53 @@
+"""GET /v1/regions/{code}/profile: the region's HTML profile rendered with the release (helper "trends")."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from pipelines.api import schemas
+from pipelines.api.deps import current_release, principal, reject_unknown_params
+from pipelines.api.errors import ApiError
+from pipelines.api.release import Release
+from pipelines.api.responses import respond
+from pipelines.api.state import ApiState, get_state
+from pipelines.api.tokens import Principal
+
+router = APIRouter()
+PROFILE_DIR = ("reports", "regions")
+
+
+def profile_path(state: ApiState, release: Release, code: str) -> str | None:
+    """The profile inside the release (`reports/regions/<code>.html`), else in the reports folder."""
+    candidates = [os.path.join(release.path, *PROFILE_DIR, f"{code}.html")]
+    if state.reports_dir is not None:
+        candidates.append(os.path.join(state.reports_dir, "regions", f"{code}.html"))
+    return next((p for p in candidates if os.path.isfile(p)), None)
+
+
+@router.get("/v1/regions/{code}/profile",
+            responses={200: {"description": "Profil régional (HTML autonome, en français)",
+                             "content": {"text/html": {"schema": {"type": "string"}}}},
+                       **schemas.error_responses(400, 401, 403, 404, 429, 503)},
+            summary="Profil régional PTSM (HTML) : la région du jeton, ou toute région pour un jeton national")
+async def region_profile(request: Request, code: str, who: Principal = Depends(principal),
+                         release: Release = Depends(current_release), state: ApiState = Depends(get_state)):
+    reject_unknown_params(request, set())
+    if code not in state.regions:  # also keeps `code` a known literal before it touches a path
+        raise ApiError(404, "unknown_region", f"Région inconnue : {code!r} (codes INSEE, ex. 93).")
+    if not who.is_national and code != who.region:
+        raise ApiError(403, "forbidden_region", f"Ce jeton donne accès à la région {who.region} seulement.")
+    path = profile_path(state, release, code)
+    if path is None:
+        raise ApiError(404, "profile_not_rendered",
+                       f"Le profil de la région {code} n'a pas été produit avec cette publication.")
+
+    def read() -> bytes:
+        with open(path, "rb") as fh:
+            return fh.read()
+
+    body = await run_in_threadpool(read)
+    return await respond(request, state, release, ("profile", code, path), body, "text/html; charset=utf-8",
+                         {"Content-Disposition": f'inline; filename="profil_region_{code}.html"'})

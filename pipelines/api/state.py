@@ -1,0 +1,113 @@
+"""What the API holds between requests, kept on `app.state.api` so each router and dependency is testable
+with any state (a fake publication, another token file) and none of them closes over `create_app`."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from pipelines.api.access import read_figure_regions
+from pipelines.api.cache import ResponseCache
+from pipelines.api.regions import read_regions
+from pipelines.api.release import Publications, PublicationError, Release
+from pipelines.api.tokens import TokenStore
+
+
+class RateLimiter:
+    """A token bucket per API token: `per_minute` requests a minute on average, bursts up to `burst`."""
+
+    def __init__(self, per_minute: int, burst: int | None = None):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst if burst is not None else per_minute)
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0 when the request may go; else the seconds to wait before the next one."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            level, stamp = self._buckets.get(key, (self.burst, now))
+            level = min(self.burst, level + (now - stamp) * self.rate)
+            if level >= 1:
+                self._buckets[key] = (level - 1, now)
+                return 0.0
+            self._buckets[key] = (level, now)
+            return (1 - level) / self.rate
+
+
+@dataclass
+class ApiState:
+    publications: Publications
+    tokens: TokenStore
+    reference_dir: Path
+    reports_dir: Path | None = None
+    rate_limiter: RateLimiter | None = None
+    cache: ResponseCache = field(default_factory=ResponseCache)
+    database: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)  # in memory: Parquet only
+    _broken: dict[tuple, PublicationError] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self):
+        self.regions = read_regions(self.reference_dir)
+        self.figure_regions = read_figure_regions(self.reference_dir)
+
+    # ---- the release being served
+    async def current_release(self) -> Release:
+        """The release the symlink points at; any way it is broken becomes a PublicationError (503).
+
+        Failures are remembered per release identity (path, manifest inode and mtime), like successes, so a
+        broken release is not re-hashed on every request; a new publication is a new identity."""
+        path = os.path.realpath(self.publications.marts_dir)
+        key = self.publications.key(path)
+        failure = self._broken.get(key)
+        if failure is not None:
+            raise failure
+        try:
+            release = self.publications.cached(path) or await run_in_threadpool(self.publications.load, path)
+            release.stamp = key  # cache keys and ETags: a manifest rewritten in place is a new release
+            return release
+        except PublicationError as exc:
+            self.mark_broken(key, exc)
+            raise
+        except Exception as exc:  # unreadable Parquet, corrupt dictionary, file named but missing...
+            error = PublicationError(f"publication {os.path.basename(path)} inutilisable : {_reason(exc)}")
+            self.mark_broken(key, error)
+            raise error from exc
+
+    def mark_broken(self, key: tuple, error: PublicationError) -> None:
+        with self._lock:
+            self._broken[key] = error
+            while len(self._broken) > 8:
+                self._broken.pop(next(iter(self._broken)))
+
+    def release_broken_now(self, release: Release, exc: Exception) -> PublicationError:
+        """A file of a loaded release vanished or turned unreadable: stop serving it (503 until replaced)."""
+        key = getattr(release, "stamp", None) or self.publications.key(release.path)
+        if not os.path.isdir(release.path):
+            return PublicationError("la publication a été remplacée pendant la requête ; réessayer")
+        missing = sorted(name for name in (release.manifest.get("files") or {})
+                         if not os.path.exists(os.path.join(release.path, name)))
+        reason = f"fichier absent ({', '.join(missing)})" if missing else _reason(exc)
+        error = PublicationError(f"publication {os.path.basename(release.path)} inutilisable : {reason}")
+        self.mark_broken(key, error)
+        return error
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"fichier absent ({os.path.basename(exc.filename or '')})"
+    if isinstance(exc, json.JSONDecodeError):
+        return "fichier JSON illisible"
+    return f"fichier illisible ({type(exc).__name__})"
+
+
+def get_state(request: Request) -> ApiState:
+    return request.app.state.api
