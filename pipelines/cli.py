@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,7 +52,23 @@ def main(argv: list[str] | None = None) -> int:
     releases_commands.add_parser("list").add_argument("--json", action="store_true")
     releases_commands.add_parser("rollback").add_argument("release_id")
 
+    template = commands.add_parser("template", help="write the XLSX templates of the exports, one per family")
+    template.add_argument("--out", type=Path, required=True, help="folder to write the templates into")
+    template.add_argument("--ptsm", help="prefill the action-plan template for this PTSM, e.g. PTSM-35")
+
+    check = commands.add_parser("check", help="check export files before sending them (no warehouse touched)")
+    check.add_argument("files", nargs="+", type=Path)
+    check.add_argument("--html", type=Path, help="also write the report as an HTML page")
+
     args = parser.parse_args(argv)
+    if args.command == "template":
+        from pipelines.lib.templates import run_template
+
+        return run_template(args.out, args.ptsm)
+    if args.command == "check":
+        from pipelines.lib.validate import run_check
+
+        return run_check(args.files, args.html)
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
@@ -122,7 +139,12 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
     from pipelines.defs.run import run_refresh as run_refresh_job
 
-    tags = {"ptsm/accept_drop": "true"} if accept_drop else {}
+    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+
+    # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
+    tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
+    if accept_drop:
+        tags["ptsm/accept_drop"] = "true"
     outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose, tags=tags)
     return print_summary(outcome, settings, time.monotonic() - started)
 

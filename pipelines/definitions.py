@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor
 from pipelines.defs.checks import build_mart_checks
+from pipelines.defs.freshness import FRESHNESS_SELECTION, daily_freshness, freshness_checks, freshness_job
 from pipelines.defs.ingest.exports import raw_assets
 from pipelines.defs.ingest.reference import reference_assets
 from pipelines.defs.publish.release import marts_release
@@ -19,11 +21,12 @@ REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 
 all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, reports_asset]
 
-refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all(),
+# The freshness checks run on their own daily schedule, never inside a refresh.
+refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all() - FRESHNESS_SELECTION,
                                   description="Rafraîchissement complet : exports -> marts -> contrôles -> publication -> rapports.")
 refresh_no_reports_job = dg.define_asset_job(
     "ptsm_refresh_no_reports",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(REPORTS_KEY),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(REPORTS_KEY) - FRESHNESS_SELECTION,
     description="Rafraîchissement sans exécution des notebooks (arrêt après la publication des marts).",
 )
 
@@ -33,10 +36,10 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """The code location, with its resources pointed at `settings` (default: the environment, read now)."""
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=build_mart_checks(),
-        jobs=[refresh_job, refresh_no_reports_job],
-        schedules=[monthly_refresh],
-        sensors=[raw_exports_sensor],
+        asset_checks=[*build_mart_checks(), *freshness_checks],
+        jobs=[refresh_job, refresh_no_reports_job, freshness_job],
+        schedules=[monthly_refresh, daily_freshness],
+        sensors=[raw_exports_sensor, run_failure_alert],
         resources=build_resources(settings),
         executor=dg.in_process_executor,
     )

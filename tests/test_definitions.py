@@ -39,17 +39,23 @@ def test_asset_graph_matches_snapshot():
 def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
     current = _graph()
     marts = [key for key in current["assets"] if key.startswith("marts/")]
-    assert len(marts) == 14
+    assert len(marts) == 19  # 14 + the five time marts (survey_wave_comparison ... ptsm_milestones_monthly)
     assert sorted(current["assets"]["publish/marts_release"]["deps"]) == sorted(marts)
-    assert {check.split(":")[0] for check in current["checks"]} == set(marts)
+    # the other checks are the two non-blocking freshness checks on the publication (pipelines/defs/freshness.py)
+    others = {c for c in current["checks"] if not c.startswith("marts/")}
+    assert others == {"publish/marts_release:marts_freshness", "publish/marts_release:monthly_exports_arrived"}
+    assert {check.split(":")[0] for check in current["checks"] if check not in others} == set(marts)
 
 
 def test_every_table_has_one_writer_and_sql_reads_the_bookkeeping_tables_directly():
     graph = _graph()["assets"]
     for table in ("raw/file_ledger", "raw/file_issues", "staging/row_issues", "staging/synonym_usage"):
         assert table in graph, table
-    assert "raw/file_ledger" in graph["staging/roster_posts"]["deps"]
-    assert {"raw/file_issues", "raw/file_ledger", "staging/row_issues"} <= set(graph["marts/quality_report"]["deps"])
+    # a SQL model that reads a bookkeeping table depends on that table, not on every table of the writer
+    assert graph["staging/milestones"]["deps"] == ["raw/file_ledger", "staging/milestone_rows"]
+    assert "raw/file_ledger" in graph["staging/roster_file_selection"]["deps"]
+    assert {"raw/file_issues", "staging/row_issues", "staging/roster_file_selection", "staging/workbook_selection",
+            "staging/survey_row_selection"} <= set(graph["marts/quality_report"]["deps"])
     assert "staging/synonym_usage" in graph["staging/unused_synonyms"]["deps"]
 
 
@@ -88,17 +94,4 @@ def test_schedule_is_monthly_in_paris_time():
     assert schedule.cron_schedule == "0 6 2 * *"
 
 
-def test_sensor_requests_a_run_only_when_an_export_lands_or_changes(tmp_path, monkeypatch):
-    import dagster as dg
-
-    from pipelines.defs.automation import raw_exports_sensor
-
-    monkeypatch.setenv("PTSM_RAW_DIR", str(tmp_path))
-    (tmp_path / "statut_ptsm").mkdir()
-    first = raw_exports_sensor(dg.build_sensor_context(cursor=None))
-    assert isinstance(first, dg.RunRequest)
-    cursor = first.run_key
-    assert isinstance(raw_exports_sensor(dg.build_sensor_context(cursor=cursor)), dg.SkipReason)
-    (tmp_path / "statut_ptsm" / "statut_ptsm_2024-03-31.csv").write_text("ptsm_id;date_arrete_ptsm;date_signature_ctsm\n")
-    landed = raw_exports_sensor(dg.build_sensor_context(cursor=cursor))
-    assert isinstance(landed, dg.RunRequest) and landed.run_key != cursor
+# The raw-folder sensor is tested in tests/test_automation_sensor.py.

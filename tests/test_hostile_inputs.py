@@ -100,7 +100,7 @@ def hostile_run(tmp_path_factory) -> Installation:
 
 @pytest.mark.slow
 def test_the_run_succeeds_and_publishes(hostile_run):
-    assert "contrôles qualité : 14 réussis, 0 en échec" in hostile_run.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in hostile_run.output
     check_publication(hostile_run.marts)
 
 
@@ -172,6 +172,7 @@ def test_a_zip_that_understates_its_size_cannot_inflate_past_it(tmp_path):
         readers.read_tabular(liar, key_column="num_action", sheets=ACTION_SHEETS)
 
 
+@pytest.mark.slow  # writes and reads a 100 000+ row file
 def test_a_million_row_csv_is_refused_at_the_row_limit_without_holding_it_twice(tmp_path):
     path = hostile.million_row_csv(tmp_path / "enquete_2024.csv")
     size = path.stat().st_size

@@ -49,10 +49,12 @@ def fixture_reports(tmp_path_factory) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in written}
 
 
+@pytest.mark.slow  # executes every notebook
 def test_every_notebook_is_rendered(fixture_reports):
     assert sorted(fixture_reports) == sorted(EXPECTED_CHARTS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED_CHARTS))
 def test_report_contains_its_charts_offline(fixture_reports, name):
     html = fixture_reports[name]
@@ -63,12 +65,14 @@ def test_report_contains_its_charts_offline(fixture_reports, name):
     assert SYNTHETIC_TEXT in html
 
 
+@pytest.mark.slow  # executes every notebook
 def test_synthesis_shows_the_three_maps_with_insets(fixture_reports):
     html = fixture_reports["00_synthese"]
     for text in ("Mois de vacance", "Priorités couvertes", "Part hors ARS", *OVERSEAS):
         assert json.dumps(text)[1:-1] in html  # figure JSON escapes accents
 
 
+@pytest.mark.slow  # executes every notebook
 def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
     # hand-worked from the fixture: 3 of 6 PTSM vacant on 2023-12-31; 6 of 9 respondents in CDI
     assert "3 PTSM sur 6 n’ont pas de coordonnateur" in fixture_reports["02_vacance_coordonnateurs"].replace("'", "’")

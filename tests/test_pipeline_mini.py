@@ -27,7 +27,7 @@ def test_summary_is_printed(run):
     # the same lines on the real CLI: test_refresh_command_prints_its_summary_and_exits_0_1_or_3
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in run.output
     assert "11 fichiers lus, 2 fichiers en quarantaine" in run.output
-    assert "contrôles qualité : 14 réussis, 0 en échec" in run.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in run.output
 
 
 def test_quality_report_lists_every_problem_with_its_reason(run):
@@ -49,7 +49,8 @@ def test_quality_report_lists_every_problem_with_its_reason(run):
         ("fiches_actions/ptsm02_2022-02-01.xlsx", 5, "financements.num_action", "2", "ligne de financement d'une action en quarantaine"),
         ("fiches_actions/ptsm03a_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
         ("fiches_actions/ptsm03b_2022-03-01.xlsx", None, "fichier", "PTSM-03", "deux classeurs du même PTSM à la même date (2022-03-01) : les deux sont écartés"),
-        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30", "date illisible"),
+        ("statut_ptsm/statut_ptsm_2022-03-31.csv", 4, "date_arrete_ptsm", "2020-02-30",
+         "date illisible : « 2020-02-30 » (formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA)"),
     }
     assert set(rows) == expected
     assert len(rows) == len(expected)
@@ -277,7 +278,7 @@ def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path):
     assert first.returncode == 0, first.output
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in first.output
     assert "11 fichiers lus, 2 fichiers en quarantaine" in first.output
-    assert "contrôles qualité : 14 réussis, 0 en échec" in first.output
+    assert "contrôles qualité : 19 réussis, 0 en échec" in first.output
     assert f"marts publiés dans {site.marts}" in first.output
     published = _published(site.marts)
 

@@ -1,4 +1,5 @@
-"""Publication of the marts: release folders, French Excel CSV, atomic symlink swap, regional export."""
+"""Publication of the marts: release folders, French Excel CSV, atomic symlink swap, dictionary from the SQL headers,
+regional export."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.lib import publish
+from pipelines.lib import french_csv, publish
+from pipelines.lib import release as releases
 from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.hashing import sha256_file
+from pipelines.lib.regional_export import export_region
+from pipelines.lib.sql_files import SqlModel
 
 T0 = dt.datetime(2026, 1, 31, 12, 0, tzinfo=dt.timezone.utc)
 T1 = dt.datetime(2026, 2, 28, 12, 0, tzinfo=dt.timezone.utc)
@@ -31,8 +36,6 @@ def _warehouse(label_value: str = "=HYPERLINK(\"http://x\")") -> duckdb.DuckDBPy
             ('PTSM-75', '11', 'placeholder', 1234.5, -3, true, date '2024-03-31'),
             ('PTSM-01', '84', '-2 mois', 0.1, 7, false, null),
             ('PTSM-03', '84', 'Plan; « accents » é', null, null, null, date '2021-01-31');
-        comment on table marts.ptsm_cofunding is 'Cofinancement des actions par PTSM. Grain : une ligne par PTSM';
-        comment on column marts.ptsm_cofunding.total_eur is 'Total des financements (€)';
         create table marts.survey_results_region (wave integer, region_code varchar, question varchar, answer varchar,
                                                   n integer, denominator integer, share double, suppressed boolean);
         insert into marts.survey_results_region values
@@ -50,8 +53,15 @@ def _warehouse(label_value: str = "=HYPERLINK(\"http://x\")") -> duckdb.DuckDBPy
     return con
 
 
-def _publish(con, marts_dir: Path, produced_at=T0) -> Path:
-    return publish.publish_release(con, MARTS, marts_dir, synthetic=True, input_label="sample", produced_at=produced_at)
+# The SQL headers the dictionary is written from (what pipelines.lib.sql_files parses out of sql/marts/*.sql).
+MODELS = [SqlModel(layer="marts", name="ptsm_cofunding", path=Path("ptsm_cofunding.sql"), sql="",
+                   description="Cofinancement des actions par PTSM.", grain="une ligne par PTSM",
+                   columns={"total_eur": "Total des financements (€)"})]
+
+
+def _publish(con, marts_dir: Path, produced_at=T0, **kwargs) -> Path:
+    return publish.publish_release(con, MARTS, marts_dir, synthetic=True, input_label="sample", produced_at=produced_at,
+                                   models=MODELS, **kwargs)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -63,18 +73,18 @@ def test_release_layout_and_manifest(tmp_path):
     release = _publish(_warehouse(), marts_dir)
     assert marts_dir.is_symlink()
     assert os.readlink(marts_dir) == os.path.join(".marts-releases", release.name)  # relative: the tree can move
-    assert publish.read_published(marts_dir) == release
+    assert releases.current(marts_dir) == release
     names = sorted(p.name for p in release.iterdir())
     assert names == sorted([f"{m}.{ext}" for m in MARTS for ext in ("csv", "parquet")]
                            + ["DICTIONNAIRE.md", "datapackage.json", "dictionary.json", "manifest.json"])
-    manifest = publish.load_manifest(marts_dir)
+    manifest = releases.read_manifest(marts_dir)
     assert manifest["release_id"] == release.name
     assert manifest["produced_at"] == "2026-01-31T12:00:00+00:00"
     assert (manifest["synthetic"], manifest["input"]) == (True, "sample")
     assert manifest["marts"] == sorted(MARTS)
     assert set(manifest["files"]) == set(names) - {"manifest.json"}
-    assert manifest["files"]["ptsm_cofunding.csv"] == publish.sha256_file(release / "ptsm_cofunding.csv")
-    assert publish.verify_release(release)
+    assert manifest["files"]["ptsm_cofunding.csv"] == sha256_file(release / "ptsm_cofunding.csv")
+    assert releases.verify(release)
 
 
 def test_csv_is_french_excel_and_neutralises_formulas(tmp_path):
@@ -113,7 +123,7 @@ def test_csv_is_french_excel_and_neutralises_formulas(tmp_path):
     ],
 )
 def test_format_cell(value, text):
-    assert publish.format_cell(value) == text
+    assert french_csv.format_cell(value) == text
 
 
 def test_parquet_is_sorted_exact_and_labelled(tmp_path):
@@ -125,7 +135,7 @@ def test_parquet_is_sorted_exact_and_labelled(tmp_path):
     assert table.schema.metadata[b"ptsm_synthetic"] == b"true"
 
 
-def test_dictionary_from_duckdb_comments(tmp_path):
+def test_dictionary_from_the_sql_headers(tmp_path):
     release = _publish(_warehouse(), tmp_path / "marts")
     entry = json.loads((release / "dictionary.json").read_text(encoding="utf-8"))["ptsm_cofunding"]
     assert entry["description"] == "Cofinancement des actions par PTSM."
@@ -145,16 +155,16 @@ def test_same_tables_give_the_same_release(tmp_path):
     assert one == two
     # publishing again in place reuses the folder and keeps it the target
     again = _publish(_warehouse(), tmp_path / "a" / "marts", produced_at=T1)
-    assert again == first and publish.read_published(tmp_path / "a" / "marts") == first
+    assert again == first and releases.current(tmp_path / "a" / "marts") == first
 
 
 def test_new_content_new_release_and_keep_last_three(tmp_path):
     marts_dir = tmp_path / "marts"
-    releases = [_publish(_warehouse(f"v{i}"), marts_dir) for i in range(5)]
-    assert len({r.name for r in releases}) == 5
-    assert publish.read_published(marts_dir) == releases[-1]
-    kept = sorted(p.name for p in publish.releases_dir(marts_dir).iterdir())
-    assert kept == sorted(r.name for r in releases[-3:])
+    published = [_publish(_warehouse(f"v{i}"), marts_dir, keep=3) for i in range(5)]
+    assert len({r.name for r in published}) == 5
+    assert releases.current(marts_dir) == published[-1]
+    kept = sorted(p.name for p in releases.releases_dir(marts_dir).iterdir())
+    assert kept == sorted(r.name for r in published[-3:])
 
 
 def test_failure_mid_write_leaves_previous_release(tmp_path, monkeypatch):
@@ -173,9 +183,9 @@ def test_failure_mid_write_leaves_previous_release(tmp_path, monkeypatch):
     monkeypatch.setattr(publish, "write_csv", broken_csv)
     with pytest.raises(OSError, match="disk full"):
         _publish(_warehouse("changed"), marts_dir)
-    assert publish.read_published(marts_dir) == previous
+    assert releases.current(marts_dir) == previous
     assert _snapshot(previous) == before
-    assert [p.name for p in publish.releases_dir(marts_dir).iterdir()] == [previous.name]  # partial folder removed
+    assert [p.name for p in releases.releases_dir(marts_dir).iterdir()] == [previous.name]  # partial folder removed
 
 
 def test_legacy_real_folder_is_refused_unless_empty(tmp_path):
@@ -187,13 +197,13 @@ def test_legacy_real_folder_is_refused_unless_empty(tmp_path):
     assert (marts_dir / "old.csv").read_text() == "x"
     (marts_dir / "old.csv").unlink()
     release = _publish(_warehouse(), marts_dir)
-    assert marts_dir.is_symlink() and publish.read_published(marts_dir) == release
+    assert marts_dir.is_symlink() and releases.current(marts_dir) == release
 
 
 def test_missing_mart_is_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match="marts.ptsm_overview"):
         publish.publish_release(_warehouse(), ["ptsm_overview"], tmp_path / "marts", synthetic=True,
-                                input_label="sample")
+                                input_label="sample", models=MODELS)
     assert not (tmp_path / "marts").exists()
 
 
@@ -201,7 +211,7 @@ def test_region_export_only_that_region(tmp_path):
     marts_dir = tmp_path / "marts"
     _publish(_warehouse(), marts_dir)
     out = tmp_path / "export84"
-    paths = publish.export_region(marts_dir, "84", out, reference_dir=PROJECT_ROOT / "data" / "reference")
+    paths = export_region(marts_dir, "84", out, reference_dir=PROJECT_ROOT / "data" / "reference")
     assert sorted(p.name for p in paths) == sorted([
         "ptsm_cofunding.parquet", "ptsm_cofunding.csv", "survey_results_region.parquet", "survey_results_region.csv",
         "coordinator_vacancy_national.parquet", "coordinator_vacancy_national.csv",
@@ -227,10 +237,10 @@ def test_region_export_unknown_region(tmp_path):
     marts_dir = tmp_path / "marts"
     _publish(_warehouse(), marts_dir)
     with pytest.raises(ValueError, match=r"Code région inconnu : '99'.*84 Auvergne-Rhône-Alpes"):
-        publish.export_region(marts_dir, "99", tmp_path / "out", reference_dir=PROJECT_ROOT / "data" / "reference")
+        export_region(marts_dir, "99", tmp_path / "out", reference_dir=PROJECT_ROOT / "data" / "reference")
     assert not (tmp_path / "out").exists()
 
 
 def test_read_published_without_release(tmp_path):
     with pytest.raises(FileNotFoundError, match="Aucune publication"):
-        publish.read_published(tmp_path / "marts")
+        releases.current(tmp_path / "marts")

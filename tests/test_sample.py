@@ -22,6 +22,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from pipelines.lib.sql_files import create_macros
+from pipelines.lib.vocab import vocabulary_rows
 from pipelines.sample import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +44,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow  # generates the whole sample twice
 def test_sample_is_reproducible(tmp_path):
     out = tmp_path / "sample"
     generate(out, seed=2024)
@@ -69,12 +71,11 @@ def fold(value: object) -> str:
 def load_vocab() -> dict[str, dict[str, str]]:
     index: dict[str, dict[str, str]] = defaultdict(dict)
     groups: dict[str, str] = {}
-    with (ROOT / "pipelines" / "lib" / "vocabularies.csv").open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            for spelling in (r["code"], r["label"], *(r["synonyms"] or "").split("|")):
-                if spelling:
-                    index[r["kind"]][fold(spelling)] = r["code"]
-            groups[r["code"]] = r["grp"]
+    for r in vocabulary_rows():  # the one reader of pipelines/lib/vocabularies.csv
+        for spelling in (r["code"], r["label"], *r["synonyms"].split("|")):
+            if spelling:
+                index[r["kind"]][fold(spelling)] = r["code"]
+        groups[r["code"]] = r["grp"]
     return index
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from pipeline_runner import Run
 
+pytestmark = pytest.mark.slow  # one whole `ptsm refresh` with the notebooks, in a subprocess
+
 # Figures the sample cannot reproduce, and why (also stated in the data README and docs/published_comparison.md).
 NOT_COMPUTABLE = {"cdc_pedopsy_ages", "cdc_pedopsy_liaison", "cdc_transition"}  # the 79 PTSM examined are not identified
 DIFFERS = {"survey_vehicule"}  # 65 % of 47 respondents is impossible: 30/47 = 64 %, 31/47 = 66 %

@@ -152,3 +152,18 @@ def test_the_typing_fingerprint_covers_every_module_the_typing_code_imports():
             "pipelines.lib.readers", "pipelines.lib.pseudonym"} <= set(closure)
     assert "pipelines.lib.readers" in code_closure("pipelines.lib.ingest")
     assert fingerprint("ab", "c") != fingerprint("a", "bc")
+
+
+def test_a_ledger_with_a_parser_version_number_is_read_again(vocabulary_copy):
+    """Ledgers from before the fingerprints had an integer `parser_version`: the column goes, every file is parsed
+    again once, and the next refresh parses nothing."""
+    con = duckdb.connect()
+    refresh(con, REGISTRY)
+    con.execute("alter table raw.file_ledger drop column parser_fingerprint")
+    con.execute("alter table raw.file_ledger add column parser_version integer")
+    con.execute("update raw.file_ledger set parser_version = 2")
+    # parsed again; not typed again, since staging (untouched here) was typed from rows this very code made
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (1, 0), "fiches_actions": (1, 0)}
+    assert "parser_version" not in [c[0] for c in con.execute("describe raw.file_ledger").fetchall()]
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (0, 0), "fiches_actions": (0, 0)}
+    assert staging_state(con) == from_scratch(REGISTRY)

@@ -5,6 +5,7 @@ The CLI (`ptsm refresh`) and the tests' shared materialisation call `run_refresh
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import dagster as dg
@@ -22,8 +23,11 @@ def run_refresh(settings: Settings, *, no_reports: bool, verbose: bool = False,
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
     # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
-    with database_kept_open(defs.resources["duckdb"]):  # each asset still opens its own connection, but cheaply
-        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+    # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral.
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    # each asset still opens its own connection, but cheaply
+    with instance, database_kept_open(defs.resources["duckdb"]):
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config=run_config, tags=tags or None)
     return outcome_of(result)
 

@@ -8,6 +8,12 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXPORT_FAMILIES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
+# Families a monthly refresh expects a fresh file of (the survey is yearly).
+MONTHLY_FAMILIES = ("coordonnateurs", "fiches_actions", "statut_ptsm")
+
+# The run tag that allows the synthetic sample when PTSM_RAW_DIR has no export. Only the plain `ptsm refresh`
+# sets it: a run launched by Dagster (schedule, sensor, UI, `dagster job execute`) fails instead.
+ALLOW_SAMPLE_TAG = "ptsm/allow_sample"
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,59 @@ def get_settings() -> Settings:
     )
 
 
+def _number(var: str, default: float) -> float:
+    value = os.environ.get(var, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{var} doit être un nombre (valeur lue : {value!r})") from None
+
+
+@dataclass(frozen=True)
+class AutomationSettings:
+    """Unattended operation: sensor settle window, writer lock wait, freshness thresholds, alert destinations."""
+
+    sensor_settle_seconds: float
+    sensor_interval_seconds: int
+    lock_wait_seconds: float
+    marts_max_age_days: float
+    export_max_age_days: float
+    daemon_heartbeat_max_age_seconds: float
+    smtp_host: str
+    smtp_port: int
+    smtp_from: str
+    smtp_to: tuple[str, ...]
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    alert_webhook: str
+
+
+def get_automation_settings() -> AutomationSettings:
+    env = os.environ.get
+    return AutomationSettings(
+        sensor_settle_seconds=_number("PTSM_SENSOR_SETTLE_SECONDS", 300),
+        sensor_interval_seconds=int(_number("PTSM_SENSOR_INTERVAL_SECONDS", 60)),
+        # a Dagster run waits this long for a running refresh (CLI or another run) before failing
+        lock_wait_seconds=_number("PTSM_LOCK_WAIT_SECONDS", 3600),
+        marts_max_age_days=_number("PTSM_MARTS_MAX_AGE_DAYS", 40),
+        export_max_age_days=_number("PTSM_EXPORT_MAX_AGE_DAYS", 40),
+        daemon_heartbeat_max_age_seconds=_number("PTSM_DAEMON_MAX_HEARTBEAT_AGE_SECONDS", 120),
+        smtp_host=env("PTSM_SMTP_HOST", ""),
+        smtp_port=int(_number("PTSM_SMTP_PORT", 25)),
+        smtp_from=env("PTSM_SMTP_FROM", ""),
+        smtp_to=tuple(a.strip() for a in env("PTSM_SMTP_TO", "").replace(";", ",").split(",") if a.strip()),
+        smtp_user=env("PTSM_SMTP_USER", ""),
+        smtp_password=env("PTSM_SMTP_PASSWORD", ""),
+        smtp_starttls=env("PTSM_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "oui", "yes"),
+        alert_webhook=env("PTSM_ALERT_WEBHOOK", ""),
+    )
+
+
 def has_exports(raw_dir: Path) -> bool:
-    """True when at least one export family folder holds a file."""
-    for family in EXPORT_FAMILIES:
-        folder = raw_dir / family
-        if folder.is_dir() and any(p.is_file() for p in folder.iterdir()):
-            return True
-    return False
+    """True when an export family folder (matched like a controlled value, sub-folders included) or a zip archive
+    holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
+    empty real publication, and exports only in a sub-folder or a zip must not be taken for "no exports"."""
+    from pipelines.lib.discovery import discover
+
+    return discover(raw_dir).has_exports

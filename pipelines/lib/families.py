@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pipelines.lib import parsing as p
-from pipelines.lib.readers import EXCEL_ERRORS
+from pipelines.lib.parsing import fold
+from pipelines.lib.readers import EXCEL_ERRORS, TABULAR_SUFFIXES
 from pipelines.lib.vocab import vocabulary
 
 
@@ -28,7 +29,26 @@ class Family:
     required: dict[str, list[str]]     # raw table -> columns a file must have
     key_column: str
     sheets: dict[str, str] | None = None  # folded sheet name -> raw table (XLSX with several sheets)
-    suffixes: tuple[str, ...] = (".csv",)
+    suffixes: tuple[str, ...] = TABULAR_SUFFIXES  # every family as CSV or any workbook format (SPEC §2)
+
+    def sheet_table(self, sheet_name: str) -> str | None:
+        """The raw table a sheet holds, by its name or a synonym people use (`Fiches actions`, `Budget`...) from
+        the `feuille` vocabulary of vocabularies.csv: a new wording is one line of data, not code."""
+        if not self.sheets:
+            return None
+        if fold(sheet_name) in self.sheets:
+            return self.sheets[fold(sheet_name)]
+        try:
+            return self.sheets.get(fold(vocabulary("feuille").code(sheet_name)))
+        except (ValueError, KeyError):
+            return None
+        for code in feuille.codes:
+            table = self.sheets.get(fold(code))
+            if table is None:
+                continue
+            for name in [code, feuille.labels[code], *[s for s, c in feuille.synonym_codes().items() if c == code]]:
+                names[fold(name)] = table
+        return names
 
 
 SURVEY_CHOICES = {
@@ -65,7 +85,6 @@ FAMILIES = {
         raw_tables={"roster": ROSTER_COLUMNS},
         required={"roster": ["ptsm_id", "coordonnateur", "etp", "date_debut", "date_fin"]},
         key_column="ptsm_id",
-        suffixes=(".csv", ".xlsx"),
     ),
     "fiches_actions": Family(
         name="fiches_actions",
@@ -74,7 +93,6 @@ FAMILIES = {
                   "funding": ["num_action", "financeur", "montant_eur"]},
         key_column="num_action",
         sheets={"actions": "actions", "financements": "funding"},
-        suffixes=(".xlsx",),
     ),
     "statut_ptsm": Family(
         name="statut_ptsm",
@@ -152,7 +170,7 @@ def type_survey_row(row: dict[str, str | None], registry: set[str]) -> tuple[dic
     }
     for column, kind in SURVEY_CHOICES.items():
         typed[column] = _apply(problems, column, row.get(column), _choice(kind))
-    typed["quotite"] = _apply(problems, "quotite", row.get("quotite"), lambda v: p.parse_int(v, 10, 99, what="quotité"))
+    typed["quotite"] = _apply(problems, "quotite", row.get("quotite"), _quotite)
     for column in SURVEY_YES_NO:
         typed[column] = _apply(problems, column, row.get(column), p.parse_yes_no)
     for column in SURVEY_MULTIPLE:
@@ -187,8 +205,16 @@ def type_roster_row(row: dict[str, str | None], registry: set[str]) -> tuple[dic
     return typed, problems
 
 
+def _quotite(value: str | None) -> int | None:
+    """Part-time rate in %: `80` or `80 %`."""
+    number, _ = p.parse_percent(value)
+    return p.parse_int(None if number is None else repr(number), 10, 99, what="quotité")
+
+
 def _fte(value: str | None) -> float:
-    number = p.parse_number(value)
+    number, percent = p.parse_percent(value)  # `80 %` is 0.8 FTE
+    if number is not None and percent:
+        number = number / 100
     if number is None or not 0 < number <= 1:
         raise ValueError("etp hors de ]0 ; 1]")
     return number
@@ -234,3 +260,24 @@ def type_milestone_row(row: dict[str, str | None], registry: set[str]) -> tuple[
         "date_signature_ctsm": _apply(problems, "date_signature_ctsm", row.get("date_signature_ctsm"), p.parse_date),
     }
     return typed, problems
+
+
+def is_hint_row(row: dict[str, str | None], problems: list[Problem], identity: str) -> bool:
+    """A legend or input-hint row (`Identifiant du PTSM`, `Oui / Non`... under the header, or a legend table under
+    the data), not a data row: its identity cell is filled but unusable and most of its filled cells are refused.
+    It is reported once per sheet rather than as one reason per field."""
+    if not any(q.field == identity and not p.is_blank(q.value) for q in problems):
+        return False
+    bad = {q.field for q in problems}
+    filled = sum(1 for name, value in row.items() if not name.startswith("_") and not p.is_blank(value))
+    return len(bad) >= 3 and len(bad) * 5 >= filled * 3
+
+
+def hint_rows_reason(numbers: list[int]) -> tuple[str, str]:
+    """(value, reason) of the one line that reports a sheet's legend or hint rows."""
+    shown = ", ".join(str(n) for n in numbers[:8]) + (" ..." if len(numbers) > 8 else "")
+    what = "ligne" if len(numbers) == 1 else "lignes"
+    return (f"{what} {shown}",
+            f"{len(numbers)} {what} de légende ou d'aide à la saisie (pas des données) : "
+            f"{'ignorée' if len(numbers) == 1 else 'ignorées'} ; supprimez-les du fichier (gardez l'aide dans une "
+            "feuille à part, par exemple « Lisez-moi »)")

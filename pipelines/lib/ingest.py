@@ -7,17 +7,21 @@ again; a file that disappeared has its rows removed.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from pipelines.lib import discovery
 from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.hashing import sha256_file
 from pipelines.lib.families import Family
-from pipelines.lib.fingerprint import code_fingerprint
+from pipelines.lib.fingerprint import code_fingerprint, fingerprint
+from pipelines.lib.vocab import reload_vocabularies
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
@@ -58,19 +62,13 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, family: Family) -> None:
 
 
 
-def _candidate_files(root: Path, family: Family) -> list[Path]:
-    folder = root / family.name
-    if not folder.is_dir():
-        return []
-    return sorted(entry for entry in folder.iterdir() if not entry.is_dir() or entry.is_symlink())
-
-
 def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) -> IngestStats:
     """Bring the raw tables of one family in line with the files under `root/<family>`."""
     ensure_raw_tables(con, family)
     stats = IngestStats(family.name)
     root_text = str(root.resolve())
     parser = code_fingerprint(__name__)  # this module and every project module it imports (readers, parsing...)
+    parser = fingerprint(parser, reload_vocabularies())  # + the sheet-name synonyms (vocabulary `feuille`) read here
     known = {
         source: (sha, version)
         for source, sha, version in con.execute(
@@ -82,20 +80,20 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     new_rows: dict[str, list[dict]] = {table: [] for table in family.raw_tables}
     issues: list[tuple] = []
     ledger: list[tuple] = []
-    for path in _candidate_files(root, family):
-        source = f"{family.name}/{path.name}"
+    for found in discovery.discover(root).of(family.name):
+        source = found.name
         present.add(source)
         stats.files_seen += 1
-        sha = _content_sha(path, root)  # hashing is cheap; parsing is not: an unchanged file is never parsed
+        sha = _content_sha(found, root)  # hashing is cheap; parsing is not: an unchanged file is never parsed
         if sha is not None and known.get(source) == (sha, parser):
             stats.files_unchanged += 1
             continue
-        entry = _read_entry(path, root, family, source)
+        entry = _read_entry(found, root, family)
         stats.files_parsed += 1
         stats.parsed.append(source)
         if entry.reason:
             stats.files_quarantined += 1
-            issues.append((family.name, source, None, "fichier", path.name, entry.reason))
+            issues.append((family.name, source, None, "fichier", found.file_name, entry.reason))
         issues.extend((family.name, source, *issue) for issue in entry.row_issues)
         for table, rows in entry.rows.items():
             new_rows[table].extend(rows)
@@ -111,7 +109,21 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
         _insert_rows(con, table, family.raw_tables[table], rows)
     insert_tuples(con, "raw.file_issues", issues)
     insert_tuples(con, "raw.file_ledger", ledger)
+    _record_unsorted(con, root)
     return stats
+
+
+def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Files under the exports folder that belong to no family folder are named in quality_report (family
+    `hors_famille`), so that nothing there is silently ignored. Rewritten by every family's ingest: cheap, and
+    right whichever family runs last."""
+    root_text = str(root.resolve())
+    found = discovery.discover(root).of(None)
+    con.execute("delete from raw.file_issues where family = ?", [discovery.UNSORTED])
+    con.execute("delete from raw.file_ledger where family = ?", [discovery.UNSORTED])
+    insert_tuples(con, "raw.file_issues", [(discovery.UNSORTED, f.name, None, "fichier", f.file_name, f.reason) for f in found])
+    insert_tuples(con, "raw.file_ledger", [(discovery.UNSORTED, f.name, root_text, None, None, None, None, 0, "quarantaine",
+                                            f.reason, code_fingerprint(__name__)) for f in found])
 
 
 def _ledger_sources(con: duckdb.DuckDBPyConnection, family: Family, root_text: str) -> list[str]:
@@ -132,15 +144,17 @@ def _forget(con: duckdb.DuckDBPyConnection, family: Family, sources: list[str]) 
     con.execute("delete from raw.file_ledger where family = ? and source_file in (select unnest(?))", [family.name, sources])
 
 
-def _content_sha(path: Path, root: Path) -> str | None:
+def _content_sha(found: discovery.Found, root: Path) -> str | None:
     """The content hash of a file `_read_entry` would hash, without parsing it; None if it would not."""
-    if path.name.startswith((".", "~$")):
+    if found.reason:
         return None
     try:
-        if _not_followed(path, root):
+        if found.member is not None:
+            return hashlib.sha256(discovery.member_bytes(found)).hexdigest()
+        if _not_followed(found.path, root):
             return None
-        return sha256_file(path)
-    except OSError:
+        return sha256_file(found.path)
+    except (OSError, FileRejected):
         return None
 
 
@@ -160,6 +174,7 @@ def _not_followed(path: Path, root: Path) -> str | None:
 
 @dataclass
 class _Entry:
+    source: str = ""
     size: int | None = None
     sha256: str | None = None
     file_date: object = None
@@ -170,44 +185,24 @@ class _Entry:
     row_issues: list[tuple] = field(default_factory=list)  # (row_number, field, value, reason), rows kept
 
 
-def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
-    entry = _Entry()
-    entry.reason = _not_followed(path, root)
+def _read_entry(found: discovery.Found, root: Path, family: Family) -> _Entry:
+    entry = _Entry(source=found.name)
+    entry.reason = found.reason or (None if found.member is not None else _not_followed(found.path, root))
     if entry.reason:
         return entry
-    if path.name.startswith((".", "~$")):
-        entry.reason = "fichier caché ou fichier de verrouillage Excel : ignoré"
-        return entry
     try:
-        entry.size = path.stat().st_size
-        entry.sha256 = sha256_file(path)
-        if path.suffix.lower() not in family.suffixes:
-            raise FileRejected(f"format non pris en charge ici : {path.suffix or 'sans extension'} (attendu : {', '.join(family.suffixes)})")
-        try:
-            if family.name == "enquete_coordonnateurs":
-                entry.wave = survey_wave(path.name)
-            else:
-                entry.file_date = file_date(path.name)
-        except ValueError as error:
-            raise FileRejected(str(error)) from None
-        tables = read_tabular(path, key_column=family.key_column, sheets=family.sheets)
-        if family.sheets is None:  # CSV or single-sheet roster: the one table is the family's raw table
-            tables = {next(iter(family.raw_tables)): next(iter(tables.values()))}
-        for table_name, columns in family.raw_tables.items():
-            table = tables.get(table_name)
-            if table is None:
-                sheet = next((k for k, v in (family.sheets or {}).items() if v == table_name), table_name)
-                raise FileRejected(f"feuille {sheet} absente")
-            missing = [c for c in family.required[table_name] if fold(c) not in table.columns]
-            if missing:
-                raise FileRejected(f"colonne obligatoire absente : {', '.join(missing)}" + (f" (feuille {table.sheet})" if table.sheet else ""))
-            entry.rows[table_name] = _raw_rows(table, columns, source)
-            entry.n_rows += len(entry.rows[table_name])
-            if path.suffix.lower() == ".csv":  # fewer fields than the header: the row (or the file) was cut short
-                entry.row_issues += [
-                    (number, "ligne", f"{len(cells)} champs",
-                     f"ligne incomplète : {len(cells)} champs sur {len(table.columns)} (fichier tronqué ?)")
-                    for number, cells in table.rows if len(cells) < len(table.columns)]
+        if found.member is not None:
+            data = discovery.member_bytes(found)
+            entry.size, entry.sha256 = len(data), hashlib.sha256(data).hexdigest()
+            with tempfile.TemporaryDirectory(prefix="ptsm-zip-") as folder:
+                path = Path(folder) / found.file_name
+                path.write_bytes(data)
+                del data
+                _read_file(path, family, entry)
+        else:
+            entry.size = found.path.stat().st_size
+            entry.sha256 = sha256_file(found.path)
+            _read_file(found.path, family, entry)
     except FileRejected as error:
         entry.reason = str(error)
         entry.rows = {}
@@ -220,14 +215,79 @@ def _read_entry(path: Path, root: Path, family: Family, source: str) -> _Entry:
     return entry
 
 
+def read_export(path: Path, family: Family) -> _Entry:
+    """One export file read as the refresh reads it (the validator `ptsm check` calls this): its rows per raw
+    table, the rows set aside with their reasons, or the reason the whole file is refused."""
+    entry = _Entry(source=path.name)
+    try:
+        entry.size = path.stat().st_size
+        _read_file(path, family, entry)
+    except FileRejected as error:
+        entry.reason, entry.rows, entry.row_issues, entry.n_rows = str(error), {}, [], 0
+    except OSError as error:
+        entry.reason, entry.rows, entry.n_rows = f"fichier illisible : {error.strerror or type(error).__name__}", {}, 0
+    return entry
+
+
+def _read_file(path: Path, family: Family, entry: _Entry) -> None:
+    if path.suffix.lower() not in family.suffixes:
+        raise FileRejected(f"format non pris en charge ici : {path.suffix or 'sans extension'} "
+                           f"(attendu : {', '.join(family.suffixes)})")
+    try:
+        if family.name == "enquete_coordonnateurs":
+            entry.wave = survey_wave(path.name)
+        else:
+            entry.file_date = file_date(path.name)
+    except ValueError as error:
+        raise FileRejected(str(error)) from None
+    required = next(iter(family.required.values()))
+    tables = read_tabular(path, key_column=family.key_column, sheets=family.sheets, required=required,
+                          sheet_of=family.sheet_table if family.sheets else None)
+    if family.sheets is None:  # CSV or single-table workbook: the one table is the family's raw table
+        tables = {next(iter(family.raw_tables)): next(iter(tables.values()))}
+    for table_name, columns in family.raw_tables.items():
+        table = tables.get(table_name)
+        if table is None:
+            sheet = next((k for k, v in (family.sheets or {}).items() if v == table_name), table_name)
+            raise FileRejected(f"feuille {sheet} absente")
+        where = f" (feuille {table.sheet})" if table.sheet else ""
+        missing = [c for c in family.required[table_name] if fold(c) not in table.columns]
+        if missing:
+            raise FileRejected(f"colonne obligatoire absente : {', '.join(missing)}{where}")
+        if table_name == next(iter(family.raw_tables)) and not table.rows and not table.issues:
+            # a snapshot with a header and no data row would publish every PTSM empty: refused, the previous stays
+            raise FileRejected(f"aucune ligne de données sous l'en-tête (ligne {table.header_row}){where} : fichier "
+                               "écarté, le fichier précédent reste utilisé ; renvoyez-le rempli")
+        entry.rows[table_name] = _raw_rows(table, columns, entry.source)
+        entry.n_rows += len(entry.rows[table_name])
+        entry.row_issues += table.issues
+        if path.suffix.lower() == ".csv":  # fewer fields than the header: the row (or the file) was cut short
+            entry.row_issues += [
+                (number, "ligne", f"{len(cells)} champs",
+                 f"ligne incomplète : {len(cells)} champs sur {len(table.columns)} (fichier tronqué ?)")
+                for number, cells in table.rows if len(cells) < len(table.columns)]
+
+
 def _raw_rows(table: Table, columns: list[str], source: str) -> list[dict]:
-    """Known columns by their canonical name; unknown ones kept verbatim in `_extra` (JSON)."""
-    position: dict[str, int] = {}
+    """Known columns by their canonical name; unknown ones kept verbatim in `_extra` (JSON). A header written
+    twice: an entirely empty copy is ignored, two filled copies refuse the file naming the column."""
+    positions: dict[str, list[int]] = {}
     for index, name in enumerate(table.columns):
-        position.setdefault(name, index)
+        if name:
+            positions.setdefault(name, []).append(index)
+    filled = {i for _, cells in table.rows for i, cell in enumerate(cells) if cell is not None and cell.strip()}
     known = {fold(c) for c in columns}
-    extra_positions = [(i, n) for i, n in enumerate(table.columns) if n and n not in known and position.get(n) == i]
-    indexes = [(column, position.get(fold(column))) for column in columns]
+    chosen: dict[str, int] = {}
+    for name, where in positions.items():
+        used = [i for i in where if i in filled]
+        if name in known and len(used) > 1:
+            letters = ", ".join(column_letter(i) for i in used)
+            raise FileRejected(f"colonne « {name} » en double (colonnes {letters}{', feuille ' + table.sheet if table.sheet else ''}), "
+                               "remplie dans chaque copie : gardez une seule colonne de ce nom")
+        chosen[name] = used[0] if used else where[0]
+    extra_positions = [(i, name if i == where[0] else f"{name} ({where.index(i) + 1})")
+                       for name, where in positions.items() if name not in known for i in where]
+    indexes = [(column, chosen.get(fold(column))) for column in columns]
     rows = []
     for row_number, cells in table.rows:
         record = {"_source_file": source, "_sheet": table.sheet, "_row_number": row_number}
@@ -237,6 +297,16 @@ def _raw_rows(table: Table, columns: list[str], source: str) -> list[dict]:
         record["_extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
         rows.append(record)
     return rows
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 27 -> AB: the column as a spreadsheet shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[dict]) -> None:

@@ -1,30 +1,31 @@
-"""Offline maps of France by PTSM, drawn as filled Plotly scatter traces.
+"""Offline maps of France by PTSM, drawn as filled Plotly scatter traces, with a classed legend.
 
 Why not `go.Choropleth`: its geo subplot fetches a base map from a CDN and renders blank offline, and
 `choroplethmap` refuses to start from a file:// page. Filled scatter polygons render everywhere and keep hover text.
-Overseas départements (and a zoom on Paris and the inner suburbs) are drawn as insets beside the mainland,
-as French public maps do.
+Shapes come from `pipelines.lib.geometry` (one dissolved shape per PTSM, shared with the API). Overseas départements
+and a zoom on Paris and the inner suburbs are drawn as labelled insets beside the mainland, as French public maps do.
+
+Why classes: a continuous 0–6 scale where 90 PTSM sit at 6 shows one colour; classes with their bounds in the legend,
+colours that stay visible against white, dark outlines and a "Donnée inconnue" entry read like an atlas map.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from pipelines.lib.config import get_settings
+from pipelines.lib.figures import UNKNOWN
+from pipelines.lib.geometry import outer_rings, perimeter_departements, ptsm_shapes, read_registry
 
 COS_LAT = math.cos(math.radians(46.5))
-UNKNOWN_COLOUR = "#cfcfcf"
-# (perimeter item codes, label, box x0, y0, x1, y1) in projected units (degrees of latitude).
-_BOX_W, _BOX_H, _GAP, _TOP, _LEFT = 2.1, 1.65, 0.28, 51.2, -7.9
+OUTLINE = "#4d4d4d"
+# Inset frames, in projected units (degrees of latitude), stacked on the left of the mainland.
+_BOX_W, _BOX_H, _GAP, _TOP, _LEFT = 2.1, 1.65, 0.45, 51.2, -7.9
 DROM_INSETS = [
     ("971", "Guadeloupe"),
     ("972", "Martinique"),
@@ -33,20 +34,16 @@ DROM_INSETS = [
     ("976", "Mayotte"),
 ]
 IDF_ZOOM_CODES = ("75", "92", "93", "94")
-IDF_BOX = (6.25, 48.55, 8.85, 51.2)
+IDF_LABEL = "Paris et petite couronne"
+IDF_BOX = (6.25, 48.35, 8.85, 51.0)
 
 
 @dataclass
 class MapLayout:
-    """Projected outer rings per PTSM, plus the inset frames to draw."""
+    """Projected outer rings per PTSM (insets included), plus the inset frames to draw."""
 
     rings: dict[str, list[list[tuple[float, float]]]] = field(default_factory=dict)
     frames: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
-
-
-def _outer_rings(geometry: dict) -> list[list[list[float]]]:
-    polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    return [poly[0] for poly in polys]
 
 
 def _simplify(ring: list[tuple[float, float]], eps: float) -> list[tuple[float, float]]:
@@ -60,25 +57,6 @@ def _simplify(ring: list[tuple[float, float]], eps: float) -> list[tuple[float, 
             kept.append((x, y))
     kept.append(ring[-1])
     return kept if len(kept) >= 4 else ring
-
-
-def _load_items(reference_dir: Path) -> dict[str, list[list[tuple[float, float]]]]:
-    """Shapes of every perimeter item, keyed `D:<dep>` or `A:<arr>` (COG arrondissement code), in lon/lat."""
-    items: dict[str, list[list[tuple[float, float]]]] = {}
-    metro = json.loads((reference_dir / "departements-metropole-simplifie.geojson").read_text(encoding="utf-8"))
-    for feature in metro["features"]:
-        items["D:" + feature["properties"]["code"]] = [[tuple(p) for p in r] for r in _outer_rings(feature["geometry"])]
-    drom = json.loads((reference_dir / "departements-avec-outre-mer.geojson").read_text(encoding="utf-8"))
-    for feature in drom["features"]:
-        code = feature["properties"]["code"]
-        if code.startswith("97"):
-            items["D:" + code] = [[tuple(p) for p in r] for r in _outer_rings(feature["geometry"])]
-    arr = json.loads((reference_dir / "arrondissements-metropole-simplifie.geojson").read_text(encoding="utf-8"))
-    for feature in arr["features"]:
-        code = feature["properties"]["code"]  # <dep>00<n>  ->  COG <dep><n>
-        dep, num = (code[:2], code[2:].lstrip("0")) if not code.startswith("97") else (code[:3], code[3:])
-        items[f"A:{dep}{num}"] = [[tuple(p) for p in r] for r in _outer_rings(feature["geometry"])]
-    return items
 
 
 def _project(ring, eps=0.012):
@@ -100,16 +78,11 @@ def _fit(rings, box):
     return [_simplify([(round(cx + scale * x * k, 3), round(cy + scale * y, 3)) for x, y in r], eps) for r in rings]
 
 
-def _read_registry(reference_dir: Path) -> list[dict[str, str]]:
-    with (reference_dir / "ptsm_registry.csv").open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 @lru_cache(maxsize=4)
 def ptsm_layout(reference_dir: str | None = None) -> MapLayout:
-    """Projected shapes of every PTSM of the registry, overseas ones moved into insets."""
-    ref = Path(reference_dir) if reference_dir else get_settings().reference_dir
-    items = _load_items(ref)
+    """Projected dissolved shapes of every PTSM of the registry, overseas ones moved into insets."""
+    ref = str(reference_dir or get_settings().reference_dir)
+    shapes = ptsm_shapes(ref, simplified=True)
     layout = MapLayout()
     drom_boxes = {}
     for i, (code, label) in enumerate(DROM_INSETS):
@@ -117,28 +90,26 @@ def ptsm_layout(reference_dir: str | None = None) -> MapLayout:
         box = (_LEFT, top - _BOX_H, _LEFT + _BOX_W, top)
         drom_boxes[code] = box
         layout.frames.append((label, box))
-    layout.frames.append(("Paris et petite couronne", IDF_BOX))
-    idf_rings = [r for c in IDF_ZOOM_CODES for r in items[f"D:{c}"]]
-    idf_fitted = _fit(idf_rings, IDF_BOX)
-    idf_index = {}
+    layout.frames.append((IDF_LABEL, IDF_BOX))
+    registry = read_registry(ref)
+    idf = [row["ptsm_id"] for row in registry
+           if set(perimeter_departements(row["perimetre"])) <= set(IDF_ZOOM_CODES)]
+    idf_rings = {pid: outer_rings(shapes[pid]) for pid in idf}
+    fitted = _fit([r for pid in idf for r in idf_rings[pid]], IDF_BOX) if idf else []
     pos = 0
-    for c in IDF_ZOOM_CODES:
-        n = len(items[f"D:{c}"])
-        idf_index[f"D:{c}"] = idf_fitted[pos:pos + n]
-        pos += n
-    for row in _read_registry(ref):
-        rings: list[list[tuple[float, float]]] = []
-        for item in row["perimetre"].split(";"):
-            item = item.strip()
-            if item not in items:
-                continue
-            dep = item[2:]
-            if dep in drom_boxes:
-                rings += _fit(items[item], drom_boxes[dep])
-            else:
-                rings += [_project(r) for r in items[item]]
-                rings += idf_index.get(item, [])
-        layout.rings[row["ptsm_id"]] = rings
+    for row in registry:
+        pid = row["ptsm_id"]
+        rings = outer_rings(shapes[pid])
+        deps = perimeter_departements(row["perimetre"])
+        if deps[0] in drom_boxes:
+            layout.rings[pid] = _fit(rings, drom_boxes[deps[0]])
+            continue
+        projected = [_project(r) for r in rings]
+        if pid in idf_rings:
+            n = len(idf_rings[pid])
+            projected += fitted[pos:pos + n]
+            pos += n
+        layout.rings[pid] = projected
     return layout
 
 
@@ -150,51 +121,74 @@ def _trace_xy(rings):
     return xs, ys
 
 
-def ptsm_map(values: Mapping[str, float | None], *, title: str, value_label: str,
+@dataclass(frozen=True)
+class MapClass:
+    """One class of the legend: values v with low <= v < high (high None: no upper bound)."""
+
+    label: str
+    low: float
+    high: float | None
+    colour: str
+
+    def contains(self, value: float) -> bool:
+        return value >= self.low and (self.high is None or value < self.high)
+
+
+def classify(value: float | None, classes: Sequence[MapClass]) -> MapClass | None:
+    if value is None or _nan(value):
+        return None
+    for cls in classes:
+        if cls.contains(float(value)):
+            return cls
+    raise ValueError(f"valeur {value!r} hors des classes de la carte")
+
+
+def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass], value_label: str,
              names: Mapping[str, str] | None = None, fmt: Callable[[float], str] = lambda v: f"{v:g}",
-             colorscale: str = "Blues", cmin: float | None = None, cmax: float | None = None,
-             source: str = "", reference_dir: str | None = None) -> go.Figure:
-    """A choropleth of France by PTSM; null or absent values are grey ("donnée inconnue")."""
+             unknown_label: str = "Donnée inconnue", reference_dir: str | None = None,
+             height: int = 640, title: str | None = None) -> go.Figure:
+    """A classed map of France by PTSM; null or absent values are light grey ("Donnée inconnue").
+
+    One legend entry per class (its bounds in the label, counts of PTSM in brackets) plus the unknown entry."""
     layout = ptsm_layout(reference_dir)
-    known = [float(v) for v in values.values() if v is not None and not _nan(v)]
-    lo = cmin if cmin is not None else (min(known) if known else 0.0)
-    hi = cmax if cmax is not None else (max(known) if known else 1.0)
-    span = (hi - lo) or 1.0
     names = names or {}
     fig = go.Figure()
-    for ptsm_id, rings in layout.rings.items():
-        value = values.get(ptsm_id)
-        missing = value is None or _nan(value)
-        colour = UNKNOWN_COLOUR if missing else sample_colorscale(colorscale, [min(1, max(0, (float(value) - lo) / span))])[0]
-        xs, ys = _trace_xy(rings)
-        shown = "donnée inconnue" if missing else fmt(value)
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour, line=dict(color="white", width=0.6),
-            hoveron="fills", hoverinfo="text", text=f"<b>{names.get(ptsm_id, ptsm_id)}</b><br>{value_label} : {shown}",
-            showlegend=False, name=ptsm_id,
-        ))
-    fig.add_trace(go.Scatter(  # the colour bar, carried by an invisible marker
-        x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-        marker=dict(colorscale=colorscale, cmin=lo, cmax=hi, color=[lo], showscale=True,
-                    colorbar=dict(title=dict(text=value_label, side="right"), thickness=14, len=0.6)),
-    ))
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode="markers", name="Donnée inconnue",
-        marker=dict(symbol="square", size=12, color=UNKNOWN_COLOUR), showlegend=True,
-    ))
+    groups: dict[str, list[str]] = {c.label: [] for c in classes}
+    groups[unknown_label] = []
+    for ptsm_id in layout.rings:
+        cls = classify(values.get(ptsm_id), classes)
+        groups[cls.label if cls else unknown_label].append(ptsm_id)
+    colours = {c.label: c.colour for c in classes}
+    colours[unknown_label] = UNKNOWN
+    for label, members in groups.items():
+        for ptsm_id in members:
+            value = values.get(ptsm_id)
+            shown = "donnée inconnue" if label == unknown_label else fmt(value)
+            xs, ys = _trace_xy(layout.rings[ptsm_id])
+            fig.add_trace(go.Scatter(
+                x=xs, y=ys, mode="lines", fill="toself", fillcolor=colours[label],
+                line=dict(color=OUTLINE, width=0.5), hoveron="fills", hoverinfo="text",
+                text=f"<b>{names.get(ptsm_id, ptsm_id)}</b><br>{value_label} : {shown}",
+                name=label, legendgroup=label, showlegend=False,
+            ))
+        # legend entry: a square swatch with the class bounds and its number of PTSM (every class, even empty)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{label} ({len(members)})",
+                                 legendgroup=label, hoverinfo="skip", showlegend=True,
+                                 marker=dict(symbol="square", size=14, color=colours[label],
+                                             line=dict(color=OUTLINE, width=0.8))))
     for label, (x0, y0, x1, y1) in layout.frames:
-        fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#999", width=0.8))
-        fig.add_annotation(x=(x0 + x1) / 2, y=y0, text=label, showarrow=False, yanchor="top",
-                           font=dict(size=10, color="#555"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+        fig.add_shape(type="rect", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color="#8c8c8c", width=0.8))
+        fig.add_annotation(x=(x0 + x1) / 2, y=y1, text=label, showarrow=False, yanchor="bottom",
+                           font=dict(size=11, color="#333"))
+    fig.update_xaxes(visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, fixedrange=True)
     fig.update_layout(
-        title=title, height=720, width=900, plot_bgcolor="white", margin=dict(l=10, r=10, t=60, b=50),
-        legend=dict(x=0.0, y=0.0, xanchor="left", yanchor="bottom"), hoverlabel=dict(bgcolor="white"),
+        height=height, plot_bgcolor="white", margin=dict(l=5, r=5, t=36, b=5), hovermode="closest",
+        legend=dict(title=dict(text=f"<b>{value_label}</b>"), x=1.01, xanchor="left", y=0.5, yanchor="middle",
+                    bordercolor="#cccccc", borderwidth=1, itemsizing="constant", traceorder="normal"),
     )
-    if source:
-        fig.add_annotation(text=source, xref="paper", yref="paper", x=1, y=-0.06, showarrow=False,
-                           xanchor="right", font=dict(size=10, color="#555"))
+    if title:  # reports put the title in the figure furniture instead (pipelines.lib.figures)
+        fig.update_layout(title=title, margin=dict(t=60))
     return fig
 
 

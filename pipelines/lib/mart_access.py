@@ -14,20 +14,25 @@ from typing import Iterable
 REGIONAL, NATIONAL, NEVER = "regional", "national", "never"
 
 ACCESS: dict[str, str] = {
+    "action_progress": REGIONAL,
     "coordinator_posts_national": NATIONAL,
     "coordinator_vacancy_monthly": REGIONAL,
     "coordinator_vacancy_national": NATIONAL,
     "population_coverage": NATIONAL,
+    "priority_coverage_monthly": NATIONAL,
     "ptsm_actions": REGIONAL,
     "ptsm_cofunding": REGIONAL,
     "ptsm_funding": REGIONAL,
+    "ptsm_milestones_monthly": NATIONAL,
     "ptsm_overview": REGIONAL,
+    "ptsm_plan_history": REGIONAL,
     "ptsm_priority_coverage": REGIONAL,
     "ptsm_public_coverage": REGIONAL,
     "published_comparison": NATIONAL,
     "quality_report": NEVER,
     "survey_results": NATIONAL,
     "survey_results_region": REGIONAL,
+    "survey_wave_comparison": NATIONAL,
 }
 
 

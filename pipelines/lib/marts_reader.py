@@ -149,47 +149,8 @@ def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Any = None,
 
 
 # ---------------------------------------------------------------- French number formats
-
-NNBSP = "\u202f"
-
-
-def fr_num(x: Any, decimals: int = 0) -> str:
-    """12 345,6 with a narrow no-break space as thousands separator."""
-    if _is_missing(x):
-        return "inconnu"
-    text = f"{float(x):,.{decimals}f}"
-    return text.replace(",", NNBSP).replace(".", ",")
-
-
-def fr_pct(share: Any, decimals: int = 0) -> str:
-    """A share in [0, 1] as a French percentage (35 %)."""
-    if _is_missing(share):
-        return "inconnu"
-    return f"{fr_num(100 * float(share), decimals)}{NNBSP}%"
-
-
-def fr_eur(x: Any) -> str:
-    if _is_missing(x):
-        return "inconnu"
-    return f"{fr_num(x)}{NNBSP}€"
-
-
-_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"]
-
-
-def fr_date(d: Any) -> str:
-    if _is_missing(d):
-        return "inconnue"
-    ts = pd.Timestamp(d)
-    return f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
-
-
-def fr_list(items: Iterable[Any]) -> str:
-    items = [str(i) for i in items]
-    if not items:
-        return "aucune"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+# One home: pipelines/lib/formatting.py (re-exported here for the notebooks and older imports).
+from pipelines.lib.formatting import NNBSP, fr_date, fr_eur, fr_list, fr_num, fr_pct  # noqa: E402,F401
 
 
 def as_date(value: Any) -> date:
@@ -215,7 +176,28 @@ def region_names() -> dict[str, str]:
 
 
 def vocabulary(kind: str) -> dict[str, str]:
-    """Canonical code -> French label for one vocabulary (publics, thèmes, financeurs...)."""
-    frame = pd.read_csv(Path(__file__).with_name("vocabularies.csv"), dtype=str)
-    frame = frame[frame["kind"] == kind]
-    return dict(zip(frame["code"], frame["label"]))
+    """Canonical code -> French label for one vocabulary (publics, thèmes, financeurs...): pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return vocab.labels(kind)
+
+
+def priority_labels() -> dict[int, str]:
+    """Decree priority -> chart label ("1 Repérage précoce, accès aux soins"), from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return {priority: f"{priority} {label}" for priority, label in vocab.priority_labels().items()}
+
+
+def blind_spot_publics() -> list[str]:
+    """Codes of the publics the report calls "angles morts", from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return vocab.blind_spot_publics()
+
+
+def fte_salary_bands() -> list[str]:
+    """The FTE salary bands of survey_results, in display order, from pipelines.lib.vocab."""
+    from pipelines.lib import vocab
+
+    return [band for band, _, _ in vocab.FTE_SALARY_BANDS]

@@ -31,6 +31,20 @@ def _fold_text(text: str) -> str:
     return _SEPARATORS.sub(" ", folded).strip()
 
 
+_HEADER_NOTE = re.compile(r"\s*(\*|\([^()]*\))\s*$")
+
+
+def header_key(text: object) -> str:
+    """A column header as matched against the expected names: folded, after dropping a trailing required-field
+    star or parenthesised note (`Priorités (1 à 6)`, `Statut *`), which templates and forms often add."""
+    raw = "" if text is None else str(text)
+    while True:
+        stripped = _HEADER_NOTE.sub("", raw)
+        if stripped == raw or not stripped.strip():
+            return fold(raw)
+        raw = stripped
+
+
 def is_blank(text: object) -> bool:
     return text is None or str(text).strip() == ""
 
@@ -66,6 +80,27 @@ def parse_amount(text: object) -> float | None:
     return value
 
 
+def parse_percent(text: object) -> tuple[float | None, bool]:
+    """`80 %` -> (80.0, True); `0,8` -> (0.8, False): ETP and quotité are typed either way."""
+    if is_blank(text):
+        return None, False
+    raw = str(text).strip()
+    if raw.endswith("%"):
+        return parse_number(raw[:-1]), True
+    return parse_number(raw), False
+
+
+def number_key(text: object) -> str:
+    """The key two `num_action` cells match on: the number when the text parses as one (the actions sheet
+    stores 1.1 as a number, the funding sheet has "1,1" typed as text), otherwise the trimmed text."""
+    raw = "" if text is None else str(text).strip()
+    try:
+        number = parse_number(raw)
+    except ValueError:
+        return raw
+    return raw if number is None else repr(number)
+
+
 def parse_int(text: object, low: int | None = None, high: int | None = None, what: str = "entier") -> int | None:
     value = parse_number(text)
     if value is None:
@@ -92,7 +127,7 @@ def parse_date(text: object) -> date | None:
             return datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise ValueError("date illisible")
+    raise ValueError(f"date illisible : « {raw} » (formats acceptés : AAAA-MM-JJ, JJ/MM/AAAA)")
 
 
 def parse_timestamp(text: object) -> datetime | None:
@@ -177,7 +212,7 @@ def file_date(name: str) -> date:
 
 
 def survey_wave(name: str) -> int:
-    match = _WAVE.match(name)
+    match = _WAVE.match(unidecode(name))  # `enquête_2023.csv` as typed on a French keyboard
     if not match:
         raise ValueError("nom de fichier d'enquête sans année (enquete_AAAA...)")
     return int(match.group(1))

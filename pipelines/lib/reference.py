@@ -6,6 +6,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.bulk import insert_tuples
+from pipelines.lib.vocab import reference_rows
+
 # table -> (csv file, typed columns); every other column stays varchar.
 REFERENCE_TABLES = {
     "ref_regions": ("regions.csv", {}),
@@ -27,6 +30,21 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, reference_d
         con.execute(f"create or replace table {table} as select {select} from _reference")
     finally:
         con.unregister("_reference")
+    return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+
+
+# tables built from pipelines.lib.vocab (vocabularies, priorities, blind spots, salary bands): their column types
+VOCABULARY_TABLES = {
+    "ref_vocabularies": "kind varchar, code varchar, label varchar, synonyms varchar, grp varchar, position integer",
+    "ref_fte_salary_bands": "band varchar, lower_eur integer, upper_eur integer, position integer",
+}
+
+
+def load_vocabulary_table(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """(Re)create one reference table from pipelines.lib.vocab, the one reader of vocabularies.csv."""
+    _, rows = reference_rows()[table]
+    con.execute(f"create or replace table {table} ({VOCABULARY_TABLES[table]})")
+    insert_tuples(con, table, rows)
     return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 

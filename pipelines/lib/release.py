@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import pyarrow.parquet as pq
 
-from pipelines.lib.files import DIR_MODE, fsync_dir, make_dir, switch_symlink, write_atomic
+from pipelines.lib.files import DIR_MODE, FILE_MODE, fsync_dir, make_dir, switch_symlink, write_atomic
 from pipelines.lib.hashing import sha256_file
 
 MANIFEST = "manifest.json"
@@ -362,6 +362,15 @@ def link_reports(reports_dir: Path, release: Path) -> None:
     switch_symlink(reports_dir, Path(release) / REPORTS)
 
 
+def _make_readable(folder: Path) -> None:
+    for root, dirs, names in os.walk(folder):
+        os.chmod(root, DIR_MODE)
+        for name in names:
+            path = Path(root) / name
+            if not path.is_symlink():
+                os.chmod(path, FILE_MODE)
+
+
 def publish_reports(marts_dir: Path, reports_dir: Path, render: Callable[[Path, Path], Any]) -> Path:
     """Render the current release's reports into it, then show them: `render(release, folder)` writes the HTML
     into a fresh folder; only when it returns is `<release>/reports` switched to it and `reports_dir` pointed at
@@ -373,6 +382,7 @@ def publish_reports(marts_dir: Path, reports_dir: Path, render: Callable[[Path, 
     make_dir(work, DIR_MODE)
     try:
         render(release, work)
+        _make_readable(work)  # whatever the renderer's umask: reports are for everyone to read
         fsync_dir(work)
         final = release / f".reports-{uuid.uuid4().hex[:12]}"
         work.rename(final)

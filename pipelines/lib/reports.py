@@ -1,10 +1,23 @@
-"""Execute the analysis notebooks on a marts release and render them as self-contained HTML reports."""
+"""Execute the analysis notebooks on a marts release and render them as HTML reports readable offline.
+
+Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes into `reports_dir`:
+- `NN_topic.html`: one report per numbered notebook, `<html lang="fr">`, titled after the notebook's heading, with
+  a navigation bar to the other reports and the home page;
+- `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
+  comma); each report loads it with a relative `<script src>` so the folder still opens offline;
+- `index.html`: the home page linking every report, the release and its data files;
+- `donnees`: a relative link to the release folder (CSV, Parquet, DICTIONNAIRE.md), which the pages link into.
+Files are written atomically with mode 0644 (readable by a web server or a colleague).
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +27,10 @@ if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the rep
     import nbformat
 
 KERNEL_TIMEOUT_S = 600
+PLOTLY_FILE = "plotly-fr.min.js"
+INDEX_FILE = "index.html"
+FILE_MODE = 0o644
+SITE_NAME = "Observatoire des PTSM"
 
 
 def notebook_paths(notebooks_dir: Path) -> list[Path]:
@@ -21,23 +38,97 @@ def notebook_paths(notebooks_dir: Path) -> list[Path]:
     return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute_notebook(path: Path, marts_dir: Path) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`."""
+def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = None) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`.
+
+    The kernel talks over IPC sockets in a private temporary folder: nothing listens on the network, and ipykernel
+    has no reason to print its "running over TCP without encryption" warning into `ptsm refresh`'s output."""
     import nbformat
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve())}
+    if reports_dir is not None:
+        env["PTSM_REPORT_OUTPUT_DIR"] = str(Path(reports_dir).resolve())
     # The kernel spec runs `python`: put this interpreter's folder first so the kernel sees the project's venv.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    client = NotebookClient(nb, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute(env=env)  # passed on to the kernel manager: the kernel process gets this environment
+    with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
+        client = NotebookClient(nb, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
+                                resources={"metadata": {"path": str(Path(path).parent)}})
+        client.execute(env=env)  # passed on to the kernel manager: the kernel process gets this environment
     return nb
 
 
-def to_html(nb: nbformat.NotebookNode) -> str:
-    """Self-contained HTML without the code cells (plotly.js is embedded by the notebook's first chart)."""
+def notebook_title(nb: nbformat.NotebookNode) -> str:
+    """The first `# heading` of the notebook (the report's <title> and its name on the home page)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
+            if match:
+                return match.group(1).strip()
+    return "Rapport"
+
+
+def notebook_summary(nb: nbformat.NotebookNode) -> str:
+    """The first paragraph after the heading, as plain text (home page)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            body = re.sub(r"^#.*$", "", cell.source, count=1, flags=re.MULTILINE).strip()
+            para = body.split("\n\n")[0]
+            return re.sub(r"[*`]", "", " ".join(para.split()))
+    return ""
+
+
+REPORT_CSS = """
+<style>
+body { font-family: Marianne, 'Segoe UI', Arial, Helvetica, sans-serif; color: #1e1e1e; }
+.jp-Notebook { max-width: 1180px; margin: 0 auto; }
+.ptsm-nav { font-size: 14px; padding: 8px 16px; border-bottom: 1px solid #ddd; background: #f6f8fa; }
+.ptsm-nav a { margin-right: 14px; color: #1f5a91; }
+.ptsm-nav a[aria-current] { font-weight: bold; color: #1e1e1e; text-decoration: none; }
+.ptsm-banner { background: #e8f0fe; padding: 8px 16px; border-radius: 4px; margin: 8px 0; }
+.ptsm-banner.ptsm-synthetic { background: #b00020; color: #fff; font-size: 1.15em; font-weight: bold; padding: 12px 16px; }
+.ptsm-banner-sub { font-weight: normal; font-size: 0.85em; }
+figure.ptsm-figure, figure.ptsm-table { margin: 18px 0 26px 0; padding: 0; }
+.ptsm-figure-head, .ptsm-table-head { font-weight: bold; font-size: 16px; margin-bottom: 6px; }
+.ptsm-synthetic-badge { margin-left: 10px; font-size: 12px; color: #fff; background: #b00020; padding: 2px 6px;
+  border-radius: 3px; vertical-align: middle; }
+figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
+.ptsm-table-wrap { overflow-x: auto; }
+.ptsm-table-wrap table.ptsm-table { border-collapse: collapse; font-size: 13px; width: 100%; table-layout: auto; }
+.ptsm-table-wrap table.ptsm-table td:first-child { min-width: 15em; }
+.ptsm-table-wrap table.ptsm-table td { max-width: 24em; }
+.ptsm-table-wrap table.ptsm-table th { white-space: normal; min-width: 5em; background: #eef2f6; text-align: left; padding: 5px 8px; border-bottom: 2px solid #b9c3cc; }
+.ptsm-table-wrap table.ptsm-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+.ptsm-table-wrap table.ptsm-table td.num { text-align: right !important; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #777; }
+.ptsm-warning { background: #fff4e5; border-left: 4px solid #e07b00; padding: 6px 12px; margin: 8px 0; }
+.ptsm-methodology { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; padding: 4px 18px 10px 18px;
+  margin: 24px 0; }
+.ptsm-methodology h2 { font-size: 1.3em; }
+.ptsm-methodology h3 { font-size: 1.05em; }
+</style>
+"""
+
+
+def _nav(current: str | None, entries: list[tuple[str, str]]) -> str:
+    home_attr = ' aria-current="page"' if current is None else ""
+    links = [f'<a href="{INDEX_FILE}"{home_attr}>Accueil</a>']
+    for name, title in entries:
+        attr = ' aria-current="page"' if name == current else ""
+        links.append(f'<a href="{name}.html"{attr}>{html.escape(_short(title))}</a>')
+    return f'<nav class="ptsm-nav" aria-label="Rapports de la publication">{"".join(links)}</nav>'
+
+
+def _short(title: str) -> str:
+    return title.split(" — ")[0]
+
+
+def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
+    """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab")
@@ -45,28 +136,116 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
-    return strip_remote_scripts(body)
+    body = strip_remote_scripts(body)
+    body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
+    page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
+    body = re.sub(r"<title>.*?</title>", f"<title>{page_title}</title>", body, count=1, flags=re.DOTALL)
+    head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
+    body = body.replace("</head>", head_extra + "</head>", 1)
+    body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    return body
 
 
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
 
 
-def strip_remote_scripts(html: str) -> str:
-    """Drop the CDN scripts nbconvert's template and Plotly's notebook output add (require.js, MathJax):
-    the reports use no maths, embed plotly.js inline, and must open offline without network requests."""
-    return _REMOTE_SCRIPT.sub("", html)
+def strip_remote_scripts(html_text: str) -> str:
+    """Drop the CDN scripts nbconvert's template adds (require.js, MathJax): the reports use no maths, load plotly.js
+    from their own folder, and must open offline without network requests."""
+    return _REMOTE_SCRIPT.sub("", html_text)
+
+
+def plotly_bundle() -> str:
+    """plotly.js as shipped with the Python package, then the French locale registration."""
+    from plotly.offline import get_plotlyjs
+
+    from pipelines.lib.figures import FR_LOCALE_JS
+
+    return get_plotlyjs() + "\n" + FR_LOCALE_JS
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Atomic write with mode 0644 (mkstemp's 0600 kept reports from a web server or a colleague)."""
+    write_atomic(path, text, mode=FILE_MODE)
+
+
+def _release_info(marts_dir: Path) -> dict:
+    manifest = Path(os.path.realpath(marts_dir)) / "manifest.json"
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
+    """The home page: every report with its summary, the release, and the data files."""
+    from pipelines.lib.formatting import fr_datetime
+
+    from pipelines.lib.figures import DATA_LINK
+
+    info = _release_info(marts_dir)
+    base = f"{DATA_LINK}/"
+    label = f"publication {info.get('release_id', '?')} du {fr_datetime(info.get('produced_at', ''))}"
+    banner = ""
+    if info.get("synthetic"):
+        from pipelines.lib.marts_reader import SYNTHETIC_TEXT
+
+        banner = f'<div class="ptsm-banner ptsm-synthetic" role="alert">⚠ {html.escape(SYNTHETIC_TEXT)}</div>'
+    items = "".join(
+        f'<li><a href="{name}.html"><b>{html.escape(title)}</b></a><br><span>{html.escape(summary)}</span></li>'
+        for name, title, summary in entries
+    )
+    marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \
+        else sorted((info.get("marts") or {}).keys())
+    data = "".join(f'<li><code>{html.escape(m)}</code> : <a href="{base}{m}.csv">CSV</a> · '
+                   f'<a href="{base}{m}.parquet">Parquet</a></li>' for m in marts)
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{SITE_NAME} — rapports de la {html.escape(label)}</title>{REPORT_CSS}
+<style>main {{ max-width: 980px; margin: 0 auto; padding: 0 16px; }} li {{ margin: 10px 0; }}</style></head>
+<body>{_nav(None, [(n, t) for n, t, _ in entries])}<main>
+<h1>{SITE_NAME} : rapports d'analyse</h1>{banner}
+<p>Rapports de la {html.escape(label)}. Chaque rapport numérote ses graphiques et tableaux et donne pour chacun
+« Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>
+<h2>Rapports</h2><ul>{items}</ul>
+<h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
+et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
+</main></body></html>
+"""
+
+
+def link_data(reports_dir: Path, marts_dir: Path) -> None:
+    """`<reports_dir>/donnees` -> the release folder, relative (`..` when the reports live inside the release)."""
+    from pipelines.lib.figures import DATA_LINK
+
+    target = os.path.relpath(os.path.realpath(marts_dir), os.path.realpath(reports_dir))
+    link = Path(reports_dir) / DATA_LINK
+    tmp = Path(reports_dir) / f".{DATA_LINK}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
 
 
 def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
-    """Execute every numbered notebook on `marts_dir` and write `<reports_dir>/<name>.html` atomically.
+    """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
+    into `reports_dir`, each atomically.
 
     A failing notebook (an asserted sentence disagreeing with the marts, a crash) raises and leaves the previous
-    report of that notebook in place.
-    """
+    report of that notebook in place. Returns the report pages (not the script nor the home page)."""
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(reports_dir / PLOTLY_FILE, plotly_bundle())
+    link_data(reports_dir, marts_dir)
+    paths = notebook_paths(notebooks_dir)
+    executed = []
+    for path in paths:
+        nb = execute_notebook(path, marts_dir, reports_dir)
+        executed.append((path.stem, nb, notebook_title(nb)))
+    entries = [(name, title, notebook_summary(nb)) for name, nb, title in executed]
     written = []
-    for path in notebook_paths(notebooks_dir):
-        nb = execute_notebook(path, marts_dir)
-        target = Path(reports_dir) / f"{path.stem}.html"
-        write_atomic(target, to_html(nb))
+    for name, nb, title in executed:
+        target = reports_dir / f"{name}.html"
+        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries])))
         written.append(target)
+    _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
     return written

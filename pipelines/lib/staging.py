@@ -16,6 +16,7 @@ import pyarrow as pa
 from pipelines.lib import families as fam
 from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.fingerprint import code_fingerprint, fingerprint
+from pipelines.lib.parsing import number_key
 from pipelines.lib.pseudonym import pseudonymise
 from pipelines.lib.vocab import reload_vocabularies, synonym_usage
 
@@ -123,12 +124,7 @@ def stage_family(con: duckdb.DuckDBPyConnection, family: str, registry: set[str]
     stats.files_unchanged = len(current) - len(todo)
     if not todo:
         return stats
-    typer = {
-        "enquete_coordonnateurs": _stage_survey,
-        "coordonnateurs": _stage_roster,
-        "fiches_actions": _stage_actions,
-        "statut_ptsm": _stage_milestones,
-    }[family]
+    typer = TYPERS[family]
     out: dict[str, list[dict]] = {t: [] for t in FAMILY_TABLES[family]}
     issues: list[tuple] = []
     raw_by_source = _raw_rows(con, family, todo)
@@ -192,44 +188,72 @@ def _issue(family: str, source: str, sheet: str, row_number: int, problem: fam.P
     return (family, source, sheet, row_number, problem.field, problem.value, problem.reason)
 
 
+def _hint_issues(family: str, source: str, sheet: str, numbers: list[int]) -> list[tuple]:
+    """Legend or hint rows of one sheet: one line in quality_report, not one per field."""
+    if not numbers:
+        return []
+    value, reason = fam.hint_rows_reason(numbers)
+    return [(family, source, sheet, numbers[0], "ligne", value, reason)]
+
+
 def _stage_survey(source, file_date, wave, raw, registry, key, out, issues) -> None:
     """An unreadable answer becomes a missing answer; a row without a usable id cannot be kept."""
+    hints = []
     for row in raw["survey"]:
         typed, problems = fam.type_survey_row(row, registry)
+        if fam.is_hint_row(row, problems, "id"):
+            hints.append(row["_row_number"])
+            continue
         for problem in problems:
             issues.append(_issue("enquete_coordonnateurs", source, "", row["_row_number"], problem))
         if typed["response_id"] is None:
             continue
         out["survey_answers"].append({"source_file": source, "row_number": row["_row_number"], "wave": wave, **typed})
+    issues.extend(_hint_issues("enquete_coordonnateurs", source, "", hints))
 
 
 def _stage_roster(source, file_date, wave, raw, registry, key, out, issues) -> None:
+    hints = []
     for row in raw["roster"]:
         typed, problems = fam.type_roster_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue("coordonnateurs", source, "", row["_row_number"], p) for p in problems)
             continue
         name = typed.pop("coordonnateur")
         out["roster_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
                                    "coordonnateur_id": pseudonymise(name, key), **typed})
+    issues.extend(_hint_issues("coordonnateurs", source, "", hints))
 
 
 def _stage_milestones(source, file_date, wave, raw, registry, key, out, issues) -> None:
+    hints = []
     for row in raw["milestones"]:
         typed, problems = fam.type_milestone_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue("statut_ptsm", source, "", row["_row_number"], p) for p in problems)
             continue
         out["milestone_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date, **typed})
+    issues.extend(_hint_issues("statut_ptsm", source, "", hints))
 
 
 def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> None:
     """One workbook: its PTSM is the id its rows carry; a bad action row is excluded whole with its funding."""
     family = "fiches_actions"
     typed_rows = []
+    hints = []
     for row in raw["actions"]:
         typed, problems = fam.type_action_row(row, registry)
+        if fam.is_hint_row(row, problems, "ptsm_id"):
+            hints.append(row["_row_number"])
+            continue
         typed_rows.append((row, typed, problems))
+    issues.extend(_hint_issues(family, source, "actions", hints))
     ids = Counter(t["ptsm_id"] for _, t, _ in typed_rows if t["ptsm_id"])
     workbook_ptsm = min(ids, key=lambda i: (-ids[i], i)) if ids else None
     numbers = Counter(t["num_action"] for _, t, _ in typed_rows if t["num_action"])
@@ -247,25 +271,44 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
             continue
         valid_actions.add(typed["num_action"])
         out["action_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date, **typed})
+    # a funding line matches its action by number when both parse as one (1.1 stored as a number, "1,1" typed)
+    by_number: dict[str, set[str]] = {}
+    for number in all_actions:
+        by_number.setdefault(number_key(number), set()).add(number)
     n_valid_funding = 0
+    hints = []
     for row in raw["funding"]:
         typed, problems = fam.type_funding_row(row)
         number = typed["num_action"]
+        if number and number not in all_actions and len(by_number.get(number_key(number), ())) == 1:
+            number = typed["num_action"] = next(iter(by_number[number_key(number)]))
         if number and number not in all_actions:
             problems.append(fam.Problem("num_action", row.get("num_action"), "num_action absent de la feuille actions"))
         elif number and number not in valid_actions and numbers[number] == 1:
             problems.append(fam.Problem("num_action", row.get("num_action"), "ligne de financement d'une action en quarantaine"))
         elif number and numbers[number] > 1:
             problems.append(fam.Problem("num_action", row.get("num_action"), "ligne de financement d'une action en double"))
+        if fam.is_hint_row(row, problems, "num_action"):
+            hints.append(row["_row_number"])
+            continue
         if problems:
             issues.extend(_issue(family, source, "financements", row["_row_number"], p) for p in problems)
             continue
         n_valid_funding += 1
         out["funding_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
                                     "ptsm_id": workbook_ptsm, **typed})
+    issues.extend(_hint_issues(family, source, "financements", hints))
     out["action_workbooks"].append({
         "source_file": source, "file_date": file_date, "ptsm_id": workbook_ptsm,
         "n_action_rows": len(raw["actions"]), "n_valid_actions": len(valid_actions),
         "n_funding_rows": len(raw["funding"]), "n_valid_funding": n_valid_funding,
     })
 
+
+# the row typing of each family; `ptsm check` (pipelines/lib/validate.py) calls the same functions
+TYPERS = {
+    "enquete_coordonnateurs": _stage_survey,
+    "coordonnateurs": _stage_roster,
+    "fiches_actions": _stage_actions,
+    "statut_ptsm": _stage_milestones,
+}

@@ -63,6 +63,7 @@ def _print_inputs(settings: Settings) -> None:
                    from raw.file_ledger""").fetchall()[0]
             root = con.execute("select any_value(root) from raw.file_ledger").fetchall()[0][0]
             print(f"  exports lus depuis {root} : {rows[0]} fichiers lus, {rows[1]} fichiers en quarantaine, {rows[2]} lignes chargées")
+            _print_ignored(settings)
         if "marts.quality_report" in tables:
             reasons = con.execute(
                 """select regexp_replace(reason, ' : .*$', '') as reason, count(*) as n
@@ -80,3 +81,13 @@ def _print_inputs(settings: Settings) -> None:
         marts = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
         print(f"  marts construits : {len(marts)} ({', '.join(marts)})")
+
+
+def _print_ignored(settings: Settings) -> None:
+    """OS junk and Office lock files are not exports: listed here, never quarantined (pipelines/lib/discovery.py)."""
+    from pipelines.lib.discovery import discover
+
+    ignored = discover(settings.input_dir).ignored
+    if ignored:
+        examples = ", ".join(ignored[:5]) + (" ..." if len(ignored) > 5 else "")
+        print(f"  fichiers ignorés (système, verrouillage Office, notes) : {len(ignored)} ({examples})")

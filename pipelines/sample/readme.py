@@ -99,7 +99,10 @@ def render_readme(marker: str, seed: int, history_factor: int, volume_factor: in
         "| folder | files |",
         "|---|---|",
         f"| `enquete_coordonnateurs/` | `enquete_2023_SYNTHETIQUE.csv`: LimeSurvey-like export, Windows-1252, `;`, every "
-        f"field quoted; {tg.SURVEY_COMPLETE} complete responses, {tg.SURVEY_INCOMPLETE} incomplete ones, one id twice |",
+        f"field quoted; {tg.SURVEY_COMPLETE} complete responses, {tg.SURVEY_INCOMPLETE} incomplete ones, one id twice; "
+        f"`enquete_{tg.SURVEY_2025_WAVE}_SYNTHETIQUE.csv`: a second wave in the same format and with the same mess "
+        f"(up to {tg.SURVEY_2025_COMPLETE} complete responses, {tg.SURVEY_2025_INCOMPLETE} incomplete ones, one id "
+        "twice), **not calibrated** (the report only knows 2023): see *History* below |",
         f"| `coordonnateurs/` | `recensement_coordonnateurs_2024-03-31.xlsx` (current, title block above the header; "
         f"{len(posts)} posts since 2020-2021 + 1 invalid row) and `recensement_coordonnateurs_2023-09-30.csv` "
         "(history: UTF-8 with BOM, `,`, French dates and decimal commas) |",
@@ -122,6 +125,25 @@ def render_readme(marker: str, seed: int, history_factor: int, volume_factor: in
         "developmental disorders, precariousness, protected children, addictions, the elderly, migrants and "
         "detainees each appear in a clear minority of PTSM plans, while the general population, young people, severe "
         "disorders and professionals appear in most.",
+        "",
+    ]
+    n_ptsm = len({s.ptsm.ptsm_id for s in snapshots})
+    n_with_history = len({s.ptsm.ptsm_id for s in snapshots if not s.latest})
+    n_dropped = sum(1 for s in snapshots if not s.latest for a in s.actions if a.title.startswith("Étude préalable"))
+    lines += [
+        "## History (what the time marts show)",
+        "",
+        f"- **Action plans**: {n_with_history} of {n_ptsm} PTSM have one or two older workbooks besides the latest "
+        "(2021-12-31 to 2023-09-30). Between two workbooks, actions appear, start (`Non démarrée` -> `En cours`), "
+        f"are completed or abandoned, and {n_dropped} action rows of older workbooks (titles starting `Étude préalable`) "
+        "describe actions no longer listed later (dropped). Only the latest workbook of each PTSM counts for the current indicators, so the "
+        "calibration below is untouched; `ptsm_plan_history`, `priority_coverage_monthly` and `action_progress` read "
+        "them all.",
+        f"- **Survey**: the {tg.SURVEY_2025_WAVE} wave is answered by coordinators in post at the latest roster date "
+        "(contract, working time and employer from the roster), with a plausible drift from 2023 (posts made "
+        "permanent, more coordinators able to request an ARS envelope, more who can carry out all their missions, a "
+        "phone more often provided, salaries a little higher). `survey_wave_comparison` compares it with 2023; the "
+        "published figures are compared with the 2023 wave only.",
         "",
     ]
     if calibrated:

@@ -133,6 +133,26 @@ SURVEY_COUNTS: dict[str, dict[str | None, int]] = {
     # rdv_ars: 3 blank -> 33/44 = 75.0 % -> 75 (no count over 47, 46 or 45 rounds to 75)
     "rdv_ars": {"oui": 33, "non": 11, None: 3},
 }
+# --------------------------------------------------------------------------------------------------------------
+# A second survey wave (2025): NOT calibrated to any published figure (the report only knows 2023). It gives
+# survey_wave_comparison something to compare: respondents are coordinators in post at the latest roster date,
+# their contract and working time follow the roster, the other answers follow the 2023 distribution with a plausible
+# drift (posts made permanent, more coordinators able to request an ARS envelope and meeting the ARS, a phone more
+# often provided, salaries a little higher). Same mess as 2023: Windows-1252, synonyms, blanks, one unknown label,
+# one repeated id, incomplete responses.
+# --------------------------------------------------------------------------------------------------------------
+SURVEY_2025_WAVE = 2025
+SURVEY_2025_WINDOW = (date(2025, 5, 19), date(2025, 7, 4))
+SURVEY_2025_COMPLETE = 58
+SURVEY_2025_INCOMPLETE = 5
+SURVEY_2025_CDD_MADE_PERMANENT = 0.55  # share of roster CDD who answer CDI in 2025
+SURVEY_2025_YES_DRIFT = {  # multiplier of the 2023 weight of "oui"
+    "enveloppe": 2.2, "rdv_ars": 1.5, "missions_realisables": 1.6, "autres_missions": 1.0, "poste_lie": 1.0,
+}
+SURVEY_2025_EQUIPMENT = {"telephone": 0.90, "vehicule": 0.62, "aucun": 0.02}  # P(item ticked)
+SURVEY_2025_BAND_UP = 0.35  # probability that a respondent's FTE salary band is one band above the 2023 draw
+SURVEY_2025_BLANK = 0.02  # probability of an unanswered choice or yes/no question
+
 SURVEY_UNREACHABLE = {"survey_vehicule": "65 % needs 30.55/47; the sample has 31/47 = 66 % (closest reachable)"}
 
 # --------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@
 -- column n_actions_implemented: Parmi elles, actions mises en œuvre (statut En cours ou Réalisée) ; vide sans classeur.
 -- column covered: Vrai si au moins une action porte sur la priorité ; vide (inconnu) sans classeur.
 with priorities as (
-    select unnest(range(1, 7))::integer as priority
+    -- the decree priorities come from pipelines/lib/vocabularies.csv (kind priorite), through ref_vocabularies
+    select code::integer as priority
+    from ref_vocabularies
+    where kind = 'priorite'
 ),
 
 action_priorities as (

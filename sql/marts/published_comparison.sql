@@ -8,14 +8,17 @@
 -- column status: reproduced (reproduit), differs (diffère : voir note) ou not_computable (non calculable : voir note).
 -- column source: Source du chiffre publié.
 -- column note: Détail du calcul (numérateur / dénominateur), écart constaté, ou raison de l'impossibilité de calcul ; signale les chiffres issus du seul référentiel (registre, populations), dont la reproduction ne valide pas les exports.
-with latest_wave as (
-    select max(wave) as wave from marts.survey_results
+-- the report quotes one survey wave, the year in its figures' theme (enquete_2023): a later wave is compared
+-- with it in survey_wave_comparison, never with the published figures
+with report_wave as (
+    select max(try_cast(regexp_extract(theme, '^enquete_([0-9]{4})$', 1) as integer)) as wave
+    from ref_published_figures
 ),
 
 survey as (
     select results.question, results.answer, results.n, results.denominator
     from marts.survey_results as results
-    inner join latest_wave on results.wave = latest_wave.wave
+    inner join report_wave on results.wave = report_wave.wave
 ),
 
 -- survey share figures, driven by published_figures.csv: filter = "<question>: <answer>|<answer>..."

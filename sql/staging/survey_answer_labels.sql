@@ -14,8 +14,8 @@ select * from (
     select question, 'oui', 1
     from (values ('moyens[ordinateur]'), ('moyens[telephone]'), ('moyens[vehicule]'), ('moyens[aucun]')) as q (question)
     union all
-    select 'salaire_etp_tranche', answer, position
-    from (values ('<2000', 1), ('2000-2299', 2), ('2300-2499', 3), ('2500-2999', 4), ('>=3000', 5)) as b (answer, position)
+    select 'salaire_etp_tranche', band, position
+    from ref_fte_salary_bands
     union all
     select distinct 'quotite', answer, answer::integer
     from staging.survey_answers_long

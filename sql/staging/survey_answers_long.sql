@@ -46,11 +46,9 @@ select
     response_id,
     ptsm_id,
     'salaire_etp_tranche',
-    case
-        when salaire_etp < 2000 then '<2000'
-        when salaire_etp < 2300 then '2000-2299'
-        when salaire_etp < 2500 then '2300-2499'
-        when salaire_etp < 3000 then '2500-2999'
-        when salaire_etp >= 3000 then '>=3000'
-    end
+    bands.band
 from fte_salary
+-- the bands are defined once, in pipelines.lib.vocab.FTE_SALARY_BANDS (half-open, null = unbounded)
+left join ref_fte_salary_bands as bands
+    on (bands.lower_eur is null or fte_salary.salaire_etp >= bands.lower_eur)
+    and (bands.upper_eur is null or fte_salary.salaire_etp < bands.upper_eur)

@@ -1,4 +1,5 @@
-"""Reference tables: one asset per CSV of data/reference (plus the vocabularies), loaded as they are."""
+"""Reference tables: one asset per CSV of data/reference, loaded as they are, and the vocabulary tables built by
+pipelines.lib.vocab (the one reader of pipelines/lib/vocabularies.csv)."""
 
 
 from pathlib import Path
@@ -7,8 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.reference import REFERENCE_TABLES, load_reference_table
-from pipelines.lib.vocab import vocabulary_file
+from pipelines.lib.reference import REFERENCE_TABLES, VOCABULARY_TABLES, load_reference_table, load_vocabulary_table
 
 GROUP = "reference"
 
@@ -26,25 +26,22 @@ def _reference_asset(table: str) -> dg.AssetsDefinition:
     return _asset
 
 
-@dg.asset(key=dg.AssetKey(["reference", "ref_vocabularies"]), group_name=GROUP,
-          description="Controlled vocabularies of SPEC §3 (pipelines/lib/vocabularies.csv), with their order.")
-def ref_vocabularies(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with duckdb.get_connection() as con:
-        con.execute(
-            """
-            create or replace table ref_vocabularies as
-            select
-                kind, code, label, synonyms, grp,
-                (row_number() over (partition by kind order by line))::integer as position
-            from (
-                select *, row_number() over () as line
-                from read_csv(?, all_varchar = true, header = true, delimiter = ',', quote = '"')
-            )
-            """,
-            [str(vocabulary_file())],
-        )
-        rows = con.execute("select count(*) from ref_vocabularies").fetchall()[0][0]
-    return dg.MaterializeResult(metadata={"rows": rows})
+VOCABULARY_DESCRIPTIONS = {
+    "ref_vocabularies": "Controlled vocabularies of SPEC §3 and decree priorities (pipelines/lib/vocabularies.csv, "
+                        "read by pipelines.lib.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
+    "ref_fte_salary_bands": "FTE salary bands of SPEC §4 (pipelines.lib.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
+}
 
 
-reference_assets = [_reference_asset(table) for table in REFERENCE_TABLES] + [ref_vocabularies]
+def _vocabulary_asset(table: str) -> dg.AssetsDefinition:
+    @dg.asset(key=dg.AssetKey(["reference", table]), group_name=GROUP, description=VOCABULARY_DESCRIPTIONS[table])
+    def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            rows = load_vocabulary_table(con, table)
+        return dg.MaterializeResult(metadata={"rows": rows})
+
+    return _asset
+
+
+reference_assets = ([_reference_asset(table) for table in REFERENCE_TABLES]
+                    + [_vocabulary_asset(table) for table in VOCABULARY_TABLES])

@@ -14,6 +14,7 @@ from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
 from pipelines.lib.publish import promote_marts, publish_release
 from pipelines.lib.sql_files import SCRATCH_SCHEMA
+from pipelines.lib.feedback import feedback_dir, write_feedback
 
 MARTS = mart_names()
 ACCEPT_DROP_TAG = "ptsm/accept_drop"
@@ -33,16 +34,21 @@ def accepts_drop(tags: dict[str, str]) -> bool:
 def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeResult:
     accept_drop = accepts_drop(context.run.tags)
     with duckdb.get_connection() as con:
-        release = publish_release(
-            con, MARTS, Path(paths.marts_dir),
-            synthetic=paths.uses_sample,
-            input_label="sample" if paths.uses_sample else "raw",
-            schema=SCRATCH_SCHEMA,
-            accept_drop=accept_drop,
-            input_dir=str(paths.input_dir),
-            before_switch=lambda: promote_marts(con, MARTS),
-            reports_dir=Path(paths.reports_dir),
-        )
+        try:
+            release = publish_release(
+                con, MARTS, Path(paths.marts_dir),
+                synthetic=paths.uses_sample,
+                input_label="sample" if paths.uses_sample else "raw",
+                schema=SCRATCH_SCHEMA,
+                accept_drop=accept_drop,
+                input_dir=str(paths.input_dir),
+                before_switch=lambda: promote_marts(con, MARTS),
+                reports_dir=Path(paths.reports_dir),
+            )
+            # one French page per PTSM whose files had problems, beside the release (pipelines/lib/feedback.py)
+            write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
+        finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
+            con.close()
     from pipelines.lib.release import read_manifest
 
     manifest = read_manifest(release)
@@ -55,3 +61,4 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
         "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
         "measures": dg.MetadataValue.json(manifest.get("measures", {})),
     })
+from pipelines.lib.feedback import feedback_dir, write_feedback

@@ -1,0 +1,175 @@
+"""Publication as one unit, through the real `ptsm` CLI and the real Dagster reports asset (subprocesses).
+
+Observations of issue 12 reproduced here: a synthetic run published over the real publication; a failed check left
+its broken table in the warehouse's `marts` (105 rows in marts.ptsm_overview); a run killed while rendering reports
+left data/reports mixing two runs. Plus `ptsm releases rollback`, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """One installation refreshed once on the mini exports (real, not synthetic); tests work on copies of it."""
+    root = tmp_path_factory.mktemp("published")
+    site = Installation(root / "site", shutil.copytree(MINI_EXPORTS, root / "site" / "raw"))
+    result = site.refresh()
+    assert result.returncode == 0, result.stdout
+    return root / "site"
+
+
+def _copy(published: Path, tmp_path: Path) -> Installation:
+    target = shutil.copytree(published, tmp_path / "site", symlinks=True)  # relative links stay valid
+    return Installation(target, target / "raw")
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    real = Path(os.path.realpath(path))
+    return {str(p.relative_to(real)): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
+
+
+def test_a_synthetic_run_never_replaces_the_real_publication(published, tmp_path):
+    site = _copy(published, tmp_path)
+    before, before_marts = _tree(site.marts), site.query("select * from marts.ptsm_overview order by all")
+    shutil.move(site.raw_dir, tmp_path / "raw.moved")  # the exports folder is unmounted
+    site.raw_dir.mkdir()
+    result = site.refresh()
+    assert result.returncode == 1, result.stdout
+    assert "exécution sur l'échantillon SYNTHÉTIQUE" in result.stdout
+    assert ("Publication refusée : une publication SYNTHÉTIQUE (échantillon de démonstration) ne remplace jamais la "
+            "publication en cours") in result.stdout
+    assert "ÉCHEC : la publication précédente reste en place." in result.stdout
+    assert _tree(site.marts) == before
+    assert json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))["synthetic"] is False
+    assert site.query("select * from marts.ptsm_overview order by all") == before_marts
+
+
+def _broken_sql_dir(target: Path) -> Path:
+    """A copy of sql/ where marts/ptsm_overview.sql returns its first row twice (105 rows for 104 PTSM)."""
+    shutil.copytree(PROJECT_ROOT / "sql", target)
+    path = target / "marts" / "ptsm_overview.sql"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    split = next(i for i, line in enumerate(lines) if not line.startswith("--"))
+    body = "\n".join(lines[split:])
+    broken = f"select * from (\n{body}\n) as whole\nunion all\nselect * from (select * from (\n{body}\n) limit 1)"
+    path.write_text("\n".join(lines[:split]) + "\n" + broken + "\n", encoding="utf-8")
+    return target
+
+
+def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(published, tmp_path):
+    site = _copy(published, tmp_path)
+    tables = [r[0] for r in site.query("select table_name from duckdb_tables() where schema_name = 'marts' order by 1")]
+    assert len(tables) == 14
+    before = {t: site.query(f"select * from marts.{t} order by all") for t in tables}
+    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    assert result.returncode == 1, result.stdout
+    assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in result.stdout
+    assert site.query("select count(*) from marts_next.ptsm_overview") == [(105,)]  # built and checked aside
+    assert {t: site.query(f"select * from marts.{t} order by all") for t in tables} == before
+    assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]
+
+
+def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
+    site = _copy(published, tmp_path)
+    first = os.path.basename(os.path.realpath(site.marts))
+    first_files = _tree(site.marts)
+    shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
+                site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")  # a newer workbook: new marts
+    assert site.refresh().returncode == 0
+    second = os.path.basename(os.path.realpath(site.marts))
+    assert second != first and _tree(site.marts) != first_files
+
+    result = site.run("releases", "rollback", first)
+    assert result.returncode == 0, result.stdout
+    assert f"Publication {first} rétablie" in result.stdout
+    assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
+    assert _tree(site.marts) == first_files  # every file, the manifest included
+
+    unknown = site.run("releases", "rollback", "0000000000000000")
+    assert unknown.returncode == 2
+    assert f"Erreur : Publication inconnue : 0000000000000000. Publications disponibles : {first}, {second}." \
+        in unknown.stdout
+    assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
+
+
+NOTEBOOK_CODE = [
+    "import os, time\nfrom pipelines.lib import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])",
+    "time.sleep(float(os.environ.get('PTSM_TEST_REPORT_SLEEP', '0')))",
+]
+
+
+def _notebooks(folder: Path) -> Path:
+    import nbformat
+
+    folder.mkdir()
+    for name in ("01_premier", "02_second", "03_troisieme"):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(code) for code in NOTEBOOK_CODE]
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+RENDER = """
+import sys
+import dagster as dg
+from pipelines.defs.publish.reports import reports_asset
+from pipelines.defs.resources import PtsmPaths
+marts, reports, notebooks = sys.argv[1:4]
+paths = PtsmPaths(raw_dir="", sample_dir="", reference_dir="", secret_dir="", marts_dir=marts, reports_dir=reports,
+                  notebooks_dir=notebooks)
+assert dg.materialize([reports_asset], resources={"paths": paths}).success
+"""
+
+
+def _render(site: Installation, notebooks: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", RENDER, str(site.marts), str(site.reports), str(notebooks)],
+                            cwd=PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(published, tmp_path):
+    site = _copy(published, tmp_path)
+    notebooks = _notebooks(tmp_path / "notebooks")
+    first = os.path.basename(os.path.realpath(site.marts))
+    done = _render(site, notebooks)
+    assert done.wait(timeout=600) == 0, done.stdout.read()
+    shown = _tree(site.reports)
+    assert sorted(shown) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
+    assert all(f"publication {first}".encode() in html for html in shown.values())
+
+    shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
+                site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")
+    assert site.refresh().returncode == 0
+    second = os.path.basename(os.path.realpath(site.marts))
+    assert second != first
+    running = _render(site, notebooks, PTSM_TEST_REPORT_SLEEP="600")  # the second notebook never ends
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and running.poll() is None:  # until the run's first report is written
+            if any(f"publication {second}".encode() in p.read_bytes() for p in site.root.rglob("01_premier.html")):
+                break
+            time.sleep(0.05)
+        assert running.poll() is None, running.stdout.read()
+    finally:
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait(timeout=60)
+    after = _tree(site.reports)
+    assert sorted(after) == sorted(shown)
+    assert after == shown  # all three still from the first release, none from the killed run
+    assert not any(f"publication {second}".encode() in html for html in after.values())
