@@ -230,3 +230,12 @@ def test_docs_work_offline(site):
     assert "GET /v1/marts/ptsm_overview" in page.text
     assert "<code>snapshot_date</code>" in page.text
     assert site.client.get("/redoc").status_code == 404  # it loaded its script from a CDN as well
+
+
+def test_the_gzipped_representation_has_its_own_etag(site):
+    plain = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "identity"})
+    zipped = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gz"'
+    again = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
