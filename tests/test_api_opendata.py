@@ -180,6 +180,7 @@ def _validate(path: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # frictionless validates every resource (~2-3 s with its import)
 def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding", "quality_report"], tmp_path / "marts",
                                       synthetic=True, input_label="sample",
@@ -198,6 +199,7 @@ def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path)
     assert json.loads(result.stdout)["valid"] is True
 
 
+@pytest.mark.slow  # frictionless validation
 def test_frictionless_would_catch_a_csv_that_does_not_match_its_schema(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding"], tmp_path / "marts", synthetic=True,
                                       input_label="sample")
@@ -228,3 +230,12 @@ def test_docs_work_offline(site):
     assert "GET /v1/marts/ptsm_overview" in page.text
     assert "<code>snapshot_date</code>" in page.text
     assert site.client.get("/redoc").status_code == 404  # it loaded its script from a CDN as well
+
+
+def test_the_gzipped_representation_has_its_own_etag(site):
+    plain = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "identity"})
+    zipped = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gz"'
+    again = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304
