@@ -398,6 +398,7 @@ def _rings(geometry: dict) -> list[list]:
     return [ring for polygon in polygons for ring in polygon]
 
 
+@pytest.mark.slow  # dissolves every PTSM shape from the departments and arrondissements (~3 s)
 def test_the_national_geojson_is_valid_with_104_dissolved_features(env):
     response = env.client.get("/v1/geo/ptsm.geojson", headers=env.auth(env.national))
     assert response.status_code == 200

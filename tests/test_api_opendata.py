@@ -196,6 +196,7 @@ def test_the_frictionless_command_accepts_a_release(tmp_path):
     assert json.loads(result.stdout)["valid"] is True
 
 
+@pytest.mark.slow  # frictionless validates every resource (~2-3 s with its import)
 def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding", "quality_report"], tmp_path / "marts",
                                       synthetic=True, input_label="sample",
@@ -214,6 +215,7 @@ def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path)
     assert [task.stats["rows"] for task in report.tasks] == [3, 2]
 
 
+@pytest.mark.slow  # frictionless validation
 def test_frictionless_would_catch_a_csv_that_does_not_match_its_schema(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding"], tmp_path / "marts", synthetic=True,
                                       input_label="sample")

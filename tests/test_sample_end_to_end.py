@@ -56,13 +56,23 @@ def test_sample_defects_end_in_quality_report(sample_run):
 
 
 def test_every_report_is_rendered_with_its_charts(sample_run):
-    reports = sorted((sample_run.root / "reports").glob("*.html"))
+    reports = sorted((sample_run.root / "reports").glob("[0-9][0-9]_*.html"))  # index.html is the home page
     assert [p.name for p in reports] == [
         "00_synthese.html", "01_enquete_coordonnateurs.html", "02_vacance_coordonnateurs.html",
-        "03_couverture_priorites_publics.html", "04_cofinancement.html",
+        "03_couverture_priorites_publics.html", "04_cofinancement.html", "05_evolutions.html",
     ]
     for report in reports:
         html = report.read_text(encoding="utf-8")
         assert html.count('class="plotly-graph-div"') >= 4, report.name
         assert 'src="http' not in html, report.name  # self-contained: no script or style fetched, readable offline
         assert "SYNTHÉTIQUES" in html, report.name
+
+
+def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
+    profiles = sorted((sample_run.root / "reports" / "regions").glob("*.html"))
+    assert [p.stem for p in profiles] == ["01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53",
+                                          "75", "76", "84", "93", "94"]
+    for profile in profiles:
+        page = profile.read_text(encoding="utf-8")
+        assert "plotly.js v" in page and 'src="http' not in page, profile.name  # opens alone, offline
+        assert "SYNTHÉTIQUES" in page and "Graphique 1 –" in page, profile.name

@@ -91,8 +91,9 @@ def test_a_synonym_added_to_the_vocabularies_restages_the_old_file(vocabulary_co
     assert FUNDER_ISSUE in row_issues(con)
 
     add_synonym(vocabulary_copy, "financeur", "autre", "Banque mondiale")
-    # one vocabulary file serves every family: both files are typed again, neither is parsed again
-    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (0, 1), "fiches_actions": (0, 1)}
+    # one vocabulary file serves every family, and the reader too (sheet-name synonyms, vocabulary `feuille`):
+    # both files are parsed and typed again
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (1, 1), "fiches_actions": (1, 1)}
     assert row_issues(con) == [PTSM_ISSUE]
     assert con.execute("select num_action, financeur, funder_group, montant_eur from staging.funding_rows "
                        "order by num_action").fetchall() == [("1", "ars_fir", "ars", 10000.0),

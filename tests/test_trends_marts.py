@@ -67,6 +67,7 @@ def plans() -> duckdb.DuckDBPyConnection:
     con.execute("create schema staging; create schema marts")
     seed(con, "ref_ptsm_registry", "ptsm_id varchar, region_code varchar",
          [("PTSM-A", "93"), ("PTSM-B", "11"), ("PTSM-C", "84")])
+    seed(con, "ref_vocabularies", "kind varchar, code varchar", [("priorite", str(p)) for p in range(1, 7)])
     seed(con, "staging.action_workbooks", "source_file varchar, file_date date, ptsm_id varchar", WORKBOOKS)
     ptsm_of = {f: p for f, _, p in WORKBOOKS}
     seed(con, "staging.action_rows",

@@ -123,7 +123,7 @@ def test_two_waves_only_the_significant_change_is_called_a_change(tmp_path, monk
         (2023, "moyens[ordinateur]", "oui", 60, 70), (2025, "moyens[ordinateur]", "oui", 70, 80),
     ])
     text = _text(_render(tmp_path, {**_single_date_marts(), "survey_wave_comparison": comparison}, monkeypatch))
-    assert "La vague 2025 (80 réponses complètes) est comparée à la vague 2023 (70 réponses complètes)." in text
+    assert "La vague 2025 (réponses complètes : 80) est comparée à la vague 2023 (réponses complètes : 70)." in text
     # CDI and its mirror CDD (14/70 -> 32/80, +20 points) are both significant; the yes/no mirror rule only drops "non"
     assert "2 évolutions significatives entre 2023 et 2025" in text
     assert ("Contrat : CDI : la part recule de 80 % (56/70) à 60 % (48/80), soit −20,0 pts "

@@ -8,7 +8,10 @@
 -- column n_actions_implemented: Parmi elles, actions mises en œuvre (statut En cours ou Réalisée) à cette date.
 -- column covered: Vrai si au moins une action du classeur porte sur la priorité (même règle que ptsm_priority_coverage).
 with priorities as (
-    select unnest(range(1, 7))::integer as priority
+    -- the decree priorities, from the one vocabulary file (as ptsm_priority_coverage)
+    select code::integer as priority
+    from ref_vocabularies
+    where kind = 'priorite'
 ),
 
 workbooks as (

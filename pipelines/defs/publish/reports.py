@@ -8,8 +8,16 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import PtsmPaths
+from pipelines.lib.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.release import publish_reports
 from pipelines.lib.reports import render_notebooks
+
+
+def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
+    """The numbered reports, then the 18 regional profiles (`<target>/regions/<code>.html`) of the same release."""
+    written = render_notebooks(notebooks_dir, target, release)
+    render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
+    return written
 
 
 @dg.asset(
@@ -22,12 +30,14 @@ from pipelines.lib.reports import render_notebooks
 def reports_asset(context: dg.AssetExecutionContext, paths: PtsmPaths) -> dg.MaterializeResult:
     folder = publish_reports(
         Path(paths.marts_dir), Path(paths.reports_dir),
-        lambda release, target: render_notebooks(Path(paths.notebooks_dir), target, release),
+        lambda release, target: render_all(Path(paths.notebooks_dir), release, target),
     )
     written = sorted(folder.glob("*.html"))
-    context.log.info("Rapports écrits : %s", ", ".join(p.name for p in written))
+    profiles = sorted((folder / PROFILES_DIR).glob("*.html"))
+    context.log.info("Rapports écrits : %s ; profils régionaux : %d", ", ".join(p.name for p in written), len(profiles))
     return dg.MaterializeResult(metadata={
         "reports": [p.name for p in written],
+        "regional_profiles": len(profiles),
         "reports_dir": str(Path(paths.reports_dir)),
         "release": folder.parent.name,
         "total_bytes": sum(p.stat().st_size for p in written),

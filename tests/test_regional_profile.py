@@ -1,0 +1,118 @@
+"""The regional profile: one notebook parametrised by region, rendered per region in one kernel into
+`<reports>/regions/<code>.html`, self-contained, with the national reports' figure furniture, showing suppressed
+survey cells as such.
+
+The publication is the notebook fixture (tests/fixtures/notebooks/make_marts.py: six PTSM in six regions, none in
+Île-de-France) with a hand-made `survey_results_region` for Provence-Alpes-Côte d'Azur (93)."""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
+                                             with_parameter)
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / PROFILE_NOTEBOOK
+_spec = importlib.util.spec_from_file_location("nb_make_marts_profile",
+                                               Path(__file__).parent / "fixtures" / "notebooks" / "make_marts.py")
+_make_marts = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_make_marts)
+
+# region 93, wave 2025: autres_missions is suppressed whole (2 "oui" of 6: both cells and the denominator hidden);
+# moyens[ordinateur] 6/6 is published
+SURVEY_REGION = pd.DataFrame([
+    dict(wave=2025, region_code="93", question="autres_missions", answer="oui", n=None, denominator=None, share=None,
+         suppressed=True),
+    dict(wave=2025, region_code="93", question="autres_missions", answer="non", n=None, denominator=None, share=None,
+         suppressed=True),
+    dict(wave=2025, region_code="93", question="moyens[ordinateur]", answer="oui", n=6.0, denominator=6.0, share=1.0,
+         suppressed=False),
+])
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_region_parameter_is_injected_after_the_parameters_cell():
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("REGION = '93'"), new_code_cell("print(REGION)")])
+    nb.cells[1].metadata["tags"] = ["parameters"]
+    out = with_parameter(nb, "84")
+    assert [c.source for c in out.cells] == ["x = 1", "REGION = '93'", "REGION = '84'  # paramètre injecté au rendu",
+                                             "print(REGION)"]
+    assert len(nb.cells) == 3  # the source notebook is left untouched
+    del nb.cells[1].metadata["tags"]
+    with pytest.raises(ValueError, match="parameters"):
+        with_parameter(nb, "84")
+
+
+def test_profile_notebook_is_stored_without_outputs_and_covers_the_18_regions():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
+    assert len(region_codes()) == 18
+
+
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("profiles")
+    release = _make_marts.build(root / "marts")
+    SURVEY_REGION.to_parquet(release / "survey_results_region.parquet", index=False)
+    # 93 has one PTSM (PTSM-13); 11 Île-de-France has none in this publication
+    written = render_regional_profiles(NOTEBOOK, root / "reports" / "regions", root / "marts", regions=["93", "11"])
+    assert [p.name for p in written] == ["93.html", "11.html"]
+    return {p.stem: p.read_text(encoding="utf-8") for p in written}
+
+
+@pytest.mark.slow
+def test_profile_has_the_furniture_and_opens_offline(profiles):
+    page = profiles["93"]
+    assert "<title>Profil régional — Provence-Alpes-Côte d'Azur — Observatoire des PTSM</title>" in page
+    assert '<html lang="fr">' in page
+    assert "plotly.js v" in page and not re.search(r"<script[^>]+src=", page)  # inline, nothing fetched
+    text = _text(page)
+    # map, priority coverage, public coverage, vacancy, co-funding, survey yes/no chart
+    assert re.findall(r"Graphique (\d+) –", text) == ["1", "2", "3", "4", "5", "6"]
+    assert text.count("Lecture :") >= 6 and text.count("Champ :") >= 6 and text.count("Source :") >= 9
+    assert "Données synthétiques" in text
+    assert "Les PTSM de la région Provence-Alpes-Côte d'Azur" in text
+
+
+@pytest.mark.slow
+def test_profile_compares_the_region_with_france(profiles):
+    text = _text(profiles["93"])
+    # fixture: PTSM-13 (93) covers priorities 1, 2, 3; 5 PTSM have a plan in France, 2 of them cover priority 3
+    # (PTSM-13 and PTSM-22)
+    assert "100 % des PTSM de la région ayant un plan couvrent la priorité 3 (soins somatiques), contre 40 % en France." \
+        in text
+    # PTSM-13 has had a coordinator in post since 2022-06-01; 3 of 6 PTSM are vacant at 2023-12-31
+    assert "Au 31 décembre 2023, 0 PTSM sur 1 de la région n'ont pas de coordonnateur en poste (0 %), contre 50 % en France." \
+        in text
+    # PTSM-13's funding: 15 000 ARS + 15 000 CAF (action 1) + 8 000 ARS (action 2) -> 15 000 / 38 000 hors ARS
+    assert "39 % des euros inscrits sur les actions en cours viennent d'autres financeurs que l'ARS" in text
+
+
+@pytest.mark.slow
+def test_suppressed_survey_cells_are_shown_as_such(profiles):
+    text = _text(profiles["93"])
+    assert "A d'autres missions oui secret statistique secret statistique secret statistique" in text
+    assert "Dispose d'un ordinateur oui 6 6 100 %" in text
+    assert "2 cases sur 3 sont couvertes par le secret statistique." in text
+
+
+@pytest.mark.slow
+def test_a_region_without_ptsm_renders_and_says_so(profiles):
+    text = _text(profiles["11"])
+    assert "Aucun PTSM de la région Île-de-France dans cette publication : pas de carte." in text
+    assert "Aucun coordonnateur de la région n'a répondu à l'enquête : pas de résultat régional." in text
+    assert "Traceback" not in text
