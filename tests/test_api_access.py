@@ -175,6 +175,7 @@ def test_the_region_export_carries_its_figures_and_its_profile_only(tmp_path):
 @pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "notebooks" / "regions" / "profil_region.ipynb").exists(),
                     reason="the regional profile notebook (helper trends) is not merged on this branch yet")
 def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_region_only(tmp_path):
+    import html
     import os
     import subprocess
     import sys
@@ -198,6 +199,10 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     assert response.status_code == 200
     assert response.content == (tmp_path / "marts" / "reports" / "regions" / "93.html").read_bytes()
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
+    text = response.content.decode("utf-8")
+    assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
+    for elsewhere in ("PTSM Paris", "PTSM Gironde", "PTSM Lozère", "PTSM Côtes-d'Armor"):
+        assert elsewhere not in text and html.escape(elsewhere) not in text  # ...others only inside France's totals
     written = export_region(tmp_path / "marts", "93", tmp_path / "ors-paca")
     assert (tmp_path / "ors-paca" / "profil_region_93.html").read_bytes() == response.content
     assert [p.name for p in written if p.suffix == ".html"] == ["profil_region_93.html"]
