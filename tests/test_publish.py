@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.lib import french_csv, publish
+from pipelines.lib import publish
 from pipelines.lib import release as releases
 from pipelines.lib.config import PROJECT_ROOT
 from pipelines.lib.hashing import sha256_file
@@ -100,30 +100,6 @@ def test_csv_is_french_excel_and_neutralises_formulas(tmp_path):
         'PTSM-75;11;"\'=HYPERLINK(""http://x"")";1234,5;-3;vrai;2024-03-31',
         "",
     ]
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (1234.5, "1234,5"),
-        (-3, "-3"),  # a negative number is a number, not a formula
-        (-0.25, "-0,25"),
-        (1e-05, "0,00001"),  # no exponent: Excel would read "1e-05" as text
-        (3.0, "3"),
-        (float("nan"), ""),
-        ('=HYPERLINK("http://x")', "'=HYPERLINK(\"http://x\")"),
-        ("+33 1 23", "'+33 1 23"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tcmd", "'\tcmd"),
-        ("\rcmd", "'\rcmd"),
-        ("a=b", "a=b"),  # only a leading sign triggers a formula
-        (True, "vrai"),
-        (dt.date(2024, 2, 29), "2024-02-29"),
-        (["-1", "x"], "'-1;x"),
-    ],
-)
-def test_format_cell(value, text):
-    assert french_csv.format_cell(value) == text
 
 
 def test_parquet_is_sorted_exact_and_labelled(tmp_path):

@@ -13,7 +13,6 @@ Files are written atomically with mode 0644 (readable by a web server or a colle
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import sys
@@ -173,10 +172,11 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _release_info(marts_dir: Path) -> dict:
-    manifest = Path(os.path.realpath(marts_dir)) / "manifest.json"
+    from pipelines.lib.release import ReleaseError, read_manifest
+
     try:
-        return json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_manifest(marts_dir)
+    except ReleaseError:
         return {}
 
 

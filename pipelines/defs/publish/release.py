@@ -12,7 +12,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
+from pipelines.lib.backtest import BacktestBlocked
 from pipelines.lib.publish import promote_marts, publish_release
+from pipelines.lib.release import SyntheticOverReal, read_manifest
 from pipelines.lib.sql_files import SCRATCH_SCHEMA
 from pipelines.lib.feedback import feedback_dir, write_feedback
 
@@ -35,22 +37,11 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
     accept_drop = accepts_drop(context.run.tags)
     with duckdb.get_connection() as con:
         try:
-            release = publish_release(
-                con, MARTS, Path(paths.marts_dir),
-                synthetic=paths.uses_sample,
-                input_label="sample" if paths.uses_sample else "raw",
-                schema=SCRATCH_SCHEMA,
-                accept_drop=accept_drop,
-                input_dir=str(paths.input_dir),
-                before_switch=lambda: promote_marts(con, MARTS),
-                reports_dir=Path(paths.reports_dir),
-            )
+            release = _publish(context, con, paths, accept_drop)
             # one French page per PTSM whose files had problems, beside the release (pipelines/lib/feedback.py)
             write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
         finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
             con.close()
-    from pipelines.lib.release import read_manifest
-
     manifest = read_manifest(release)
     verdict = manifest.get("backtest", {})
     if verdict.get("drops"):
@@ -61,3 +52,22 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
         "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
         "measures": dg.MetadataValue.json(manifest.get("measures", {})),
     })
+
+
+def _publish(context: dg.AssetExecutionContext, con, paths: PtsmPaths, accept_drop: bool) -> Path:
+    """The publication itself; a refusal (synthetic over real, backtest) fails the step with its French message
+    alone, which the refresh summary prints."""
+    try:
+        return publish_release(
+            con, MARTS, Path(paths.marts_dir),
+            synthetic=paths.uses_sample,
+            input_label="sample" if paths.uses_sample else "raw",
+            schema=SCRATCH_SCHEMA,
+            accept_drop=accept_drop,
+            input_dir=str(paths.input_dir),
+            before_switch=lambda: promote_marts(con, MARTS),
+            reports_dir=Path(paths.reports_dir),
+        )
+    except (BacktestBlocked, SyntheticOverReal) as refusal:
+        context.log.error(str(refusal))
+        raise dg.Failure(description=str(refusal), allow_retries=False) from None
