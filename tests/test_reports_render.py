@@ -19,7 +19,7 @@ from pipelines.lib.reports import INDEX_FILE, PLOTLY_FILE, render_notebooks
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 REPORTS = ["00_synthese", "01_enquete_coordonnateurs", "02_vacance_coordonnateurs",
-           "03_couverture_priorites_publics", "04_cofinancement"]
+           "03_couverture_priorites_publics", "04_cofinancement", "05_evolutions"]
 
 
 @pytest.fixture(scope="session")
