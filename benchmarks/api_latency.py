@@ -59,7 +59,8 @@ def _free_port() -> int:
 
 
 def start_server(marts_dir: Path, tokens_file: Path, port: int, workers: int, access_log: bool) -> subprocess.Popen:
-    env = {**os.environ, "PTSM_MARTS_DIR": str(marts_dir), "PTSM_TOKENS_FILE": str(tokens_file)}
+    env = {**os.environ, "PTSM_MARTS_DIR": str(marts_dir), "PTSM_TOKENS_FILE": str(tokens_file),
+           "PTSM_API_RATE_PER_MINUTE": "0"}  # measure latency, not the per-token rate limit
     command = [sys.executable, "-m", "uvicorn", "pipelines.api.app:app_from_settings", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"]
     if not access_log:

@@ -409,6 +409,9 @@ def render(b: Bench, info: dict[str, str], started: dt.datetime, seconds: float,
     analysis = ROOT / "benchmarks" / "ANALYSIS.md"
     if analysis.exists():
         lines += ["", analysis.read_text().strip()]
+    tiers = ROOT / "benchmarks" / "test_tiers.md"  # measured by hand (pytest), kept across harness runs
+    if tiers.exists():
+        lines += ["", tiers.read_text().strip()]
     api = ROOT / "benchmarks" / "api_latency.md"
     if api.exists():
         lines += ["", "## API latency", "", "Measured separately by `benchmarks/api_latency.py` (not re-run by this "

@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     revoke.add_argument("token_id")
     token_commands.add_parser("list")
 
+    health = commands.add_parser("health", help="operational health for monitoring (exit 1 when unhealthy)")
+    health.add_argument("--daemon", action="store_true", required=True,
+                        help="check the Dagster daemon's heartbeats in DAGSTER_HOME")
+
     releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
     releases_commands = releases.add_subparsers(dest="releases_command", required=True)
     releases_commands.add_parser("list").add_argument("--json", action="store_true")
@@ -72,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
+    if args.command == "health":
+        from pipelines.defs.health import daemon_health
+
+        return daemon_health()
     if args.command == "releases":
         from pipelines import releases_cli
 

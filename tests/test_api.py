@@ -355,11 +355,11 @@ def test_bad_requests_get_clear_json_errors(env, path, params, status, code):
 
 def test_no_publication_yet_is_a_503_not_a_crash(tmp_path):
     env = Env(tmp_path)
-    with LiveServer(create_app(env.marts, env.tokens)) as server:
-        response = httpx.get(f"{server.url}/v1/health")
+    with TestClient(create_app(env.marts, env.tokens)) as client:
+        response = client.get("/v1/health")
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "no_publication"
-        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.national))
+        response = client.get("/v1/marts/ptsm_overview", headers=env.auth(env.national))
         assert response.status_code == 503
 
 
@@ -367,12 +367,12 @@ def test_a_release_that_does_not_match_its_manifest_is_not_served(tmp_path):
     env = Env(tmp_path)
     release = fake.publish(env.marts, "r-tampered", variant=1)
     (release / "ptsm_overview.parquet").write_bytes(b"not parquet")
-    with LiveServer(create_app(env.marts, env.tokens)) as server:
-        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.national))
+    with TestClient(create_app(env.marts, env.tokens)) as client:
+        response = client.get("/v1/marts/ptsm_overview", headers=env.auth(env.national))
         assert response.status_code == 503
         assert "ptsm_overview.parquet" in response.json()["error"]["message"]
         fake.publish(env.marts, "r-good", variant=2)  # the next refresh repairs it
-        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.national))
+        response = client.get("/v1/marts/ptsm_overview", headers=env.auth(env.national))
         assert response.status_code == 200
         assert response.json()["rows"][0]["n_current_actions"] == 200
 
@@ -384,9 +384,9 @@ def test_the_factory_behind_ptsm_serve_reads_the_settings(tmp_path, monkeypatch)
     fake.publish(env.marts, "from-settings", variant=1)
     monkeypatch.setenv("PTSM_MARTS_DIR", str(env.marts))
     monkeypatch.setenv("PTSM_TOKENS_FILE", str(env.tokens))
-    with LiveServer(app_from_settings()) as server:
-        assert httpx.get(f"{server.url}/v1/health").json()["release_id"] == "from-settings"
-        response = httpx.get(f"{server.url}/v1/marts/ptsm_overview", headers=env.auth(env.paca))
+    with TestClient(app_from_settings()) as client:
+        assert client.get("/v1/health").json()["release_id"] == "from-settings"
+        response = client.get("/v1/marts/ptsm_overview", headers=env.auth(env.paca))
         assert [r["ptsm_id"] for r in response.json()["rows"]] == PACA
 
 
@@ -398,6 +398,7 @@ def _rings(geometry: dict) -> list[list]:
     return [ring for polygon in polygons for ring in polygon]
 
 
+@pytest.mark.slow  # dissolves every PTSM shape from the departments and arrondissements (~3 s)
 def test_the_national_geojson_is_valid_with_104_dissolved_features(env):
     response = env.client.get("/v1/geo/ptsm.geojson", headers=env.auth(env.national))
     assert response.status_code == 200
@@ -463,6 +464,7 @@ def test_a_regional_geojson_has_its_region_only(env):
 # ---------------------------------------------------------------- refresh while serving
 
 
+@pytest.mark.slow
 def test_serving_stays_correct_while_a_refresh_publishes(tmp_path):
     """Swap the symlink between two releases while 4 clients read: every answer is whole and from one release."""
     env = Env(tmp_path)

@@ -169,3 +169,40 @@ def test_the_region_export_carries_its_figures_and_its_profile_only(tmp_path):
     assert (out / "profil_region_93.html").read_text(encoding="utf-8") == "<p>région 93</p>"
     assert not any("75" in p.name for p in written)
     assert "profil_region_93.html" in (out / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "notebooks" / "regions" / "profil_region.ipynb").exists(),
+                    reason="the regional profile notebook (helper trends) is not merged on this branch yet")
+def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_region_only(tmp_path):
+    import html
+    import os
+    import subprocess
+    import sys
+
+    from pipelines.lib.regional_export import export_region
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "raw").mkdir()
+    env = {**os.environ, "PTSM_RAW_DIR": str(tmp_path / "raw"), "PTSM_DB": str(tmp_path / "w.duckdb"),
+           "PTSM_MARTS_DIR": str(tmp_path / "marts"), "PTSM_REPORTS_DIR": str(tmp_path / "reports"),
+           "PTSM_SECRET_DIR": str(tmp_path / "secret")}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, cwd=root,
+                            capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    profiles = sorted(p.name for p in (tmp_path / "marts" / "reports" / "regions").glob("*.html"))
+    assert len(profiles) == 18
+    path = tmp_path / "t.json"
+    paca, _ = tokens.create_token(path, region="93", national=False)
+    client = TestClient(create_app(tmp_path / "marts", path))
+    response = client.get("/v1/regions/93/profile", headers=auth(paca))
+    assert response.status_code == 200
+    assert response.content == (tmp_path / "marts" / "reports" / "regions" / "93.html").read_bytes()
+    assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
+    text = response.content.decode("utf-8")
+    assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
+    for elsewhere in ("PTSM Paris", "PTSM Gironde", "PTSM Lozère", "PTSM Côtes-d'Armor"):
+        assert elsewhere not in text and html.escape(elsewhere) not in text  # ...others only inside France's totals
+    written = export_region(tmp_path / "marts", "93", tmp_path / "ors-paca")
+    assert (tmp_path / "ors-paca" / "profil_region_93.html").read_bytes() == response.content
+    assert [p.name for p in written if p.suffix == ".html"] == ["profil_region_93.html"]

@@ -175,11 +175,28 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _validate(path: Path) -> subprocess.CompletedProcess:
+def _validate_cli(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", str(path)],
                           capture_output=True, text=True, timeout=120)
 
 
+def _validate(path: Path):
+    """frictionless in process (the CLI costs seconds of imports; one slow test runs the CLI itself)."""
+    import frictionless
+
+    return frictionless.validate(str(path))
+
+
+@pytest.mark.slow
+def test_the_frictionless_command_accepts_a_release(tmp_path):
+    release = publish.publish_release(_warehouse(), ["ptsm_cofunding", "quality_report"], tmp_path / "marts",
+                                      synthetic=True, input_label="sample")
+    result = _validate_cli(release / "datapackage.json")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert json.loads(result.stdout)["valid"] is True
+
+
+@pytest.mark.slow  # frictionless validates every resource (~2-3 s with its import)
 def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding", "quality_report"], tmp_path / "marts",
                                       synthetic=True, input_label="sample",
@@ -193,11 +210,12 @@ def test_every_release_carries_a_datapackage_that_frictionless_accepts(tmp_path)
         ("cofunded", "boolean"), ("snapshot", "date")]
     assert resource["licenses"][0]["name"] == "etalab-2.0"
     assert {r["name"]: r for r in package["resources"]}["quality_report"]["licenses"][0]["name"] == "usage-interne"
-    result = _validate(release / "datapackage.json")
-    assert result.returncode == 0, result.stdout[-3000:]
-    assert json.loads(result.stdout)["valid"] is True
+    report = _validate(release / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert [task.stats["rows"] for task in report.tasks] == [3, 2]
 
 
+@pytest.mark.slow  # frictionless validation
 def test_frictionless_would_catch_a_csv_that_does_not_match_its_schema(tmp_path):
     release = publish.publish_release(_warehouse(), ["ptsm_cofunding"], tmp_path / "marts", synthetic=True,
                                       input_label="sample")
@@ -207,9 +225,10 @@ def test_frictionless_would_catch_a_csv_that_does_not_match_its_schema(tmp_path)
         (copy / name).write_bytes((release / name).read_bytes())
     csv_path = copy / "ptsm_cofunding.csv"
     csv_path.write_text(csv_path.read_text(encoding="utf-8-sig").replace("1234,5", "mille"), encoding="utf-8-sig")
-    result = _validate(copy / "datapackage.json")
-    assert result.returncode != 0
-    assert json.loads(result.stdout)["valid"] is False
+    report = _validate(copy / "datapackage.json")
+    assert not report.valid
+    # rows are published sorted (order by all): PTSM-75 is the third data row, line 4 after the header
+    assert report.flatten(["rowNumber", "fieldName", "type"]) == [[4, "total_eur", "type-error"]]
 
 
 def test_the_api_serves_the_release_datapackage(site):
@@ -228,3 +247,12 @@ def test_docs_work_offline(site):
     assert "GET /v1/marts/ptsm_overview" in page.text
     assert "<code>snapshot_date</code>" in page.text
     assert site.client.get("/redoc").status_code == 404  # it loaded its script from a CDN as well
+
+
+def test_the_gzipped_representation_has_its_own_etag(site):
+    plain = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "identity"})
+    zipped = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gz"'
+    again = get(site, "/v1/geo/ptsm.geojson", headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304

@@ -176,6 +176,7 @@ def test_a_broken_release_is_a_503_with_retry_after_and_health_names_it(tmp_path
     files_once = len(hashed)
     site.get("/v1/marts/ptsm_overview", site.paca)
     site.get("/v1/health")
+    assert site.client.get("/openapi.json").status_code == 200  # the generic description, without re-hashing
     assert len(hashed) == files_once  # the broken release is remembered, not re-hashed per request
     fake.publish(site.marts, "r2", variant=2)  # the next refresh repairs it
     assert site.get("/v1/marts/ptsm_overview", site.paca).json()["rows"][0]["n_current_actions"] == 203

@@ -64,3 +64,35 @@ def test_filter_values_are_parsed_by_type(arrow_type, text, value):
 def test_an_unfilterable_column_is_refused():
     with pytest.raises(QueryError, match="ne se filtre pas"):
         parse_value("priorities", "list<item: string>", "1")
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+    return names
+
+
+def test_app_and_cli_do_not_import_each_other():
+    api = Path(__file__).resolve().parents[1] / "pipelines" / "api"
+    assert not {"pipelines.api.cli"} & _imports(api / "app.py")
+    assert not {"pipelines.api.app"} & _imports(api / "cli.py")
+
+
+def test_every_data_answer_names_its_release_and_whether_it_is_synthetic(tmp_path):
+    from pipelines.api import tokens
+    from pipelines.api.app import create_app
+
+    marts = tmp_path / "marts"
+    fake.publish(marts, "nomme", variant=1)
+    token, _ = tokens.create_token(tmp_path / "t.json", region="93", national=False)
+    client = TestClient(create_app(marts, tmp_path / "t.json"))
+    for path in ("/v1/marts", "/v1/dictionary", "/v1/marts/ptsm_overview", "/v1/geo/ptsm.geojson", "/v1/catalogue"):
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert (response.headers["x-ptsm-release"], response.headers["x-ptsm-synthetic"]) == ("nomme", "true"), path

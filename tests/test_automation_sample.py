@@ -96,3 +96,27 @@ def test_dagster_job_execute_on_an_empty_folder_fails_with_the_french_message(si
     assert done.returncode != 0
     assert "ne contient aucun export : un run lancé par Dagster ne se rabat jamais sur l'échantillon synthétique" in done.stdout
     assert not (site / "marts").exists() or not any((site / "marts").iterdir())
+
+
+@pytest.mark.slow
+def test_plain_ptsm_refresh_on_an_empty_folder_uses_the_sample_and_records_its_run(site, tmp_path):
+    """README's first command keeps working; with DAGSTER_HOME set the run shows in the instance (the UI)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pipeline_runner import Installation
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    inst = Installation(site / "cli", site / "raw")
+    inst.raw_dir.mkdir()
+    done = inst.refresh(DAGSTER_HOME=str(home))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"Aucun export dans {inst.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE" in done.stdout
+    manifest = json.loads((inst.marts / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["synthetic"] is True
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+        assert [(r.job_name, r.status, r.tags.get("ptsm/allow_sample")) for r in runs] == [
+            ("ptsm_refresh_no_reports", dg.DagsterRunStatus.SUCCESS, "true")]
+        warnings = [e.user_message for e in instance.all_logs(runs[0].run_id) if e.level == logging.WARNING]
+    assert any("ce run utilise l'échantillon SYNTHÉTIQUE" in w for w in warnings), warnings

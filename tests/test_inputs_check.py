@@ -72,3 +72,16 @@ def test_the_long_csv_row_is_reported_as_the_refresh_reports_it(isolated, capsys
     path = b.milestones_csv(isolated / "statut_ptsm_2024-03-31.csv", ["PTSM-35;2019-07-09;;signé"])
     assert cli.main(["check", str(path)]) == 1
     assert "ligne 2, valeur « 4 champs » : ligne de 4 champs pour 3 colonnes d'en-tête" in capsys.readouterr().out
+
+
+def test_a_zip_is_checked_member_by_member(isolated, capsys):
+    good = b.action_book(isolated / "PTSM-35_fiches_actions_2024-03-31.xlsx", [b.action()], [b.funding()])
+    bad = b.milestones_csv(isolated / "statut_ptsm_2024-03-31.csv", ["PTSM-00;2019-07-09;"])
+    archive = b.zip_archive(isolated / "envoi.zip", {"PTSM-35_fiches_actions_2024-03-31.xlsx": good,
+                                                     "statut/statut_ptsm_2024-03-31.csv": bad})
+    assert cli.main(["check", str(archive)]) == 1
+    out = capsys.readouterr().out
+    assert "Fichier : envoi.zip/PTSM-35_fiches_actions_2024-03-31.xlsx (fiches actions, 2 lignes lues)\n" \
+           "  => le fichier serait chargé en entier." in out
+    assert "Fichier : envoi.zip/statut/statut_ptsm_2024-03-31.csv (statut des PTSM, 1 lignes lues)\n" \
+           "  - ligne 2, colonne ptsm_id, valeur « PTSM-00 » : ptsm_id inconnu du registre : PTSM-00" in out

@@ -19,7 +19,6 @@ import pytest
 from pipelines.lib import discovery, ingest, staging
 from pipelines.lib import families as fam
 from pipelines.lib.config import PROJECT_ROOT, has_exports
-from pipelines.lib.readers import PASSWORD_PROTECTED
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "inputs"))
 import build as b  # noqa: E402
@@ -210,8 +209,11 @@ def test_a_utf16_unicode_text_export_is_read(tmp_path):
 def test_a_password_protected_workbook_says_so(tmp_path):
     b.encrypted_workbook(tmp_path / "fiches_actions" / "PTSM-35_2024-03-31.xlsx")
     run = load(tmp_path)
-    assert [r[4] for r in run.report()] == [PASSWORD_PROTECTED]
-    assert PASSWORD_PROTECTED.startswith("classeur protégé par un mot de passe")
+    # the reason a user reads, written out (not imported from the reader)
+    assert [r[4] for r in run.report()] == [
+        "classeur protégé par un mot de passe : illisible sans le mot de passe. Enregistrez une copie sans mot de passe "
+        "(Fichier > Informations > Protéger le classeur > Chiffrer avec mot de passe : effacer le mot de passe) "
+        "et renvoyez-la"]
 
 
 def test_a_stray_cell_far_below_a_small_table_is_reported_not_fatal(tmp_path):
@@ -342,9 +344,12 @@ def test_sheet_name_synonyms_annotated_headers_and_a_percent_fte_load(tmp_path):
 
 
 def test_the_sample_is_discovered_as_before(tmp_path):
-    found = discovery.discover(PROJECT_ROOT / "data" / "sample")
-    assert len(found.found) == 146 and found.of(None) == []
-    assert all(f.name == f"{f.family}/{f.path.name}" for f in found.found)
+    sample = PROJECT_ROOT / "data" / "sample"
+    found = discovery.discover(sample)
+    # the sample keeps every export directly in its family folder: the source names stay `<family>/<file>`
+    assert sorted(f.name for f in found.found) == sorted(
+        f"{folder.name}/{p.name}" for folder in sample.iterdir() if folder.is_dir() for p in folder.iterdir())
+    assert found.of(None) == [] and all(f.name == f"{f.family}/{f.path.name}" for f in found.found)
 
 
 def test_a_sheet_synonym_added_to_the_vocabulary_file_rereads_the_workbook(tmp_path, monkeypatch):
@@ -360,3 +365,16 @@ def test_a_sheet_synonym_added_to_the_vocabulary_file_rereads_the_workbook(tmp_p
     vocabularies.write_text(text, encoding="utf-8")
     ingest.ingest_family(run.con, fam.FAMILIES["fiches_actions"], raw)  # the same warehouse, the file unchanged
     assert run.ledger() == {"fiches_actions/PTSM-35_2024-03-31.xlsx": "lu"}
+
+
+def test_of_two_sheets_for_the_actions_the_one_without_data_rows_is_not_the_data_sheet(tmp_path):
+    b.sheet_book(tmp_path / "fiches_actions" / "PTSM-35_2024-03-31.xlsx", {
+        "actions": [b.ACTIONS_HEADER], "Fiches actions": [b.ACTIONS_HEADER, b.action()],
+        "financements": [b.FUNDING_HEADER, b.funding()]})
+    b.sheet_book(tmp_path / "fiches_actions" / "PTSM-22_2024-03-31.xlsx", {
+        "actions": [b.ACTIONS_HEADER, b.action("PTSM-22")], "Fiches actions": [b.ACTIONS_HEADER, b.action("PTSM-22")],
+        "financements": [b.FUNDING_HEADER]})
+    run = load(tmp_path)
+    assert run.q("select source_file, row_number from staging.action_rows") == [("fiches_actions/PTSM-35_2024-03-31.xlsx", 2)]
+    assert run.report() == {("fiches_actions/PTSM-22_2024-03-31.xlsx", None, "fichier", "PTSM-22_2024-03-31.xlsx",
+                             "plusieurs feuilles pour la même table (« actions », « Fiches actions ») : gardez-en une seule")}

@@ -34,8 +34,9 @@ EXPECTED_CHARTS = {
     "01_enquete_coordonnateurs": 10,
     # national line, region heatmap, region bars, territory kinds, carriers
     "02_vacance_coordonnateurs": 5,
-    # priority heatmap, publics, La Réunion, child/adolescent counts, population coverage (no Nouvelle-Aquitaine)
-    "03_couverture_priorites_publics": 5,
+    # priority heatmap, publics, themes (blind spots), La Réunion, child/adolescent counts, population coverage of
+    # priorities and of publics (no Nouvelle-Aquitaine)
+    "03_couverture_priorites_publics": 7,
     # by funder, by year, by PTSM, by region, tripartite by region
     "04_cofinancement": 5,
     # the fixture has no time marts (survey_wave_comparison...): only the vacancy trend; each absent mart is said
@@ -61,8 +62,8 @@ def test_every_notebook_is_rendered(fixture_reports):
 def test_report_contains_its_charts_offline(fixture_reports, name):
     html = fixture_reports[name]
     assert html.count("Plotly.newPlot") == EXPECTED_CHARTS[name]
-    # plotly.js is embedded once, inline: the report opens without network
-    assert html.count("plotly.js v") >= 1
+    # plotly.js is loaded from the report's own folder (one copy for all reports): the report opens without network
+    assert html.count("plotly.js v") == 0 and '<script src="plotly-fr.min.js"' in html
     assert 'src="https://cdn.plot.ly' not in html
     assert SYNTHETIC_TEXT in html
 
@@ -70,7 +71,7 @@ def test_report_contains_its_charts_offline(fixture_reports, name):
 @pytest.mark.slow  # executes every notebook
 def test_synthesis_shows_the_three_maps_with_insets(fixture_reports):
     html = fixture_reports["00_synthese"]
-    for text in ("Mois de vacance", "Priorités couvertes", "Part hors ARS", *OVERSEAS):
+    for text in ("Mois de vacance", "Priorités couvertes", "Part des euros hors ARS", "Donnée inconnue", *OVERSEAS):
         assert json.dumps(text)[1:-1] in html  # figure JSON escapes accents
 
 
@@ -112,5 +113,9 @@ def test_map_layout_draws_every_registry_ptsm_and_puts_overseas_in_insets():
         points = [p for ring in layout.rings[ptsm] for p in ring]
         assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
     # mainland stays in projected lon/lat: Paris near (2.35 * cos 46.5°, 48.86)
-    paris = [p for ring in layout.rings["PTSM-75"] for p in ring if p[1] < 49.5]
+    paris = layout.rings["PTSM-75"][0]  # the mainland ring; the zoomed copy in the Paris inset comes after it
     assert all(math.isclose(y, 48.86, abs_tol=0.1) and math.isclose(x, 2.35 * 0.688, abs_tol=0.15) for x, y in paris)
+    x0, y0, x1, y1 = frames["Paris et petite couronne"]
+    assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in layout.rings["PTSM-75"][1])
+    # dissolved: Corse (2A + 2B) and Limousin (19, 23, 87) are one ring each, not one per département
+    assert len(layout.rings["PTSM-COR"]) == 1 and len(layout.rings["PTSM-LIM"]) == 1

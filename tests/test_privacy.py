@@ -142,11 +142,13 @@ def _region_rows(site, wave, region, question):
 
 @pytest.mark.slow
 def test_cells_under_five_are_suppressed_with_a_second_cell_when_one_could_be_recomputed(site):
-    # region 84, 12 respondents: Titulaire (1) and Autre (0) are under 5; two hidden cells cannot be recomputed
+    # region 84, 12 respondents: Titulaire (1) and Autre (0) are under 5; with CDD (5) and CDI (6) shown, 12 - 11
+    # would give 1 for the two hidden cells together, so the smallest shown cell, CDD, is hidden too (12 - 6 = 6)
     assert _region_rows(site, 2024, "84", "contrat") == [
         ("Autre", None, 12, None, True),
-        ("CDD", 5, 12, 5 / 12, False),
-        ("CDI", 6, 12, 0.5, False),
+        ("CDD", None, 12, None, True),
+        # CDI (6) too: the national 2024 CDI count is 7, and 7 - 6 would give region 32's lone respondent
+        ("CDI", None, 12, None, True),
         ("Titulaire de la fonction publique", None, 12, None, True),
     ]
     # Temps partiel (4) is under 5: alone it would be 12 - 8, so Temps plein (8) is hidden too
@@ -159,7 +161,9 @@ def test_cells_under_five_are_suppressed_with_a_second_cell_when_one_could_be_re
         ("Autre", None, None, None, True), ("CDD", None, None, None, True), ("CDI", None, None, None, True),
         ("Titulaire de la fonction publique", None, None, None, True),
     ]
-    # the national results are not suppressed
+    # the national results are not suppressed (which is why region 84's CDI is hidden above)
+    assert site.query("select n from marts.survey_results where wave = 2024 and question = 'contrat' "
+                      "and answer = 'CDI'") == [(7,)]
     assert site.query("select n, denominator from marts.survey_results where wave = 2024 and question = 'contrat' "
                       "and answer = 'Titulaire de la fonction publique'") == [(1, 13)]
 
@@ -190,7 +194,12 @@ def test_the_region_export_copies_the_suppressed_cells_as_published(site):
     cells = {(r["question"], r["answer"]): (r["n"], r["denominator"], r["share"], r["suppressed"])
              for r in rows if r["wave"] == "2024"}
     assert cells[("temps_travail", "Temps plein")] == ("", "12", "", "vrai")
-    assert cells[("contrat", "CDI")] == ("6", "12", "0,5", "faux")
+    assert cells[("contrat", "CDI")] == ("", "12", "", "vrai")
+    from pipelines.lib.french_csv import format_cell
+
+    published = site.query("select question, answer, n, denominator, share, suppressed from marts.survey_results_region "
+                           "where wave = 2024 and region_code = '84'")
+    assert cells == {(q, a): tuple(format_cell(v) for v in rest) for q, a, *rest in published}
 
 
 # --- formula injection --------------------------------------------------------------------------------------------

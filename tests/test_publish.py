@@ -244,3 +244,25 @@ def test_region_export_unknown_region(tmp_path):
 def test_read_published_without_release(tmp_path):
     with pytest.raises(FileNotFoundError, match="Aucune publication"):
         releases.current(tmp_path / "marts")
+
+
+def test_promote_marts_copies_the_checked_tables_in_one_transaction():
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema marts_next")
+    con.execute("create table marts.a as select 1 as x; create table marts.b as select 'old' as y")
+    con.execute("create table marts_next.a as select 2 as x union all select 3")
+    con.execute("create table marts_next.b as select 'new' as y")
+    con.execute("comment on table marts_next.a is 'Table A'; comment on column marts_next.a.x is 'Colonne x'")
+    publish.promote_marts(con, ["a", "b"])
+    assert con.sql("select x from marts.a order by x").fetchall() == [(2,), (3,)]
+    assert con.sql("select y from marts.b").fetchall() == [("new",)]
+    assert con.sql("select comment from duckdb_columns() where schema_name = 'marts' and table_name = 'a'"
+                   ).fetchall() == [("Colonne x",)]
+    # a mart missing from the scratch schema: nothing is copied at all
+    con.execute("create table marts_next.c as select 'c' as z")
+    con.execute("drop table marts_next.b")
+    with pytest.raises(ValueError, match="marts_next.b"):
+        publish.promote_marts(con, ["c", "b"])
+    assert con.sql("select y from marts.b").fetchall() == [("new",)]
+    assert "c" not in {r[0] for r in con.sql("select table_name from duckdb_tables() where schema_name = 'marts'"
+                                             ).fetchall()}

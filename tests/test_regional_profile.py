@@ -19,6 +19,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.report_check import WIDTHS, check_page, launch
 from pipelines.lib.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
                                              with_parameter)
 
@@ -119,32 +120,18 @@ def test_a_region_without_ptsm_renders_and_says_so(profiles):
 
 
 @pytest.mark.slow
-def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path):
+@pytest.mark.parametrize("width", WIDTHS)
+def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width):
     """The page copied alone into an empty folder (as downloaded from the API): no request leaves it, no console
-    error, every chart drawn, no two texts of a chart overlapping (the check of tests/test_reports_render.py)."""
+    error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""
     from playwright.sync_api import sync_playwright
-
-    from test_reports_render import _INSPECT, CHROMIUM
 
     page_file = tmp_path / "profil_region_93.html"
     page_file.write_text(profiles["93"], encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)
-        outside = []
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                      else (outside.append(route.request.url), route.abort()))
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(page_file.as_uri())
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
-        page.wait_for_timeout(500)
-        charts = page.evaluate(_INSPECT)
-        context.close()
+        browser = launch(p)
+        result = check_page(browser, page_file, width)
         browser.close()
-    assert errors == [] and outside == []
-    assert len(charts) == 6
-    assert [c["index"] for c in charts if c["drawn"] == 0] == []
-    assert {c["index"]: c["overlaps"] for c in charts if c["overlaps"]} == {}
+    assert result.errors == [] and result.outside_requests == []
+    assert len(result.charts) == 6
+    assert result.undrawn == [] and result.overlaps == {}

@@ -216,3 +216,16 @@ def test_published_files_are_readable_by_everyone(tmp_path, monkeypatch):
                 modes[str(path.relative_to(release.parent))] = stat.S_IMODE(path.stat().st_mode)
     assert modes and {m for p, m in modes.items() if (Path(release.parent) / p).is_dir()} == {0o755}
     assert {m for p, m in modes.items() if (Path(release.parent) / p).is_file()} == {0o644}
+
+
+def test_republishing_identical_content_makes_that_release_the_newest(tmp_path):
+    marts_dir, reports_dir = tmp_path / "marts", tmp_path / "reports"
+    first = _publish(marts_dir, 10, tag="a")
+    second = _publish(marts_dir, 10, tag="b")
+    releases.publish_reports(marts_dir, reports_dir, _render(["00_synthese"]))  # writes into `second` only
+    again = _publish(marts_dir, 10, tag="a")
+    assert again == first
+    assert [e["release_id"] for e in releases.list_releases(marts_dir)] == [first.name, second.name]
+    # `first` was never given reports: the reports shown stay those of `second`, which pruning keeps
+    assert _publish(marts_dir, 10, tag="c", keep=1, reports_dir=reports_dir).exists() and second.exists()
+    assert not first.exists()

@@ -80,9 +80,9 @@ def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(publish
     result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in result.stdout
-    assert site.query("select count(*) from marts_next.ptsm_overview") == [(105,)]  # built and checked aside
+    assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]  # before the fix: 105
     assert {t: site.query(f"select * from marts.{t} order by all") for t in tables} == before
-    assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]
+    assert site.query("select count(*) from marts_next.ptsm_overview") == [(105,)]  # built and checked aside
 
 
 def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
@@ -108,19 +108,19 @@ def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
     assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
 
 
-NOTEBOOK_CODE = [
-    "import os, time\nfrom pipelines.lib import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])",
-    "time.sleep(float(os.environ.get('PTSM_TEST_REPORT_SLEEP', '0')))",
-]
+PRINT_RELEASE = "from pipelines.lib import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])"
+SLEEP = "import os, time\ntime.sleep(float(os.environ.get('PTSM_TEST_REPORT_SLEEP', '0')))"
 
 
 def _notebooks(folder: Path) -> Path:
+    """Three tiny notebooks that print the release they read; the second one can be made to hang."""
     import nbformat
 
     folder.mkdir()
-    for name in ("01_premier", "02_second", "03_troisieme"):
+    for name, cells in (("01_premier", [PRINT_RELEASE]), ("02_second", [PRINT_RELEASE, SLEEP]),
+                        ("03_troisieme", [PRINT_RELEASE])):
         nb = nbformat.v4.new_notebook()
-        nb.cells = [nbformat.v4.new_code_cell(code) for code in NOTEBOOK_CODE]
+        nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
         nbformat.write(nb, folder / f"{name}.ipynb")
     return folder
 
@@ -138,9 +138,27 @@ assert dg.materialize([reports_asset], resources={"paths": paths}).success
 
 
 def _render(site: Installation, notebooks: Path, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", RENDER, str(site.marts), str(site.reports), str(notebooks)],
-                            cwd=PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """Materialise the real `publish/reports` asset in its own process group (its log in a file)."""
+    log = (site.root / f"render-{time.monotonic_ns()}.log").open("w")
+    process = subprocess.Popen([sys.executable, "-c", RENDER, str(site.marts), str(site.reports), str(notebooks)],
+                               cwd=PROJECT_ROOT, env={**os.environ, **env}, start_new_session=True,
+                               stdout=log, stderr=subprocess.STDOUT, text=True)
+    process.log_path = Path(log.name)
+    log.close()
+    return process
+
+
+def _report_files(root: Path) -> dict[Path, int]:
+    """Every real file of a reports folder under `root` (the old layout or a release's), with its mtime."""
+    files = {}
+    for path in root.rglob("*"):
+        if any(part.lstrip(".").startswith("reports") for part in path.relative_to(root).parts[:-1]):
+            try:
+                if path.is_file() and not path.is_symlink():
+                    files[path] = path.stat().st_mtime_ns
+            except FileNotFoundError:  # a temporary file renamed meanwhile
+                pass
+    return files
 
 
 def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(published, tmp_path):
@@ -148,28 +166,32 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
     notebooks = _notebooks(tmp_path / "notebooks")
     first = os.path.basename(os.path.realpath(site.marts))
     done = _render(site, notebooks)
-    assert done.wait(timeout=600) == 0, done.stdout.read()
-    shown = _tree(site.reports)
-    assert sorted(shown) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
-    assert all(f"publication {first}".encode() in html for html in shown.values())
+    assert done.wait(timeout=600) == 0, done.log_path.read_text()[-3000:]
+    shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports.py adds
+    pages = {name: html for name, html in shown.items() if name[:2].isdigit()}
+    assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
+    assert all(f"publication {first}".encode() in html for html in pages.values())
 
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
                 site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")
     assert site.refresh().returncode == 0
     second = os.path.basename(os.path.realpath(site.marts))
     assert second != first
+    before = _report_files(site.root)
     running = _render(site, notebooks, PTSM_TEST_REPORT_SLEEP="600")  # the second notebook never ends
     try:
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and running.poll() is None:  # until the run's first report is written
-            if any(f"publication {second}".encode() in p.read_bytes() for p in site.root.rglob("01_premier.html")):
+        while time.monotonic() < deadline and running.poll() is None:  # until the run writes its first report file
+            now = _report_files(site.root)
+            if any(before.get(path) != mtime for path, mtime in now.items()):
                 break
             time.sleep(0.05)
-        assert running.poll() is None, running.stdout.read()
+        assert running.poll() is None, running.log_path.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the killed run never wrote a report file"
     finally:
         os.killpg(running.pid, signal.SIGKILL)
         running.wait(timeout=60)
     after = _tree(site.reports)
     assert sorted(after) == sorted(shown)
-    assert after == shown  # all three still from the first release, none from the killed run
+    assert after == shown  # every file still from the first release, none from the killed run
     assert not any(f"publication {second}".encode() in html for html in after.values())

@@ -14,12 +14,13 @@ import pytest
 
 from pipeline_runner import Run
 from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.reports import INDEX_FILE, PLOTLY_FILE, render_notebooks
+from pipelines.lib.report_check import WIDTHS, check_page, launch
+from pipelines.lib.reports import notebook_paths, render_notebooks
+
+INDEX_FILE, PLOTLY_FILE = "index.html", "plotly-fr.min.js"  # written out, not imported from the renderer
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-REPORTS = ["00_synthese", "01_enquete_coordonnateurs", "02_vacance_coordonnateurs",
-           "03_couverture_priorites_publics", "04_cofinancement", "05_evolutions"]
+REPORTS = [p.stem for p in notebook_paths(PROJECT_ROOT / "notebooks")]
 
 
 @pytest.fixture(scope="session")
@@ -35,71 +36,50 @@ def sample_reports(tmp_path_factory) -> Path:
     return out
 
 
-# Runs in the page: every Plotly chart, whether it drew its traces, and the overlapping pairs of visible texts.
-_INSPECT = """
-() => {
-  const visible = (el) => {
-    for (let n = el; n && n.nodeType === 1; n = n.parentNode) {
-      const st = getComputedStyle(n);
-      if (st.display === 'none' || st.visibility === 'hidden' || parseFloat(st.opacity) === 0) return false;
-    }
-    const r = el.getBoundingClientRect();
-    return r.width > 0.5 && r.height > 0.5 && el.textContent.trim() !== '';
-  };
-  return [...document.querySelectorAll('.js-plotly-plot')].map((gd, i) => {
-    const drawn = gd.querySelectorAll('.main-svg .trace path, .main-svg .heatmaplayer image, .main-svg .hm image').length;
-    const texts = [...gd.querySelectorAll('svg text')].filter(t => !t.closest('.hoverlayer') && visible(t));
-    const boxes = texts.map(t => ({text: t.textContent.trim().slice(0, 40), r: t.getBoundingClientRect()}));
-    const overlaps = [];
-    for (let a = 0; a < boxes.length; a++) {
-      for (let b = a + 1; b < boxes.length; b++) {
-        const p = boxes[a].r, q = boxes[b].r;
-        const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
-        const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
-        if (w > 1 && h > 1) overlaps.push(`${boxes[a].text} | ${boxes[b].text}`);
-      }
-    }
-    return {index: i, drawn, texts: boxes.length, overlaps};
-  });
-}
-"""
-
-
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        instance = launch(p)
         yield instance
         instance.close()
 
 
-@pytest.mark.parametrize("width", [1400, 1000])
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", REPORTS)
 def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
     page_file = sample_reports / f"{name}.html"
     expected_charts = page_file.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
-    outside = []
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                  else (outside.append(route.request.url), route.abort()))
-    page = context.new_page()
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_file.as_uri())
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
-    page.wait_for_timeout(500)
-    charts = page.evaluate(_INSPECT)
-    context.close()
-    assert errors == [] and outside == []
-    assert len(charts) == expected_charts and expected_charts >= 4
-    assert [c["index"] for c in charts if c["drawn"] == 0] == []
-    assert {c["index"]: c["overlaps"] for c in charts if c["overlaps"]} == {}
+    check = check_page(browser, page_file, width)
+    assert check.errors == [] and check.outside_requests == []
+    assert len(check.charts) == expected_charts and expected_charts >= 4
+    assert check.undrawn == []
+    assert check.overlaps == {}
+
+
+def test_the_overlap_check_sees_overlapping_labels(tmp_path, browser):
+    """The check must be able to fail: two annotations written on the same spot are reported."""
+    import plotly.graph_objects as go
+
+    from pipelines.lib.reports import PLOTLY_FILE, plotly_bundle
+
+    fig = go.Figure(go.Bar(x=["un", "deux"], y=[3, 4]))
+    fig.update_yaxes(showticklabels=False)  # keep only the two annotations and the two category ticks
+    fig.add_annotation(x="un", y=2, text="Texte A", showarrow=False)
+    fig.add_annotation(x="un", y=2, text="Texte B", showarrow=False)
+    (tmp_path / PLOTLY_FILE).write_text(plotly_bundle(), encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text(f'<html><head><script src="{PLOTLY_FILE}"></script></head><body>'
+                    + fig.to_html(include_plotlyjs=False, full_html=False) + "</body></html>", encoding="utf-8")
+    check = check_page(browser, page, 1000)
+    assert check.errors == [] and check.undrawn == []
+    assert check.overlaps == {0: ["Texte A | Texte B"]}
 
 
 def test_reports_are_french_light_and_readable_by_others(sample_reports):
+    assert REPORTS[:5] == ["00_synthese", "01_enquete_coordonnateurs", "02_vacance_coordonnateurs",
+                           "03_couverture_priorites_publics", "04_cofinancement"]
     pages = sorted(sample_reports.glob("*.html"))
     assert [p.name for p in pages] == sorted([f"{n}.html" for n in REPORTS] + [INDEX_FILE])
     total = sum(p.stat().st_size for p in sample_reports.iterdir())

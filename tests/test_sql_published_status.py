@@ -4,10 +4,13 @@ survey figures from the definition table (data/reference/published_figures.csv).
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import duckdb
 import pytest
 
-from pipelines.lib.sql_files import create_macros
+from pipelines.lib.sql_files import create_macros, load_models
 from tests.sql_unit import SQL_DIR, build_model
 
 # (unit, published value, measure, text value, expected status), each with why it is here
@@ -80,7 +83,8 @@ SURVEY = "wave integer, question varchar, answer varchar, n bigint, denominator 
 
 def figure(figure_id: str, value: str, unit: str, mart: str = "", measure: str = "", filter_: str = "",
            computed_from: str = "exports") -> tuple:
-    return (figure_id, "t", "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
+    theme = "enquete_2023" if mart == "survey_results" else "registre"  # the survey theme names the report's wave
+    return (figure_id, theme, "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
 
 
 def empty_marts() -> dict[str, tuple[str, list]]:
@@ -118,8 +122,8 @@ def test_published_comparison_takes_survey_figures_from_the_definitions_and_judg
             (2023, "duree_cdd", "1 an", 8, 16, 0.5), (2023, "duree_cdd", "2 ans", 3, 16, 0.1875),
             (2023, "duree_cdd", "3 ans", 5, 16, 0.3125),
             (2023, "contrat", "CDI", 7, 20, 0.35), (2023, "contrat", "CDD", 13, 20, 0.65),
-            # an older wave is ignored: the comparison is on the latest wave
-            (2022, "contrat", "CDI", 20, 20, 1.0),
+            # other waves are ignored: the comparison is on the report's wave (theme enquete_2023), even with a later one
+            (2022, "contrat", "CDI", 20, 20, 1.0), (2025, "contrat", "CDI", 1, 20, 0.05),
         ]),
     }, order_by="figure_id")
     assert [(r[0], r[3], r[5], r[7]) for r in rows] == [
@@ -128,3 +132,18 @@ def test_published_comparison_takes_survey_figures_from_the_definitions_and_judg
         ("survey_x", "69", "reproduced", "11 / 16 = 68.8 %"),
         ("survey_y", "35", "differs", "7 / 20 = 35.0 % ; écart -1.0 points"),
     ]
+
+
+def test_published_comparison_code_version_follows_its_judge(tmp_path):
+    """Editing the judge shows published_comparison as "code changed" in Dagster, like editing its SQL would."""
+    def version(sql_dir: Path) -> str:
+        return next(m for m in load_models(sql_dir, "marts") if m.name == "published_comparison").code_version
+
+    shutil.copytree(SQL_DIR, tmp_path / "sql")
+    before = version(tmp_path / "sql")
+    macro = tmp_path / "sql" / "macros" / "published_status.sql"
+    macro.write_text(macro.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert version(tmp_path / "sql") != before
+    overview = [m for m in load_models(tmp_path / "sql", "marts") if m.name == "ptsm_overview"]
+    assert [m.code_version for m in overview] == [
+        next(m for m in load_models(SQL_DIR, "marts") if m.name == "ptsm_overview").code_version]

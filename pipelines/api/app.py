@@ -10,6 +10,7 @@ deps.py, the endpoints in routes/*.py, the error answers in errors.py.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -120,8 +121,9 @@ def app_from_settings() -> FastAPI:
     from pipelines.lib.config import get_settings
 
     settings = get_settings()
+    rate = int(os.environ.get("PTSM_API_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))  # 0: no limit (benchmarks)
     app = create_app(settings.marts_dir, tokens_path(), settings.reference_dir, reports_dir=settings.reports_dir,
-                     rate_per_minute=DEFAULT_RATE_PER_MINUTE)
+                     rate_per_minute=rate or None)
     # dissolve the PTSM shapes now rather than on the first map request (about 1 s of shapely work)
     threading.Thread(target=geo.ptsm_geometries, args=(str(settings.reference_dir),), daemon=True).start()
     return app

@@ -66,8 +66,8 @@ def install(app: FastAPI, region_codes: list[str]) -> None:
         schema = copy.deepcopy(base_openapi())
         state = app.state.api
         try:
-            release = state.publications.current()
-        except Exception:  # noqa: BLE001 - no (usable) release: the generic description stays
+            release = state.load_current()
+        except PublicationError:  # no (usable) release: the generic description stays
             return schema
         paths = schema["paths"]
         template = paths.pop(MART_PATH)["get"]

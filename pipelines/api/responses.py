@@ -101,9 +101,12 @@ async def respond(request: Request, state: ApiState, release: Release, key: tupl
     headers["ETag"] = tag
     if len(body) >= GZIP_MIN_BYTES:
         headers["Vary"] = "Accept-Encoding"
+    gzipped = len(body) >= GZIP_MIN_BYTES and gzip_quality(request.headers.get("accept-encoding", "")) > 0
+    if gzipped:
+        tag = headers["ETag"] = tag[:-1] + '-gz"'  # another representation, another strong validator
     if not_modified(request, tag, headers):
         return Response(status_code=304, headers=headers)
-    if len(body) >= GZIP_MIN_BYTES and gzip_quality(request.headers.get("accept-encoding", "")) > 0:
+    if gzipped:
         gz_key = (*key, "gzip", getattr(release, "stamp", None))
         compressed = state.cache.get(gz_key)
         if compressed is None:

@@ -61,19 +61,36 @@ class ApiState:
 
     # ---- the release being served
     async def current_release(self) -> Release:
-        """The release the symlink points at; any way it is broken becomes a PublicationError (503).
-
-        Failures are remembered per release identity (path, manifest inode and mtime), like successes, so a
-        broken release is not re-hashed on every request; a new publication is a new identity."""
+        """The release the symlink points at; any way it is broken becomes a PublicationError (503)."""
         path = os.path.realpath(self.publications.marts_dir)
         key = self.publications.key(path)
+        release = self._known(path, key)
+        return release if release is not None else await run_in_threadpool(self.load_current, path, key)
+
+    def _known(self, path: str, key: tuple) -> Release | None:
         failure = self._broken.get(key)
         if failure is not None:
             raise failure
         try:
-            release = self.publications.cached(path) or await run_in_threadpool(self.publications.load, path)
-            release.stamp = key  # cache keys and ETags: a manifest rewritten in place is a new release
+            release = self.publications.cached(path)
+        except PublicationError as exc:
+            self.mark_broken(key, exc)
+            raise
+        if release is not None:
+            release.stamp = key
+        return release
+
+    def load_current(self, path: str | None = None, key: tuple | None = None) -> Release:
+        """Read (checksums included) the release at `path` once. Failures are remembered per release identity
+        (path, manifest inode and mtime), like successes, so a broken release is not re-hashed on every request;
+        a new publication is a new identity."""
+        path = path or os.path.realpath(self.publications.marts_dir)
+        key = key or self.publications.key(path)
+        release = self._known(path, key)
+        if release is not None:
             return release
+        try:
+            release = self.publications.load(path)
         except PublicationError as exc:
             self.mark_broken(key, exc)
             raise
@@ -81,6 +98,8 @@ class ApiState:
             error = PublicationError(f"publication {os.path.basename(path)} inutilisable : {_reason(exc)}")
             self.mark_broken(key, error)
             raise error from exc
+        release.stamp = key  # cache keys and ETags: a manifest rewritten in place is a new release
+        return release
 
     def mark_broken(self, key: tuple, error: PublicationError) -> None:
         with self._lock:

@@ -24,6 +24,8 @@ def first_error_line(error) -> str:
     prefix, sep, rest = head.partition(": ")  # "dagster._core.definitions.events.Failure: <message>"
     if sep and prefix.split(".")[-1] == error.cls_name:
         head = rest
+    if head.endswith(":") and len(lines) > 1:  # an introduction ("... failed with ERROR severity:"): add what follows
+        head = f"{head} {lines[1].strip()}"
     return head or error.cls_name or "(erreur inconnue)"
 
 
@@ -50,7 +52,10 @@ def failure_alert(run_id: str, job_name: str, tags: dict, step_failures: list, r
                  fields={"run_id": run_id, "job": job_name, "step": step, "error": line})
 
 
+# monitor_all_code_locations: the deployment has one code location, and this also covers the runs `ptsm refresh`
+# records in DAGSTER_HOME (they carry no code-location origin, so the default filter would skip them).
 @dg.run_failure_sensor(name="ptsm_run_failure_alert", default_status=dg.DefaultSensorStatus.RUNNING,
+                       monitor_all_code_locations=True,
                        description="Envoie une alerte (courriel PTSM_SMTP_*, webhook PTSM_ALERT_WEBHOOK) pour chaque "
                                    "run en échec : identifiant, étape en échec, première ligne de l'erreur.")
 def run_failure_alert(context: dg.RunFailureSensorContext) -> None:

@@ -23,13 +23,14 @@ import dagster as dg
 from pipelines.lib.config import get_automation_settings, get_settings, has_exports
 
 REFRESH_JOB = "ptsm_refresh"
+AUTOMATION_JOB = get_automation_settings().automation_job  # read once, when the code location loads
 
 # Office lock files, partial downloads and copies in progress: a drop holding one is not complete yet.
 TEMPORARY_PATTERNS = ("~$*", "*.part", "*.tmp", ".~lock*", "*.crdownload")
 
 monthly_refresh = dg.ScheduleDefinition(
     name="dmsmp_monthly_refresh",
-    job_name=REFRESH_JOB,
+    job_name=AUTOMATION_JOB,
     cron_schedule="0 6 2 * *",  # the 2nd of each month at 06:00, once the month's exports are in
     execution_timezone="Europe/Paris",
     description="Rafraîchissement mensuel DMSMP : ingestion des exports, marts, contrôles, publication, rapports.",
@@ -111,7 +112,7 @@ def evaluate_raw_folder(cursor: str | None, now: float | None = None) -> tuple[d
     return request, json.dumps({"last_run_key": state.run_key})
 
 
-@dg.sensor(job_name=REFRESH_JOB, minimum_interval_seconds=get_automation_settings().sensor_interval_seconds,
+@dg.sensor(job_name=AUTOMATION_JOB, minimum_interval_seconds=get_automation_settings().sensor_interval_seconds,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Lance un rafraîchissement quand un dépôt d'exports dans PTSM_RAW_DIR est complet : aucun "
                        "fichier temporaire et aucun changement pendant PTSM_SENSOR_SETTLE_SECONDS.")

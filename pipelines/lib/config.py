@@ -77,6 +77,7 @@ def _number(var: str, default: float) -> float:
 class AutomationSettings:
     """Unattended operation: sensor settle window, writer lock wait, freshness thresholds, alert destinations."""
 
+    automation_job: str
     sensor_settle_seconds: float
     sensor_interval_seconds: int
     lock_wait_seconds: float
@@ -96,6 +97,10 @@ class AutomationSettings:
 def get_automation_settings() -> AutomationSettings:
     env = os.environ.get
     return AutomationSettings(
+        # the job the schedule and the sensor launch: with the HTML reports, unless PTSM_AUTOMATION_REPORTS=false
+        # (a server without the notebook stack)
+        automation_job="ptsm_refresh_no_reports" if env("PTSM_AUTOMATION_REPORTS", "true").strip().lower()
+        in ("0", "false", "non", "no") else "ptsm_refresh",
         sensor_settle_seconds=_number("PTSM_SENSOR_SETTLE_SECONDS", 300),
         sensor_interval_seconds=int(_number("PTSM_SENSOR_INTERVAL_SECONDS", 60)),
         # a Dagster run waits this long for a running refresh (CLI or another run) before failing

@@ -11,9 +11,10 @@ stays the same when identical marts are published again; the release date is in 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from pipelines.lib.files import write_atomic
 
 DATAPACKAGE = "datapackage.json"
 PRODUCER = "Délégation ministérielle à la santé mentale et à la psychiatrie (DMSMP) — observatoire des PTSM"
@@ -132,9 +133,6 @@ def write_datapackage(release_dir: Path, *, synthetic: bool | None = None) -> Pa
     release_dir = Path(release_dir)
     dictionary = json.loads((release_dir / "dictionary.json").read_text(encoding="utf-8"))
     marts = sorted(m for m in dictionary if (release_dir / f"{m}.csv").exists())
-    path = release_dir / DATAPACKAGE
-    tmp = path.with_name(f".{DATAPACKAGE}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(descriptor(dictionary, marts, synthetic=synthetic), ensure_ascii=False, indent=2)
-                   + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomic(release_dir / DATAPACKAGE,
+                        json.dumps(descriptor(dictionary, marts, synthetic=synthetic), ensure_ascii=False, indent=2)
+                        + "\n")

@@ -34,8 +34,8 @@ def derivable_small_counts(rows: Iterable[dict], national: Iterable[dict] | None
     Within each (wave, region_code, question) group: a visible cell in 1-4, a visible cell beside a masked
     denominator, and the denominator minus the visible cells (the complement: the hidden cells together, or
     the `non` of an `oui`-only item). With `national` (the unsuppressed national mart), also across regions:
-    the national count minus the regions' visible counts, for each answer and for each denominator (national
-    results are published unsuppressed, SPEC §4, so a small national figure on its own is not a finding).
+    the national count minus the regions' visible counts, for each answer (national results are published
+    unsuppressed, SPEC §4, so a small national figure on its own is not a finding).
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
@@ -68,28 +68,20 @@ def derivable_small_counts(rows: Iterable[dict], national: Iterable[dict] | None
 
 
 def _across_regions(groups: dict[tuple, list[dict]], national: list[dict]) -> list[str]:
-    """National figure minus the regions' visible figures: what the masked regions hold together."""
+    """National count of an answer minus the regions' visible counts: what the masked regions hold together.
+
+    Denominators are not differenced: how many coordinators of a region answered is not a protected attribute
+    (the registry and the roster say how many PTSM and posts each region has)."""
     visible_n: dict[tuple, int] = defaultdict(int)
-    visible_d: dict[tuple, int] = defaultdict(int)
     for (wave, _region, question), cells in groups.items():
-        denominator = cells[0].get("denominator")
-        if denominator is not None:
-            visible_d[(wave, question)] += int(denominator)
         for cell in cells:
             n = _known_n(cell)
             if n is not None:
                 visible_n[(wave, question, cell["answer"])] += n
     problems = []
-    seen_d = set()
     for row in national:
         key = (row["wave"], row["question"], row["answer"])
         rest = int(row["n"]) - visible_n.get(key, 0)
         if key in visible_n and _is_small(rest):  # with no region visible, rest is the national figure itself
             problems.append(f"{key[0]} {key[1]} [{key[2]}] : national moins régions publiées = {rest}")
-        dkey = (row["wave"], row["question"])
-        if dkey not in seen_d:
-            seen_d.add(dkey)
-            rest = int(row["denominator"]) - visible_d.get(dkey, 0)
-            if dkey in visible_d and _is_small(rest):
-                problems.append(f"{dkey[0]} {dkey[1]} : dénominateur national moins régions publiées = {rest}")
     return problems

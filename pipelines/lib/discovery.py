@@ -12,6 +12,7 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 from pipelines.lib.parsing import fold
 from pipelines.lib.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected
@@ -80,7 +81,7 @@ def discover(root: Path) -> Discovery:
         elif entry.is_dir() and not entry.is_symlink():
             _walk(entry, None, root, result)
         elif entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink():
-            _archive(entry, None, entry.name, result)
+            archive_members(entry, None, entry.name, result)
         else:
             result.found.append(Found(None, entry.name, entry, reason=f"fichier hors des dossiers d'exports : {WHERE}"))
     return result
@@ -103,14 +104,16 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
                 result.found.append(Found(None, relative, path, reason=f"dossier « {base} » non reconnu : {WHERE}"))
             elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
                     and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
-                _archive(path, family, relative, result)
+                archive_members(path, family, relative, result)
             else:
                 result.found.append(Found(family, relative, path))
 
 
-def _archive(path: Path, family: str | None, relative: str, result: Discovery) -> None:
+def archive_members(path: Path, family: str | None, relative: str, result: Discovery,
+                    guess: Callable[[str], str | None] | None = None) -> None:
     """The members of a zip archive, each as if it were in the folder (a root archive's members go by their own
-    first folder). Refused whole, like a workbook, when it would inflate past the zip-bomb limit."""
+    first folder, or by `guess` of their name: the validator's rule). Refused whole, like a workbook, when it would
+    inflate past the zip-bomb limit."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
@@ -129,6 +132,8 @@ def _archive(path: Path, family: str | None, relative: str, result: Discovery) -
             result.ignored.append(name)
             continue
         member_family = family if family is not None else (family_of(parts[0]) if len(parts) > 1 else None)
+        if member_family is None and guess is not None:
+            member_family = guess(info.filename)
         if info.filename.lower().endswith(".zip"):
             result.found.append(Found(member_family, name, path, info.filename,
                                       reason="archive dans une archive : décompressez-la et envoyez son contenu"))

@@ -105,7 +105,8 @@ def register_template() -> None:
         font=dict(family=FONT, size=13, color=TEXT),
         colorway=PALETTE,
         separators=f",{NNBSP}",
-        xaxis=axis, yaxis=axis,
+        # x labels start below the bottom of the y axis' "0" label: no collision in the corner of the axes
+        xaxis={**axis, "ticklabelstandoff": 10}, yaxis={**axis, "ticklabelstandoff": 6},
         legend=dict(font=dict(size=12), title=dict(font=dict(size=12)), bgcolor="rgba(255,255,255,0.9)"),
         hoverlabel=dict(bgcolor="white", font=dict(family=FONT, size=13, color=TEXT), bordercolor="#999"),
         margin=dict(l=10, r=20, t=30, b=10),

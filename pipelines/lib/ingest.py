@@ -21,7 +21,7 @@ from pipelines.lib.bulk import insert_tuples
 from pipelines.lib.hashing import sha256_file
 from pipelines.lib.families import Family
 from pipelines.lib.fingerprint import code_fingerprint, fingerprint
-from pipelines.lib.vocab import reload_vocabularies
+from pipelines.lib.vocab import reload_vocabularies, vocabulary_file
 from pipelines.lib.parsing import file_date, fold, survey_wave
 from pipelines.lib.readers import FileRejected, Table, read_tabular
 
@@ -68,7 +68,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     stats = IngestStats(family.name)
     root_text = str(root.resolve())
     parser = code_fingerprint(__name__)  # this module and every project module it imports (readers, parsing...)
-    parser = fingerprint(parser, reload_vocabularies())  # + the sheet-name synonyms (vocabulary `feuille`) read here
+    parser = fingerprint(parser, _sheet_names_read())  # + the sheet-name synonyms this reading uses
     known = {
         source: (sha, version)
         for source, sha, version in con.execute(
@@ -111,6 +111,14 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     insert_tuples(con, "raw.file_ledger", ledger)
     _record_unsorted(con, root)
     return stats
+
+
+def _sheet_names_read() -> str:
+    """The rows of the vocabulary file that reading uses (sheet names, kind `feuille`), read afresh: adding a sheet
+    synonym re-reads the workbooks it concerns; another vocabulary change only re-types (staging)."""
+    reload_vocabularies()
+    lines = vocabulary_file().read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if line.startswith("feuille,"))
 
 
 def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:

@@ -146,7 +146,7 @@ def classify(value: float | None, classes: Sequence[MapClass]) -> MapClass | Non
 def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass], value_label: str,
              names: Mapping[str, str] | None = None, fmt: Callable[[float], str] = lambda v: f"{v:g}",
              unknown_label: str = "Donnée inconnue", reference_dir: str | None = None,
-             height: int = 640, title: str | None = None) -> go.Figure:
+             height: int = 600, title: str | None = None) -> go.Figure:
     """A classed map of France by PTSM; null or absent values are light grey ("Donnée inconnue").
 
     One legend entry per class (its bounds in the label, counts of PTSM in brackets) plus the unknown entry."""

@@ -47,18 +47,20 @@ def synthetic_banner():
     from IPython.display import HTML
 
     info = manifest()
-    produced = str(info.get("produced_at", ""))[:19].replace("T", " ")
+    from pipelines.lib.formatting import fr_datetime
+
+    produced = fr_datetime(info.get("produced_at", ""))
     if info.get("synthetic"):
         return HTML(
             '<div class="ptsm-banner ptsm-synthetic" style="background:#b00020;color:#fff;padding:12px 16px;'
             'font-size:1.15em;font-weight:bold;border-radius:4px;margin:8px 0">'
             f"⚠ {SYNTHETIC_TEXT}<br><span style='font-weight:normal;font-size:0.85em'>"
-            f"Publication {info.get('release_id', '?')} du {produced} UTC</span></div>"
+            f"Publication {info.get('release_id', '?')} du {produced}</span></div>"
         )
     return HTML(
         '<div class="ptsm-banner" style="background:#e8f0fe;padding:8px 16px;border-radius:4px;margin:8px 0">'
         f"Données issues des exports reçus par la DMSMP — publication {info.get('release_id', '?')} "
-        f"du {produced} UTC</div>"
+        f"du {produced}</div>"
     )
 
 
@@ -182,11 +184,19 @@ def vocabulary(kind: str) -> dict[str, str]:
     return vocab.labels(kind)
 
 
-def priority_labels() -> dict[int, str]:
-    """Decree priority -> chart label ("1 Repérage précoce, accès aux soins"), from pipelines.lib.vocab."""
+def priority_labels(two_lines: bool = False) -> dict[int, str]:
+    """Decree priority -> chart label ("1. Repérage précoce, accès aux soins"), from pipelines.lib.vocab;
+    `two_lines` breaks the text (<br>) at the space nearest its middle, for narrow chart axes."""
     from pipelines.lib import vocab
 
-    return {priority: f"{priority} {label}" for priority, label in vocab.priority_labels().items()}
+    labels = {}
+    for priority, label in vocab.priority_labels().items():
+        if two_lines and " " in label:
+            spaces = [i for i, c in enumerate(label) if c == " "]
+            cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+            label = label[:cut] + "<br>" + label[cut + 1:]
+        labels[priority] = f"{priority}. {label}"
+    return labels
 
 
 def blind_spot_publics() -> list[str]:

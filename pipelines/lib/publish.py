@@ -117,7 +117,24 @@ def promote_marts(con: duckdb.DuckDBPyConnection, marts: list[str], *, source: s
         con.execute(f"create schema if not exists {target}")
         for mart in marts:
             con.execute(f"create or replace table {target}.{mart} as select * from {source}.{mart}")
+        _copy_comments(con, marts, source, target)  # the descriptions stay readable in the warehouse
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, marts: list[str], source: str, target: str) -> None:
+    tables = con.execute("select table_name, comment from duckdb_tables() where schema_name = ? and "
+                         "list_contains(?, table_name) and comment is not null", [source, marts]).fetchall()
+    for table, comment in tables:
+        con.execute(f"comment on table {target}.{table} is {_literal(comment)}")
+    columns = con.execute("select table_name, column_name, comment from duckdb_columns() where schema_name = ? and "
+                          "list_contains(?, table_name) and comment is not null", [source, marts]).fetchall()
+    for table, column, comment in columns:
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(f"comment on column {target}.{table}.{quoted} is {_literal(comment)}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -29,7 +29,6 @@ from pipelines.lib.hashing import sha256_file
 
 MANIFEST = "manifest.json"
 REPORTS = "reports"
-KEEP_RELEASES = 12
 RELEASE_ID = re.compile(r"^[0-9a-f]{16}$")  # ids the publisher makes (content hashes); only those are pruned
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -160,6 +159,7 @@ def write_folder(root: Path, fill: Callable[[Path], Any], manifest: dict[str, An
     make_dir(work)
     try:
         fill(work)
+        _make_readable(work)  # 0644 / 0755 whoever wrote the files and whatever their umask
         content_id, files = _content_id(work)
         release_id = release_id or content_id
         if not SAFE_NAME.match(release_id):
@@ -170,7 +170,7 @@ def write_folder(root: Path, fill: Callable[[Path], Any], manifest: dict[str, An
         release = root / release_id
         if release.exists() and verify(release) and read_manifest(release)["files"] == files:
             shutil.rmtree(work)
-            os.utime(release)  # most recently published, for pruning
+            os.utime(release / MANIFEST)  # most recently published, for listing and pruning
         else:
             if release.exists():  # a damaged folder with this id: set it aside, never half-replace it
                 release.rename(root / f".tmp-damaged-{uuid.uuid4().hex}")
@@ -236,12 +236,13 @@ def switch(marts_dir: Path, release: Path) -> None:
 
 
 def _published_folders(marts_dir: Path) -> list[Path]:
-    """Release folders, most recently published first."""
+    """Release folders, most recently published (or rolled back to) first."""
     root = releases_dir(marts_dir)
     if not root.is_dir():
         return []
     folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()]
-    return sorted(folders, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+    # the manifest's mtime, not the folder's: rendering reports into a release must not make it "newer"
+    return sorted(folders, key=lambda p: ((p / MANIFEST).stat().st_mtime_ns, p.name), reverse=True)
 
 
 def list_releases(marts_dir: Path, reports_dir: Path | None = None) -> list[dict[str, Any]]:
@@ -291,6 +292,9 @@ def prune(marts_dir: Path, *, keep: int | None = None, reports_dir: Path | None 
     for stale_link in marts_dir.parent.glob(f".{marts_dir.name}.link-*"):  # a run killed between link and swap
         stale_link.unlink(missing_ok=True)
     folders = _published_folders(marts_dir)
+    for folder in folders:  # reports of a run killed while rendering
+        for stale in folder.glob(".reports-tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
     protected = set()
     now = current_or_none(marts_dir)
     if now is not None:
@@ -333,7 +337,7 @@ def rollback(marts_dir: Path, release_id: str, *, reports_dir: Path | None = Non
     refuse_synthetic_over_real(marts_dir, synthetic=is_synthetic(manifest),
                                what=f"le retour à la publication SYNTHÉTIQUE {release_id}")
     switch(marts_dir, release)
-    os.utime(release)  # most recently published again
+    os.utime(release / MANIFEST)  # most recently published again
     if reports_dir is not None and (release / REPORTS).is_dir():
         link_reports(reports_dir, release)
     return release

@@ -56,7 +56,10 @@ def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = Non
     with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
         client = NotebookClient(nb, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(Path(path).parent)}})
+                                resources={"metadata": {"path": str(Path(path).parent)}},
+                                # the kernel's own warnings (transport, parent poller) are not the reader's business;
+                                # its errors still reach stderr
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         client.execute(env=env)  # passed on to the kernel manager: the kernel process gets this environment
     return nb
 
@@ -93,7 +96,7 @@ body { font-family: Marianne, 'Segoe UI', Arial, Helvetica, sans-serif; color: #
 .ptsm-banner-sub { font-weight: normal; font-size: 0.85em; }
 figure.ptsm-figure, figure.ptsm-table { margin: 18px 0 26px 0; padding: 0; }
 .ptsm-figure-head, .ptsm-table-head { font-weight: bold; font-size: 16px; margin-bottom: 6px; }
-.ptsm-synthetic-badge { margin-left: 10px; font-size: 12px; color: #fff; background: #b00020; padding: 2px 6px;
+.ptsm-synthetic-badge { display: inline-block; white-space: nowrap; margin-left: 10px; font-size: 12px; color: #fff; background: #b00020; padding: 2px 6px;
   border-radius: 3px; vertical-align: middle; }
 figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
 .ptsm-table-wrap { overflow-x: auto; }

@@ -39,8 +39,13 @@ class SqlModel:
 
     @property
     def code_version(self) -> str:
-        """Hash of the SQL file: Dagster shows an asset whose SQL changed since its last materialisation."""
-        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()[:16]
+        """Hash of the SQL file, and of each macro it calls (sql/macros/<macro>.sql): Dagster shows an asset whose
+        SQL changed since its last materialisation. Without a macro, the hash of the file alone."""
+        digest = hashlib.sha256(self.sql.encode("utf-8"))
+        for macro in sorted((self.path.parents[1] / "macros").glob("*.sql")):
+            if re.search(rf"\b{re.escape(macro.stem)}\s*\(", _strip_comments(self.sql)):
+                digest.update(macro.read_bytes())
+        return digest.hexdigest()[:16]
 
 
 def _strip_comments(sql: str) -> str:

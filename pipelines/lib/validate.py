@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import csv
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 from pipelines.lib import ingest, staging
 from pipelines.lib.config import get_settings
-from pipelines.lib.discovery import family_of
+from pipelines.lib.discovery import Discovery, archive_members, family_of, member_bytes
 from pipelines.lib.families import FAMILIES
 from pipelines.lib.findings import FileFindings, finding, render_page, render_text
 from pipelines.lib.parsing import fold
-from pipelines.lib.readers import WORKBOOK_SUFFIXES
+from pipelines.lib.readers import WORKBOOK_SUFFIXES, FileRejected
 
 CHECK_KEY = b"ptsm-check: names are pseudonymised and then thrown away"
 
@@ -42,8 +43,34 @@ def registry_ids() -> set[str]:
         return {row["ptsm_id"] for row in csv.DictReader(handle)}
 
 
-def check_file(path: Path, registry: set[str] | None = None) -> FileFindings:
-    family = guess_family(path)
+def check_archive(path: Path, registry: set[str]) -> list[FileFindings]:
+    """A zip archive as the refresh opens it: each member checked as a file (same zip-bomb guard)."""
+    found = Discovery()
+    archive_members(path, None, path.name, found, guess=lambda name: guess_family(Path(name)))
+    reports = []
+    for member in found.found:
+        if member.reason:
+            report = FileFindings(member.name, member.family)
+            report.findings.append(finding(member.family, "", None, "fichier", member.file_name, member.reason))
+            reports.append(report)
+            continue
+        with tempfile.TemporaryDirectory(prefix="ptsm-check-") as folder:
+            local = Path(folder) / member.file_name
+            try:
+                local.write_bytes(member_bytes(member))
+            except FileRejected as error:
+                report = FileFindings(member.name, member.family)
+                report.findings.append(finding(member.family, "", None, "fichier", member.file_name, str(error)))
+                reports.append(report)
+                continue
+            report = check_file(local, registry, family=member.family)
+            report.name = member.name
+            reports.append(report)
+    return reports
+
+
+def check_file(path: Path, registry: set[str] | None = None, family: str | None = None) -> FileFindings:
+    family = family or guess_family(path)
     report = FileFindings(path.name, family)
     if family is None:
         report.findings.append(finding(None, "", None, "fichier", path.name,
@@ -92,10 +119,14 @@ def run_check(files: list[Path], html_out: Path | None = None) -> int:
         if not path.is_file():
             report = FileFindings(path.name, None)
             report.findings.append(finding(None, "", None, "fichier", str(path), "fichier introuvable"))
+            found = [report]
+        elif path.suffix.lower() == ".zip":
+            found = check_archive(path, registry)
         else:
-            report = check_file(path, registry)
-        reports.append(report)
-        print(render_text(report))
+            found = [check_file(path, registry)]
+        for report in found:
+            reports.append(report)
+            print(render_text(report))
     bad = sum(1 for r in reports if not r.ok)
     print(f"\n{len(reports)} fichier(s) vérifié(s) : {len(reports) - bad} chargé(s) en entier, {bad} à corriger.")
     if html_out is not None:

@@ -7,7 +7,7 @@
 -- column n: Nombre de répondants ayant donné cette réponse ; vide (masqué) si inférieur à 5 ou masqué en second rang.
 -- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5.
 -- column share: Part = n / denominator ; vide quand n est masqué.
--- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5, ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence avec le dénominateur).
+-- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5, ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence, avec le dénominateur de la région ou avec le résultat national).
 with answers as (
     select answers.*, registry.region_code
     from staging.survey_answers_long as answers
@@ -85,13 +85,50 @@ complement as (
     window group_window as (partition by wave, region_code, question)
 ),
 
-suppressed as (
+within_group as (
     select
         *,
         hidden_before or (
             denominator >= 5 and derivable between 1 and 4 and not hidden_before and rank_after_secondary = 1
-        ) as hidden
+        ) as hidden_in_region
     from complement
+),
+
+-- the national results are published whole (survey_results, every respondent, region known or not): the national
+-- count of an answer minus the regions' visible cells is what the hidden regions hold together; when it is 1 to 4,
+-- hide the smallest visible regional cell of that answer too. Hiding a cell of 5 or more only ever raises the
+-- other differences by 5 or more, so neither rule can undo the other.
+national_counts as (
+    select wave, question, answer, count(*) as n_national
+    from staging.survey_answers_long
+    where answer is not null
+    group by wave, question, answer
+),
+
+across_regions as (
+    select
+        within_group.*,
+        national_counts.n_national
+        - sum(case when not hidden_in_region then n else 0 end) over answer_window as derivable_across,
+        count(*) filter (where not hidden_in_region) over answer_window as visible_regions,
+        row_number() over (
+            partition by within_group.wave, within_group.question, within_group.answer
+            order by hidden_in_region, n, region_code
+        ) as rank_across
+    from within_group
+    left join national_counts
+        on within_group.wave = national_counts.wave and within_group.question = national_counts.question
+        and within_group.answer = national_counts.answer
+    window answer_window as (partition by within_group.wave, within_group.question, within_group.answer)
+),
+
+suppressed as (
+    select
+        *,
+        hidden_in_region or (
+            visible_regions > 0 and derivable_across between 1 and 4 and not hidden_in_region and rank_across = 1
+        ) as hidden
+    from across_regions
 )
 
 select

@@ -15,7 +15,7 @@ from pipelines.api.deps import ALL, current_release, principal, reject_unknown_p
 from pipelines.api.errors import ApiError
 from pipelines.api.query import MAX_OFFSET, RESERVED, MartQuery, QueryError
 from pipelines.api.release import Release
-from pipelines.api.responses import release_meta, respond
+from pipelines.api.responses import release_headers, release_meta, respond
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
 
@@ -49,7 +49,7 @@ async def list_marts(request: Request, who: Principal = Depends(principal),
             "columns": columns,
             "formats": ["csv", "json", "parquet"],
         })
-    return JSONResponse({**release_meta(release), "marts": items}, headers={"X-PTSM-Release": release.release_id})
+    return JSONResponse({**release_meta(release), "marts": items}, headers=release_headers(release))
 
 
 @router.get("/v1/dictionary", response_model=schemas.Dictionary, responses=schemas.error_responses(400, 401, 503),
@@ -58,7 +58,7 @@ async def dictionary(request: Request, who: Principal = Depends(principal),
                      release: Release = Depends(current_release)):
     reject_unknown_params(request, set())
     return JSONResponse({"release_id": release.release_id, "marts": release.dictionary},
-                        headers={"X-PTSM-Release": release.release_id})
+                        headers=release_headers(release))
 
 
 def fetch(state: ApiState, release: Release, sql: str, params: list, arrow: bool = True):

@@ -61,4 +61,3 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
         "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
         "measures": dg.MetadataValue.json(manifest.get("measures", {})),
     })
-from pipelines.lib.feedback import feedback_dir, write_feedback
