@@ -19,6 +19,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.report_check import WIDTHS, check_page, launch
 from pipelines.lib.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
                                              with_parameter)
 
@@ -116,3 +117,21 @@ def test_a_region_without_ptsm_renders_and_says_so(profiles):
     assert "Aucun PTSM de la région Île-de-France dans cette publication : pas de carte." in text
     assert "Aucun coordonnateur de la région n'a répondu à l'enquête : pas de résultat régional." in text
     assert "Traceback" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
+def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width):
+    """The page copied alone into an empty folder (as downloaded from the API): no request leaves it, no console
+    error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "profil_region_93.html"
+    page_file.write_text(profiles["93"], encoding="utf-8")
+    with sync_playwright() as p:
+        browser = launch(p)
+        result = check_page(browser, page_file, width)
+        browser.close()
+    assert result.errors == [] and result.outside_requests == []
+    assert len(result.charts) == 6
+    assert result.undrawn == [] and result.overlaps == {}
