@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
     if args.command == "health":
-        from pipelines.lib.health import daemon_health
+        from pipelines.defs.health import daemon_health
 
         return daemon_health()
     if args.command == "releases":

@@ -1,4 +1,5 @@
-"""Runs the real `ptsm` CLI in a subprocess, as one installation: its own warehouse, marts, reports and key.
+"""Runs the real `ptsm` CLI in a subprocess, as one installation: its own warehouse, marts, reports and key; or
+(`materialise`) the same refresh in this process, the way `ptsm refresh` runs it once it holds the lock.
 
 Each installation lives under a root; runs that should behave as one machine share a secret folder (the
 pseudonymisation key), like a real installation does.
@@ -6,6 +7,8 @@ pseudonymisation key), like a real installation does.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MINI_EXPORTS = PROJECT_ROOT / "tests" / "fixtures" / "exports" / "mini"
@@ -98,3 +102,51 @@ class Run(Installation):
         result = super().refresh(*args, **env)
         self.returncode, self.output = result.returncode, result.stdout
         return self
+
+
+# --- in process ---------------------------------------------------------------------------------------------
+
+@dataclass
+class InProcessRun:
+    """One materialisation of every asset but the reports, run in this process (Dagster's in-process executor)."""
+
+    root: Path
+    raw_dir: Path
+    returncode: int
+    output: str  # the summary `ptsm refresh` prints
+
+    @property
+    def db(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        return self.root / "marts"
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def materialise(root: Path, raw_dir: Path) -> InProcessRun:
+    """Refresh (no reports) an installation under `root` reading `raw_dir`, in process, like `ptsm refresh` does
+    once it holds the lock; the environment is restored afterwards."""
+    from pipelines.defs.run import run_refresh
+    from pipelines.lib.config import get_settings
+    from pipelines.lib.summary import print_summary
+
+    root.mkdir(parents=True, exist_ok=True)
+    env = {"PTSM_RAW_DIR": raw_dir, "PTSM_DB": root / "warehouse.duckdb", "PTSM_MARTS_DIR": root / "marts",
+           "PTSM_REPORTS_DIR": root / "reports", "PTSM_SECRET_DIR": root / "secret"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, str(value))
+        for name in ("PTSM_SQL_DIR", "PTSM_EXPECTATIONS_DIR", "PTSM_VOCABULARY_FILE", "PTSM_REFERENCE_DIR", "DAGSTER_HOME"):
+            patch.delenv(name, raising=False)
+        settings_ = get_settings()
+        started = time.monotonic()
+        outcome = run_refresh(settings_, no_reports=True)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = print_summary(outcome, settings_, time.monotonic() - started)
+    return InProcessRun(root, raw_dir, code, printed.getvalue())

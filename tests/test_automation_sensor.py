@@ -95,3 +95,19 @@ def test_links_are_not_followed(raw):
     shutil.copytree(MINI, raw)
     os.symlink(raw, raw / "fiches_actions" / "boucle")
     assert isinstance(tick()[0], dg.RunRequest)
+
+
+def test_an_unmounted_then_remounted_folder_skips_then_runs_again(raw):
+    """The issue's `mv raw raw.moved; mkdir raw`, then the share back: no run on the empty folder, a run after."""
+    shutil.copytree(MINI, raw)
+    first, cursor = tick()
+    moved = raw.parent / "raw.moved"
+    raw.rename(moved)
+    raw.mkdir()
+    empty, cursor_after_empty = tick(cursor)
+    assert isinstance(empty, dg.SkipReason) and cursor_after_empty == cursor
+    raw.rmdir()
+    moved.rename(raw)
+    back, _ = tick(cursor)
+    assert isinstance(first, dg.RunRequest) and isinstance(back, dg.RunRequest)
+    assert back.tags["ptsm/raw_fingerprint"] == first.tags["ptsm/raw_fingerprint"] and back.run_key != first.run_key

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import materialise
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Run
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Run, materialise
 
 
 @pytest.fixture

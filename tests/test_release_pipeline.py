@@ -148,33 +148,50 @@ def _render(site: Installation, notebooks: Path, **env: str) -> subprocess.Popen
     return process
 
 
+def _report_files(root: Path) -> dict[Path, int]:
+    """Every real file of a reports folder under `root` (the old layout or a release's), with its mtime."""
+    files = {}
+    for path in root.rglob("*"):
+        if any(part.lstrip(".").startswith("reports") for part in path.relative_to(root).parts[:-1]):
+            try:
+                if path.is_file() and not path.is_symlink():
+                    files[path] = path.stat().st_mtime_ns
+            except FileNotFoundError:  # a temporary file renamed meanwhile
+                pass
+    return files
+
+
 def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(published, tmp_path):
     site = _copy(published, tmp_path)
     notebooks = _notebooks(tmp_path / "notebooks")
     first = os.path.basename(os.path.realpath(site.marts))
     done = _render(site, notebooks)
     assert done.wait(timeout=600) == 0, done.log_path.read_text()[-3000:]
-    shown = _tree(site.reports)
-    assert sorted(shown) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
-    assert all(f"publication {first}".encode() in html for html in shown.values())
+    shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports.py adds
+    pages = {name: html for name, html in shown.items() if name[:2].isdigit()}
+    assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
+    assert all(f"publication {first}".encode() in html for html in pages.values())
 
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
                 site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")
     assert site.refresh().returncode == 0
     second = os.path.basename(os.path.realpath(site.marts))
     assert second != first
+    before = _report_files(site.root)
     running = _render(site, notebooks, PTSM_TEST_REPORT_SLEEP="600")  # the second notebook never ends
     try:
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and running.poll() is None:  # until the run's first report is written
-            if any(f"publication {second}".encode() in p.read_bytes() for p in site.root.rglob("01_premier.html")):
+        while time.monotonic() < deadline and running.poll() is None:  # until the run writes its first report file
+            now = _report_files(site.root)
+            if any(before.get(path) != mtime for path, mtime in now.items()):
                 break
             time.sleep(0.05)
         assert running.poll() is None, running.log_path.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the killed run never wrote a report file"
     finally:
         os.killpg(running.pid, signal.SIGKILL)
         running.wait(timeout=60)
     after = _tree(site.reports)
     assert sorted(after) == sorted(shown)
-    assert after == shown  # all three still from the first release, none from the killed run
+    assert after == shown  # every file still from the first release, none from the killed run
     assert not any(f"publication {second}".encode() in html for html in after.values())

@@ -13,6 +13,7 @@ from pipelines.lib.config import PROJECT_ROOT
 from pipelines.lib.figures import count_axis, percent_axis, table_html, wilson
 from pipelines.lib.formatting import (fr_band, fr_date, fr_datetime, fr_eur, fr_month, fr_num, fr_pct, fr_points)
 from pipelines.lib.geometry import perimeter_departements, perimeter_items, ptsm_shapes
+from pipelines.lib.published_view import bases, comparison_frame, format_value, gap, note_fr, unit_fr
 
 N = "\u202f"
 REFERENCE = str(PROJECT_ROOT / "data" / "reference")
@@ -96,3 +97,31 @@ def test_corse_and_limousin_are_one_dissolved_shape_each():
         geom = shapes[ptsm]
         largest = max(geom.geoms, key=lambda g: g.area) if geom.geom_type == "MultiPolygon" else geom
         assert largest.area > 0.95 * geom.area and len(largest.interiors) == 0
+
+
+@pytest.mark.parametrize("call, expected", [
+    # survey_vehicule: 31/47 = 66 % computed against 65 % published
+    (lambda: gap("65", "66", "percent"), f"+1,0{N}pt"),
+    (lambda: gap("2000000", "2087658", "inhabitants (lower bound)"), f"+4,4{N}%"),
+    (lambda: gap("36", None, "count (of 79)"), "—"),
+    (lambda: gap("155", "155", "count"), "0"),
+    (lambda: format_value("3;6", "priority list"), "priorités 3 et 6"),
+    (lambda: format_value("15.4", "percent (approx.)"), f"15,4{N}%"),
+    (lambda: format_value("1625800", "EUR"), f"1{N}625{N}800{N}€"),
+    (lambda: format_value("2018-12-03", "date"), "3 décembre 2018"),
+    (lambda: format_value(None, "count"), "—"),
+    (lambda: unit_fr("percent of part-time (lower bound)"), "part (%) des temps partiels, au moins"),
+    (lambda: note_fr("16 / 104 PTSM au 31/03/2024 = 15.4 %"), f"16 sur 104 PTSM au 31 mars 2024 = 15,4{N}%"),
+])
+def test_published_comparison_is_written_in_french(call, expected):
+    assert call() == expected
+
+
+def test_cour_des_comptes_counts_show_both_bases():
+    row = pd.Series({"figure_id": "cdc_transition", "unit": "count (of 79)", "status": "not_computable",
+                     "note": "les 79 PTSM examinés par la Cour des comptes ne sont pas identifiés"})
+    assert bases(row) == ("79 PTSM examinés", "PTSM non identifiés")
+    survey = pd.Series({"figure_id": "survey_cdi", "unit": "percent", "status": "reproduced", "note": "16 / 46 = 34.8 %"})
+    assert bases(survey) == ("", "sur 46")
+    frame = comparison_frame(pd.DataFrame([row, survey]))
+    assert list(frame["Statut"]) == ["non recalculable", "reproduit"]

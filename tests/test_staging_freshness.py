@@ -91,9 +91,9 @@ def test_a_synonym_added_to_the_vocabularies_restages_the_old_file(vocabulary_co
     assert FUNDER_ISSUE in row_issues(con)
 
     add_synonym(vocabulary_copy, "financeur", "autre", "Banque mondiale")
-    # one vocabulary file serves every family, and the reader too (sheet-name synonyms, vocabulary `feuille`):
-    # both files are parsed and typed again
-    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (1, 1), "fiches_actions": (1, 1)}
+    # the reader's fingerprint covers only the sheet-name rows (vocabulary `feuille`) of the vocabulary file: a
+    # funder synonym leaves the raw rows as they were (not parsed again) but every file is typed again
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (0, 1), "fiches_actions": (0, 1)}
     assert row_issues(con) == [PTSM_ISSUE]
     assert con.execute("select num_action, financeur, funder_group, montant_eur from staging.funding_rows "
                        "order by num_action").fetchall() == [("1", "ars_fir", "ars", 10000.0),
@@ -168,3 +168,12 @@ def test_a_ledger_with_a_parser_version_number_is_read_again(vocabulary_copy):
     assert "parser_version" not in [c[0] for c in con.execute("describe raw.file_ledger").fetchall()]
     assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (0, 0), "fiches_actions": (0, 0)}
     assert staging_state(con) == from_scratch(REGISTRY)
+
+
+def test_a_sheet_name_synonym_added_to_the_vocabularies_reads_the_files_again(vocabulary_copy):
+    """Sheet-name synonyms (vocabulary `feuille`) are rules of the reader: the raw rows are read again."""
+    con = duckdb.connect()
+    refresh(con, REGISTRY)
+    add_synonym(vocabulary_copy, "feuille", "actions", "Plan d'actions du PTSM")
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (1, 1), "fiches_actions": (1, 1)}
+    assert refresh(con, REGISTRY) == {"enquete_coordonnateurs": (0, 0), "fiches_actions": (0, 0)}

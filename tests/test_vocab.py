@@ -12,8 +12,8 @@ from pipelines.lib.reference import load_vocabulary_table
 
 def test_decree_priorities_are_the_six_of_the_decree():
     assert vocab.priority_labels() == {
-        1: "Repérage précoce, accès aux soins", 2: "Parcours sans rupture, rétablissement", 3: "Soins somatiques",
-        4: "Crise et urgence", 5: "Droits, pouvoir d'agir, stigmatisation", 6: "Déterminants sociaux et territoriaux",
+        1: "Repérage précoce, accès aux soins", 2: "Parcours sans rupture", 3: "Soins somatiques",
+        4: "Crise et urgence", 5: "Droits, pouvoir d'agir", 6: "Déterminants sociaux",
     }
 
 
@@ -63,6 +63,9 @@ def test_the_notebook_reader_takes_its_labels_from_the_module():
     from pipelines.lib import marts_reader
 
     assert marts_reader.vocabulary("financeur")["ars_fir"] == "ARS – Fonds d'intervention régional (FIR)"
-    assert marts_reader.priority_labels()[1] == "1 Repérage précoce, accès aux soins"
+    assert marts_reader.priority_labels()[1] == "1. Repérage précoce, accès aux soins"
+    assert marts_reader.priority_labels(two_lines=True) == {
+        1: "1. Repérage précoce,<br>accès aux soins", 2: "2. Parcours<br>sans rupture", 3: "3. Soins<br>somatiques",
+        4: "4. Crise et<br>urgence", 5: "5. Droits,<br>pouvoir d'agir", 6: "6. Déterminants<br>sociaux"}
     assert marts_reader.blind_spot_publics()[0] == "perinatalite"
     assert marts_reader.fte_salary_bands() == ["<2000", "2000-2299", "2300-2499", "2500-2999", ">=3000"]

@@ -184,11 +184,19 @@ def vocabulary(kind: str) -> dict[str, str]:
     return vocab.labels(kind)
 
 
-def priority_labels() -> dict[int, str]:
-    """Decree priority -> chart label ("1 Repérage précoce, accès aux soins"), from pipelines.lib.vocab."""
+def priority_labels(two_lines: bool = False) -> dict[int, str]:
+    """Decree priority -> chart label ("1. Repérage précoce, accès aux soins"), from pipelines.lib.vocab;
+    `two_lines` breaks the text (<br>) at the space nearest its middle, for narrow chart axes."""
     from pipelines.lib import vocab
 
-    return {priority: f"{priority} {label}" for priority, label in vocab.priority_labels().items()}
+    labels = {}
+    for priority, label in vocab.priority_labels().items():
+        if two_lines and " " in label:
+            spaces = [i for i, c in enumerate(label) if c == " "]
+            cut = min(spaces, key=lambda i: abs(i - len(label) / 2))
+            label = label[:cut] + "<br>" + label[cut + 1:]
+        labels[priority] = f"{priority}. {label}"
+    return labels
 
 
 def blind_spot_publics() -> list[str]:
