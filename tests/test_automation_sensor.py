@@ -111,3 +111,15 @@ def test_an_unmounted_then_remounted_folder_skips_then_runs_again(raw):
     back, _ = tick(cursor)
     assert isinstance(first, dg.RunRequest) and isinstance(back, dg.RunRequest)
     assert back.tags["ptsm/raw_fingerprint"] == first.tags["ptsm/raw_fingerprint"] and back.run_key != first.run_key
+
+
+def test_os_junk_is_not_a_new_drop(raw):
+    shutil.copytree(MINI, raw)
+    first, cursor = tick()
+    (raw / "fiches_actions" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (raw / "Thumbs.db").write_bytes(b"\0")
+    again, _ = tick(cursor)
+    # the folders' change times moved (a new entry: the same signal as a remount), so a run is asked again, but
+    # the content fingerprint is the same: junk never changes what a run reads (the ingestion skips it too)
+    assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
+    assert again.tags["ptsm/raw_fingerprint"] == first.tags["ptsm/raw_fingerprint"]

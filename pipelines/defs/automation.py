@@ -21,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lib.config import get_automation_settings, get_settings, has_exports
+from pipelines.lib.discovery import is_junk
 
 REFRESH_JOB = "ptsm_refresh"
 AUTOMATION_JOB = get_automation_settings().automation_job  # read once, when the code location loads
@@ -81,6 +82,8 @@ def scan_raw_folder(raw_dir: Path) -> FolderState:
                 continue
             if any(fnmatch.fnmatch(name, pattern) for pattern in TEMPORARY_PATTERNS):
                 state.temporary.append(relative)
+            elif is_junk(name):  # a `.DS_Store` left by a file browser is no new drop: no run for it
+                continue
             state.files.append((relative, stat.st_size, stat.st_mtime_ns))
             state.last_change_ns = max(state.last_change_ns, _changed_ns(stat))
     return state
