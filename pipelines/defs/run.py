@@ -65,5 +65,16 @@ def outcome_of(result) -> RunOutcome:
                 failed_expectations=list(failed.value or []) if failed is not None else []))
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
-            outcome.failed_steps.append((event.step_key, error.message.strip().splitlines()[0] if error else "?"))
+            outcome.failed_steps.append((event.step_key, first_error_line(error)))
     return outcome
+
+
+def first_error_line(error) -> str:
+    """The first line of a step's error, without the exception's class path: a refusal such as the backtest's
+    `dg.Failure` reads as its French sentence, not as `dagster._core.definitions.events.Failure: ...`."""
+    if error is None:
+        return "?"
+    line = error.message.strip().splitlines()[0] if error.message.strip() else "?"
+    if error.cls_name == "Failure":  # a deliberate refusal: its description is the message for the operator
+        return line.split("Failure: ", 1)[-1]
+    return line
