@@ -1,5 +1,6 @@
 """The regional profile: one notebook parametrised by region, rendered per region in one kernel into
-`<reports>/regions/<code>.html`, self-contained, with the national reports' figure furniture, showing suppressed
+`<reports>/regions/<code>.html` loading the reports folder's shared plotly.js (whole again for travel:
+`standalone_profile`), linked from the home page, with the national reports' figure furniture, showing suppressed
 survey cells as such.
 
 The publication is the notebook fixture (tests/fixtures/notebooks/make_marts.py: six PTSM in six regions, none in
@@ -21,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from pipelines.lib.config import PROJECT_ROOT
 from pipelines.lib.report_check import WIDTHS, check_page, launch
 from pipelines.lib.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
-                                             with_parameter)
+                                             standalone_profile, with_parameter)
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / PROFILE_NOTEBOOK
 _spec = importlib.util.spec_from_file_location("nb_make_marts_profile",
@@ -72,7 +73,7 @@ def profiles(tmp_path_factory) -> dict[str, str]:
     # 93 has one PTSM (PTSM-13); 11 Île-de-France has none in this publication
     written = render_regional_profiles(NOTEBOOK, root / "reports" / "regions", root / "marts", regions=["93", "11"])
     assert [p.name for p in written] == ["93.html", "11.html"]
-    return {p.stem: p.read_text(encoding="utf-8") for p in written}
+    return {p.stem: p.read_text(encoding="utf-8") for p in written} | {"path": root / "reports" / "regions"}
 
 
 @pytest.mark.slow
@@ -80,7 +81,9 @@ def test_profile_has_the_furniture_and_opens_offline(profiles):
     page = profiles["93"]
     assert "<title>Profil régional — Provence-Alpes-Côte d'Azur — Observatoire des PTSM</title>" in page
     assert '<html lang="fr">' in page
-    assert "plotly.js v" in page and not re.search(r"<script[^>]+src=", page)  # inline, nothing fetched
+    # the reports folder's one plotly.js, not a 5 MB copy per profile (issue 14)
+    assert re.findall(r"<script[^>]+src=\"([^\"]*)\"", page) == ["../plotly-fr.min.js"]
+    assert "plotly.js v" not in page and len(page) < 1_000_000
     text = _text(page)
     # map, priority coverage, public coverage, vacancy, co-funding, survey yes/no chart
     assert re.findall(r"Graphique (\d+) –", text) == ["1", "2", "3", "4", "5", "6"]
@@ -122,12 +125,13 @@ def test_a_region_without_ptsm_renders_and_says_so(profiles):
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width):
-    """The page copied alone into an empty folder (as downloaded from the API): no request leaves it, no console
-    error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""
+    """The standalone page (as the API and the export hand it out) alone in an empty folder: no request leaves it,
+    no console error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""
     from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "profil_region_93.html"
-    page_file.write_text(profiles["93"], encoding="utf-8")
+    page_file.write_bytes(standalone_profile(profiles["path"] / "93.html"))
+    assert "plotly.js v" in page_file.read_text(encoding="utf-8")
     with sync_playwright() as p:
         browser = launch(p)
         result = check_page(browser, page_file, width)
@@ -135,3 +139,46 @@ def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles,
     assert result.errors == [] and result.outside_requests == []
     assert len(result.charts) == 6
     assert result.undrawn == [] and result.overlaps == {}
+
+
+SHARED_TAG = '<script src="../plotly-fr.min.js" charset="utf-8"></script>'
+
+
+def test_standalone_profile_inlines_the_release_s_own_plotly_js(tmp_path):
+    """The release's `plotly-fr.min.js` replaces the shared tag (a `</script` inside it escaped, else the browser
+    would close the element there); the page is otherwise byte for byte the one in the release."""
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "plotly-fr.min.js").write_text("var s = '</script>'; Plotly.fr = 1;", encoding="utf-8")
+    page = tmp_path / "regions" / "93.html"
+    page.write_text(f"<html><head>{SHARED_TAG}\n<style>x</style></head><body>é</body></html>", encoding="utf-8")
+    assert standalone_profile(page).decode("utf-8") == (
+        "<html><head><script charset=\"utf-8\">var s = '<\\/script>'; Plotly.fr = 1;</script>\n<style>x</style>"
+        "</head><body>é</body></html>")
+
+
+def test_standalone_profile_without_the_release_s_script_uses_the_installed_plotly(tmp_path):
+    page = tmp_path / "93.html"
+    page.write_text(f"<head>{SHARED_TAG}</head>", encoding="utf-8")
+    out = standalone_profile(page).decode("utf-8")
+    assert "plotly.js v" in out and not re.search(r"<script[^>]*\bsrc=", out)
+    assert "Télécharger le graphique en PNG" in out  # the French locale too
+
+
+def test_a_page_without_the_shared_tag_is_returned_as_it_is(tmp_path):
+    page = tmp_path / "93.html"
+    page.write_bytes(b"<!doctype html><title>Profil 93</title><script>inline()</script>")
+    assert standalone_profile(page) == page.read_bytes()
+
+
+def test_the_home_page_links_the_profiles_present_in_cog_order(tmp_path):
+    from pipelines.lib.reports import index_html
+
+    assert "Profils régionaux" not in index_html([], tmp_path, tmp_path)  # none rendered: no empty section
+    (tmp_path / "regions").mkdir()
+    for code in ("93", "11", "01"):
+        (tmp_path / "regions" / f"{code}.html").write_text("<p>profil</p>", encoding="utf-8")
+    page = index_html([], tmp_path, tmp_path)
+    section = page[page.index("<h2>Profils régionaux</h2>"):page.index("<h2>Données</h2>")]
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section) == [
+        ("regions/01.html", "Guadeloupe"), ("regions/11.html", "Île-de-France"),
+        ("regions/93.html", "Provence-Alpes-Côte d'Azur")]

@@ -21,6 +21,7 @@ from pipelines.lib.files import make_dir, write_atomic
 from pipelines.lib.french_csv import CSV_NOTE, write_csv
 from pipelines.lib.mart_access import NATIONAL, REGIONAL, access_class
 from pipelines.lib.parquet_format import write_parquet
+from pipelines.lib.regional_profiles import PROFILES_DIR, standalone_profile
 
 
 def _regions(reference_dir: Path) -> dict[str, str]:
@@ -74,10 +75,10 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
             written += [out_dir / f"{mart}.parquet", out_dir / f"{mart}.csv"]
     finally:
         con.close()
-    profile = release / releases.REPORTS / "regions" / f"{code}.html"  # rendered with the release (helper trends)
-    if profile.is_file():
+    profile = release / releases.REPORTS / PROFILES_DIR / f"{code}.html"  # rendered with the release (helper trends)
+    if profile.is_file():  # the copy in the release loads the folder's plotly.js; this one travels alone
         target = out_dir / f"profil_region_{code}.html"
-        write_atomic(target, profile.read_bytes())
+        write_atomic(target, standalone_profile(profile))
         written.append(target)
         exported[target.name] = "profil régional (HTML, à ouvrir dans un navigateur)"
     subset = {m: dictionary[m] for m in exported if m in dictionary}

@@ -6,8 +6,12 @@ well under one; running the 18 parametrised copies in one kernel keeps the whole
 notebooks. Each run re-executes every cell (the parameter cell first), so nothing of a region leaks into the next
 one but imported modules.
 
-Why self-contained pages (plotly.js inline): a profile travels alone — downloaded from the API by a regional
-token, copied into `ptsm export --region` — and must open offline without the reports folder around it.
+Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js
+(`<script src="../plotly-fr.min.js">`), since inlining plotly.js (~5 MB) into 18 pages made a release's reports
+~94 MB, over a GB for the 12 releases kept (issue 14: <= 12 MB per release, still offline from the folder). A profile
+that travels alone — downloaded from the API by a regional token, copied into `ptsm export --region` — must open
+offline without that folder: `standalone_profile` inlines plotly.js and the French locale into it, the one place both
+use. A page without the shared script tag (rendered before the change, or a hand-made one) is already whole.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from pipelines.lib.config import get_settings
 from pipelines.lib.files import write_atomic
+from pipelines.lib.reports import PLOTLY_FILE
 
 if TYPE_CHECKING:
     import nbformat
@@ -31,6 +36,8 @@ PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PROFILES_DIR = "regions"
 PARAMETER_TAG = "parameters"
 KERNEL_TIMEOUT_S = 600
+# how a profile in `<reports>/regions/` loads the folder's shared plotly.js; `standalone_profile` replaces exactly this
+SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
 
 
 def region_codes(reference_dir: Path | None = None) -> list[str]:
@@ -38,6 +45,15 @@ def region_codes(reference_dir: Path | None = None) -> list[str]:
     path = Path(reference_dir or get_settings().reference_dir) / "regions.csv"
     with path.open(encoding="utf-8") as handle:
         return [row["region_code"] for row in csv.DictReader(handle)]
+
+
+def rendered_profiles(reports_dir: Path) -> list[tuple[str, str]]:
+    """(code, French name) of the profiles present in `<reports_dir>/regions/`, in COG order: the home page's list."""
+    from pipelines.lib.marts_reader import region_names
+
+    folder = Path(reports_dir) / PROFILES_DIR
+    names = region_names()
+    return [(code, names.get(code, code)) for code in region_codes() if (folder / f"{code}.html").is_file()]
 
 
 def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookNode:
@@ -58,10 +74,10 @@ def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookN
 
 
 def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """One self-contained French page: no code cells, plotly.js and the French locale inline, the report style."""
+    """One French page: no code cells, the report style, loading the shared plotly.js of the reports folder above."""
     from nbconvert import HTMLExporter
 
-    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, plotly_bundle, strip_remote_scripts
+    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, strip_remote_scripts
 
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
@@ -72,8 +88,26 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
-    script = plotly_bundle().replace("</script", "<\\/script")
-    return body.replace("</head>", f'<script charset="utf-8">{script}</script>\n{REPORT_CSS}</head>', 1)
+    return body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1)
+
+
+def standalone_profile(path: Path | str) -> bytes:
+    """The profile at `path` (`<reports>/regions/<code>.html`) as a page that opens alone, offline: the shared
+    script tag replaced by plotly.js and the French locale inline.
+
+    The script is the release's own `<reports>/plotly-fr.min.js` (the one the page was drawn with), else the one
+    of the installed plotly. A page without the tag is returned as it is."""
+    from pipelines.lib.reports import plotly_bundle
+
+    path = Path(path)
+    page = path.read_bytes()
+    tag = SHARED_PLOTLY_TAG.encode("utf-8")
+    if tag not in page:
+        return page
+    shared = path.parent.parent / PLOTLY_FILE
+    script = shared.read_text(encoding="utf-8") if shared.is_file() else plotly_bundle()
+    inline = '<script charset="utf-8">' + script.replace("</script", "<\\/script") + "</script>"
+    return page.replace(tag, inline.encode("utf-8"), 1)
 
 
 def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,

@@ -5,7 +5,8 @@ Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes 
   a navigation bar to the other reports and the home page;
 - `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
   comma); each report loads it with a relative `<script src>` so the folder still opens offline;
-- `index.html`: the home page linking every report, the release and its data files;
+- `index.html`: the home page linking every report, the regional profiles already in `regions/` (COG order), the
+  release and its data files;
 - `donnees`: a relative link to the release folder (CSV, Parquet, DICTIONNAIRE.md), which the pages link into.
 Files are written atomically with mode 0644 (readable by a web server or a colleague).
 """
@@ -181,8 +182,9 @@ def _release_info(marts_dir: Path) -> dict:
 
 
 def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
-    """The home page: every report with its summary, the release, and the data files."""
+    """The home page: every report with its summary, the regional profiles present, the release, the data files."""
     from pipelines.lib.formatting import fr_datetime
+    from pipelines.lib.regional_profiles import PROFILES_DIR, rendered_profiles
 
     from pipelines.lib.figures import DATA_LINK
 
@@ -198,6 +200,11 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
         f'<li><a href="{name}.html"><b>{html.escape(title)}</b></a><br><span>{html.escape(summary)}</span></li>'
         for name, title, summary in entries
     )
+    profiles = rendered_profiles(reports_dir)
+    regions = "" if not profiles else (
+        "<h2>Profils régionaux</h2><p>Un profil par région : ses PTSM comparés à la France entière.</p><ul>"
+        + "".join(f'<li><a href="{PROFILES_DIR}/{code}.html">{html.escape(name, quote=False)}</a></li>' for code, name in profiles)
+        + "</ul>")
     marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \
         else sorted((info.get("marts") or {}).keys())
     data = "".join(f'<li><code>{html.escape(m)}</code> : <a href="{base}{m}.csv">CSV</a> · '
@@ -210,7 +217,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
 <h1>{SITE_NAME} : rapports d'analyse</h1>{banner}
 <p>Rapports de la {html.escape(label)}. Chaque rapport numérote ses graphiques et tableaux et donne pour chacun
 « Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>
-<h2>Rapports</h2><ul>{items}</ul>
+<h2>Rapports</h2><ul>{items}</ul>{regions}
 <h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
 et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
 </main></body></html>

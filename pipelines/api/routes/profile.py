@@ -1,4 +1,8 @@
-"""GET /v1/regions/{code}/profile: the region's HTML profile rendered with the release (helper "trends")."""
+"""GET /v1/regions/{code}/profile: the region's HTML profile rendered with the release (helper "trends").
+
+The page in the release loads the reports folder's shared plotly.js; the one sent here travels alone, so it is
+`standalone_profile`'s whole page (plotly.js inline), built once per release identity and kept in the response
+cache: ~5 MB assembled per request would cost every download a file read and a copy."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pipelines.api.release import Release
 from pipelines.api.responses import respond
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
+from pipelines.lib.regional_profiles import standalone_profile
 
 router = APIRouter()
 PROFILE_DIR = ("reports", "regions")
@@ -44,10 +49,11 @@ async def region_profile(request: Request, code: str, who: Principal = Depends(p
         raise ApiError(404, "profile_not_rendered",
                        f"Le profil de la région {code} n'a pas été produit avec cette publication.")
 
-    def read() -> bytes:
-        with open(path, "rb") as fh:
-            return fh.read()
-
-    body = await run_in_threadpool(read)
-    return await respond(request, state, release, ("profile", code, path), body, "text/html; charset=utf-8",
+    key = ("profile", code, path)
+    cache_key = (*key, release.path, getattr(release, "stamp", None))
+    body = state.cache.get(cache_key)
+    if body is None:
+        body = await run_in_threadpool(standalone_profile, path)
+        state.cache.put(cache_key, body)
+    return await respond(request, state, release, key, body, "text/html; charset=utf-8",
                          {"Content-Disposition": f'inline; filename="profil_region_{code}.html"'})

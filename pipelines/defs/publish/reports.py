@@ -14,14 +14,14 @@ from pipelines.lib.reports import render_notebooks
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
-    """The numbered reports, then the 18 regional profiles (`<target>/regions/<code>.html`) of the same release.
+    """The 18 regional profiles (`<target>/regions/<code>.html`), then the numbered reports of the same release.
 
-    A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests) renders the
-    numbered reports only."""
-    written = render_notebooks(notebooks_dir, target, release)
+    Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
+    written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
+    renders the numbered reports only."""
     if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
         render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-    return written
+    return render_notebooks(notebooks_dir, target, release)
 
 
 @dg.asset(
