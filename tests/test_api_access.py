@@ -147,6 +147,45 @@ def test_the_regional_profile_is_served_to_its_region_only(site):
     assert site.client.get("/v1/regions/93/profile").status_code == 401
 
 
+SHARED_TAG = '<script src="../plotly-fr.min.js" charset="utf-8"></script>'  # how a profile in a release loads plotly
+
+
+def _release_with_shared_plotly(tmp_path, release_id="r-shared"):
+    marts = tmp_path / "data" / "marts"
+    marts.parent.mkdir(parents=True)
+    release = fake.publish(marts, release_id, variant=1)
+    (release / "reports" / "regions").mkdir(parents=True)
+    (release / "reports" / "plotly-fr.min.js").write_text("window.P = 'v1';", encoding="utf-8")
+    (release / "reports" / "regions" / "93.html").write_text(
+        f"<!doctype html><head>{SHARED_TAG}</head><p>région 93</p>", encoding="utf-8")
+    return marts, release
+
+
+def test_the_downloaded_profile_carries_plotly_js_built_once_per_release(tmp_path):
+    """The page in the release loads `../plotly-fr.min.js`, which a downloaded file cannot reach: the API inlines
+    the release's script, and builds that page once (the release is immutable; a rewrite of the script after the
+    first download is not seen, which shows the second answer came from the cache)."""
+    marts, release = _release_with_shared_plotly(tmp_path)
+    path = tmp_path / "t.json"
+    paca, _ = tokens.create_token(path, region="93", national=False)
+    whole = "<!doctype html><head><script charset=\"utf-8\">window.P = 'v1';</script></head><p>région 93</p>"
+    with TestClient(create_app(marts, path)) as client:
+        first = client.get("/v1/regions/93/profile", headers=auth(paca))
+        assert first.status_code == 200 and first.text == whole
+        (release / "reports" / "plotly-fr.min.js").write_text("window.P = 'v2';", encoding="utf-8")
+        second = client.get("/v1/regions/93/profile", headers=auth(paca))
+        assert second.text == whole and second.headers["etag"] == first.headers["etag"]
+
+
+def test_the_exported_profile_carries_plotly_js(tmp_path):
+    from pipelines.lib.regional_export import export_region
+
+    marts, _ = _release_with_shared_plotly(tmp_path, "r-export-shared")
+    export_region(marts, "93", tmp_path / "ors-paca")
+    assert (tmp_path / "ors-paca" / "profil_region_93.html").read_text(encoding="utf-8") == (
+        "<!doctype html><head><script charset=\"utf-8\">window.P = 'v1';</script></head><p>région 93</p>")
+
+
 def test_the_catalogue_does_not_open_data_to_anybody(site):
     body = site.client.get("/v1/catalogue").json()
     assert "rows" not in json.dumps(body)
@@ -197,7 +236,12 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     client = TestClient(create_app(tmp_path / "marts", path))
     response = client.get("/v1/regions/93/profile", headers=auth(paca))
     assert response.status_code == 200
-    assert response.content == (tmp_path / "marts" / "reports" / "regions" / "93.html").read_bytes()
+    in_release = (tmp_path / "marts" / "reports" / "regions" / "93.html").read_text(encoding="utf-8")
+    assert SHARED_TAG in in_release and "plotly.js v" not in in_release  # the folder's shared script
+    assert "plotly.js v" in response.text and SHARED_TAG not in response.text  # the download travels alone
+    assert response.text == in_release.replace(
+        SHARED_TAG, '<script charset="utf-8">' + (tmp_path / "marts" / "reports" / "plotly-fr.min.js").read_text(
+            encoding="utf-8").replace("</script", "<\\/script") + "</script>")
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
     text = response.content.decode("utf-8")
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...

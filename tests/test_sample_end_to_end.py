@@ -6,6 +6,7 @@ reproduces the report's published figures; this test holds the pipeline and the 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -74,5 +75,19 @@ def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
                                           "75", "76", "84", "93", "94"]
     for profile in profiles:
         page = profile.read_text(encoding="utf-8")
-        assert "plotly.js v" in page and 'src="http' not in page, profile.name  # opens alone, offline
+        # the folder's one plotly.js (offline from the folder), not a 5 MB copy per profile
+        assert re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", page) == ["../plotly-fr.min.js"], profile.name
+        assert "plotly.js v" not in page, profile.name
         assert "SYNTHÉTIQUES" in page and "Graphique 1 –" in page, profile.name
+    index = (sample_run.root / "reports" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="regions/(\d\d)\.html">([^<]+)</a>', index)
+    assert [code for code, _ in links] == [p.stem for p in profiles]  # COG order, every profile
+    assert links[0] == ("01", "Guadeloupe") and links[-1] == ("94", "Corse")
+
+
+def test_a_release_s_reports_weigh_at_most_12_mb(sample_run):
+    """Issue 14: 12 releases are kept; 18 profiles each inlining plotly.js made one release's reports ~98 MB."""
+    folder = sample_run.root / "reports"
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and "donnees" not in p.parts]
+    assert len([p for p in files if p.suffix == ".js"]) == 1  # one plotly.js for the whole folder
+    assert sum(p.stat().st_size for p in files) <= 12 * 1024 * 1024
