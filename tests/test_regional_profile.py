@@ -84,6 +84,10 @@ def test_profile_has_the_furniture_and_opens_offline(profiles):
     # the reports folder's one plotly.js, not a 5 MB copy per profile (issue 14)
     assert re.findall(r"<script[^>]+src=\"([^\"]*)\"", page) == ["../plotly-fr.min.js"]
     assert "plotly.js v" not in page and len(page) < 1_000_000
+    # ...and the folder's one copy of the notebook template's stylesheet (~260 kB a page otherwise)
+    head = page[:page.index("</head>")]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]*)">', head) == ["../jupyterlab.css"]
+    assert '<style type="text/css">' not in head and "Copyright (c) Jupyter Development Team" not in page
     text = _text(page)
     # map, priority coverage, public coverage, vacancy, co-funding, survey yes/no chart
     assert re.findall(r"Graphique (\d+) –", text) == ["1", "2", "3", "4", "5", "6"]
@@ -162,6 +166,19 @@ def test_standalone_profile_without_the_release_s_script_uses_the_installed_plot
     out = standalone_profile(page).decode("utf-8")
     assert "plotly.js v" in out and not re.search(r"<script[^>]*\bsrc=", out)
     assert "Télécharger le graphique en PNG" in out  # the French locale too
+
+
+def test_standalone_profile_inlines_the_shared_stylesheet_too(tmp_path):
+    (tmp_path / "regions").mkdir()
+    (tmp_path / "jupyterlab.css").write_text(".jp-Cell { color: red }", encoding="utf-8")
+    page = tmp_path / "regions" / "93.html"
+    page.write_text('<head><link rel="stylesheet" href="../jupyterlab.css">\n<style>b {}</style></head>',
+                    encoding="utf-8")
+    assert standalone_profile(page).decode("utf-8") == (
+        "<head><style>.jp-Cell { color: red }</style>\n<style>b {}</style></head>")
+    (tmp_path / "jupyterlab.css").unlink()  # no release copy: the installed template's
+    out = standalone_profile(page).decode("utf-8")
+    assert "Copyright (c) Jupyter Development Team" in out and "<link" not in out
 
 
 def test_a_page_without_the_shared_tag_is_returned_as_it_is(tmp_path):

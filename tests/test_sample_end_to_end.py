@@ -77,7 +77,7 @@ def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
         page = profile.read_text(encoding="utf-8")
         # the folder's one plotly.js (offline from the folder), not a 5 MB copy per profile
         assert re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", page) == ["../plotly-fr.min.js"], profile.name
-        assert "plotly.js v" not in page, profile.name
+        assert "plotly.js v" not in page and '<link rel="stylesheet" href="../jupyterlab.css">' in page, profile.name
         assert "SYNTHÉTIQUES" in page and "Graphique 1 –" in page, profile.name
     index = (sample_run.root / "reports" / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="regions/(\d\d)\.html">([^<]+)</a>', index)
@@ -89,5 +89,6 @@ def test_a_release_s_reports_weigh_at_most_12_mb(sample_run):
     """Issue 14: 12 releases are kept; 18 profiles each inlining plotly.js made one release's reports ~98 MB."""
     folder = sample_run.root / "reports"
     files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and "donnees" not in p.parts]
-    assert len([p for p in files if p.suffix == ".js"]) == 1  # one plotly.js for the whole folder
+    # one plotly.js and one template stylesheet for the whole folder
+    assert sorted(p.name for p in files if p.suffix in (".js", ".css")) == ["jupyterlab.css", "plotly-fr.min.js"]
     assert sum(p.stat().st_size for p in files) <= 12 * 1024 * 1024

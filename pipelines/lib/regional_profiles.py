@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from pipelines.lib.config import get_settings
 from pipelines.lib.files import write_atomic
-from pipelines.lib.reports import PLOTLY_FILE
+from pipelines.lib.reports import PLOTLY_FILE, TEMPLATE_CSS_FILE
 
 if TYPE_CHECKING:
     import nbformat
@@ -36,8 +36,11 @@ PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PROFILES_DIR = "regions"
 PARAMETER_TAG = "parameters"
 KERNEL_TIMEOUT_S = 600
-# how a profile in `<reports>/regions/` loads the folder's shared plotly.js; `standalone_profile` replaces exactly this
+# how a profile in `<reports>/regions/` loads the folder's shared plotly.js and template stylesheet;
+# `standalone_profile` replaces exactly these
 SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
+SHARED_CSS_HREF = f"../{TEMPLATE_CSS_FILE}"
+SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
 
 
 def region_codes(reference_dir: Path | None = None) -> list[str]:
@@ -74,17 +77,12 @@ def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookN
 
 
 def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
-    """One French page: no code cells, the report style, loading the shared plotly.js of the reports folder above."""
-    from nbconvert import HTMLExporter
+    """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
+    reports folder above."""
+    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, _exporter, share_template_css, strip_remote_scripts
 
-    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, strip_remote_scripts
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    body = strip_remote_scripts(body)
+    body, _ = _exporter().from_notebook_node(nb)
+    body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
@@ -93,21 +91,23 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
 
 def standalone_profile(path: Path | str) -> bytes:
     """The profile at `path` (`<reports>/regions/<code>.html`) as a page that opens alone, offline: the shared
-    script tag replaced by plotly.js and the French locale inline.
+    script tag replaced by plotly.js and the French locale inline, the shared stylesheet link by its content.
 
-    The script is the release's own `<reports>/plotly-fr.min.js` (the one the page was drawn with), else the one
-    of the installed plotly. A page without the tag is returned as it is."""
-    from pipelines.lib.reports import plotly_bundle
+    Each is the release's own file in `<reports>/` (what the page was drawn with), else the installed one. A page
+    without the tags is returned as it is."""
+    from pipelines.lib.reports import plotly_bundle, template_css
 
     path = Path(path)
     page = path.read_bytes()
-    tag = SHARED_PLOTLY_TAG.encode("utf-8")
-    if tag not in page:
-        return page
-    shared = path.parent.parent / PLOTLY_FILE
-    script = shared.read_text(encoding="utf-8") if shared.is_file() else plotly_bundle()
-    inline = '<script charset="utf-8">' + script.replace("</script", "<\\/script") + "</script>"
-    return page.replace(tag, inline.encode("utf-8"), 1)
+    for tag, name, build, element in ((SHARED_PLOTLY_TAG, PLOTLY_FILE, plotly_bundle, '<script charset="utf-8">{}</script>'),
+                                      (SHARED_CSS_TAG, TEMPLATE_CSS_FILE, template_css, "<style>{}</style>")):
+        if tag.encode("utf-8") not in page:
+            continue
+        shared = path.parent.parent / name
+        text = shared.read_text(encoding="utf-8") if shared.is_file() else build()
+        inline = element.format(re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE))
+        page = page.replace(tag.encode("utf-8"), inline.encode("utf-8"), 1)
+    return page
 
 
 def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,

@@ -5,6 +5,7 @@ Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes 
   a navigation bar to the other reports and the home page;
 - `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
   comma); each report loads it with a relative `<script src>` so the folder still opens offline;
+- `jupyterlab.css`: the notebook template's stylesheet (~260 kB), also once for the folder, linked by every page;
 - `index.html`: the home page linking every report, the regional profiles already in `regions/` (COG order), the
   release and its data files;
 - `donnees`: a relative link to the release folder (CSV, Parquet, DICTIONNAIRE.md), which the pages link into.
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the rep
 
 KERNEL_TIMEOUT_S = 600
 PLOTLY_FILE = "plotly-fr.min.js"
+TEMPLATE_CSS_FILE = "jupyterlab.css"
 INDEX_FILE = "index.html"
 FILE_MODE = 0o644
 SITE_NAME = "Observatoire des PTSM"
@@ -132,17 +134,12 @@ def _short(title: str) -> str:
 
 def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
     """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     body = strip_remote_scripts(body)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
     body = re.sub(r"<title>.*?</title>", f"<title>{page_title}</title>", body, count=1, flags=re.DOTALL)
+    body = share_template_css(body, TEMPLATE_CSS_FILE)
     head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
     body = body.replace("</head>", head_extra + "</head>", 1)
     body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
@@ -156,6 +153,44 @@ def strip_remote_scripts(html_text: str) -> str:
     """Drop the CDN scripts nbconvert's template adds (require.js, MathJax): the reports use no maths, load plotly.js
     from their own folder, and must open offline without network requests."""
     return _REMOTE_SCRIPT.sub("", html_text)
+
+
+_TEMPLATE_STYLE = re.compile(r'<style type="text/css">.*?</style>\s*', re.DOTALL)
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def share_template_css(page: str, href: str) -> str:
+    """The page with the template's stylesheets of its head (`<style type="text/css">`, the same ~260 kB in every
+    page) replaced, where the first stood, by one `<link>` to `href`: 24 copies per release were a third of its
+    reports. Styles inside the body (a table's own) stay."""
+    head_end = page.index("</head>")
+    head = page[:head_end]
+    first = _TEMPLATE_STYLE.search(head)
+    if first is None:
+        return page
+    link = f'<link rel="stylesheet" href="{href}">\n'
+    head = head[:first.start()] + link + _TEMPLATE_STYLE.sub("", head[first.start():])
+    return head + page[head_end:]
+
+
+def template_css() -> str:
+    """The stylesheets `share_template_css` takes out of a page, as the template writes them (an empty notebook's
+    page: they do not depend on the notebook)."""
+    from nbformat.v4 import new_notebook
+
+    body, _ = _exporter().from_notebook_node(new_notebook())
+    head = body[:body.index("</head>")]
+    return "\n".join(m.group(0).strip()[len('<style type="text/css">'):-len("</style>")]
+                     for m in _TEMPLATE_STYLE.finditer(head))
 
 
 def plotly_bundle() -> str:
@@ -245,6 +280,7 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(reports_dir / PLOTLY_FILE, plotly_bundle())
+    _write_atomic(reports_dir / TEMPLATE_CSS_FILE, template_css())
     link_data(reports_dir, marts_dir)
     paths = notebook_paths(notebooks_dir)
     executed = []
