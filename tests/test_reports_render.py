@@ -17,7 +17,7 @@ from pipelines.lib.config import PROJECT_ROOT
 from pipelines.lib.report_check import WIDTHS, check_page, launch
 from pipelines.lib.reports import notebook_paths, render_notebooks
 
-INDEX_FILE, PLOTLY_FILE = "index.html", "plotly-fr.min.js"  # written out, not imported from the renderer
+INDEX_FILE, PLOTLY_FILE, CSS_FILE = "index.html", "plotly-fr.min.js", "jupyterlab.css"  # written out, not imported
 
 pytestmark = pytest.mark.slow
 REPORTS = [p.stem for p in notebook_paths(PROJECT_ROOT / "notebooks")]
@@ -84,12 +84,14 @@ def test_reports_are_french_light_and_readable_by_others(sample_reports):
     assert [p.name for p in pages] == sorted([f"{n}.html" for n in REPORTS] + [INDEX_FILE])
     total = sum(p.stat().st_size for p in sample_reports.iterdir())
     assert total <= 12 * 1024 * 1024
-    for path in [*pages, sample_reports / PLOTLY_FILE]:
+    for path in [*pages, sample_reports / PLOTLY_FILE, sample_reports / CSS_FILE]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name
     for name in REPORTS:
         html = (sample_reports / f"{name}.html").read_text(encoding="utf-8")
         assert '<html lang="fr">' in html and "<title>Notebook</title>" not in html
         assert html.count("plotly.js v") == 0 and f'<script src="{PLOTLY_FILE}"' in html  # one shared copy
+        head = html[:html.index("</head>")]  # the template's ~260 kB stylesheet: one shared copy too
+        assert f'<link rel="stylesheet" href="{CSS_FILE}">' in head and '<style type="text/css">' not in head
         assert html.count('href="index.html"') >= 1  # navigation back to the home page
         # every chart carries its furniture: number, Lecture, Champ, Source
         n_charts = html.count('class="plotly-graph-div"')

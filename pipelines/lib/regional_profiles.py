@@ -6,12 +6,12 @@ well under one; running the 18 parametrised copies in one kernel keeps the whole
 notebooks. Each run re-executes every cell (the parameter cell first), so nothing of a region leaks into the next
 one but imported modules.
 
-Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js
-(`<script src="../plotly-fr.min.js">`), since inlining plotly.js (~5 MB) into 18 pages made a release's reports
-~94 MB, over a GB for the 12 releases kept (issue 14: <= 12 MB per release, still offline from the folder). A profile
-that travels alone — downloaded from the API by a regional token, copied into `ptsm export --region` — must open
-offline without that folder: `standalone_profile` inlines plotly.js and the French locale into it, the one place both
-use. A page without the shared script tag (rendered before the change, or a hand-made one) is already whole.
+Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js and notebook
+template stylesheet (`../plotly-fr.min.js`, `../jupyterlab.css`), since inlining them (~5 MB) into 18 pages made a
+release's reports ~100 MB, over a GB for the 12 releases kept (issue 14: <= 12 MB per release, still offline from the
+folder). A profile that travels alone — downloaded from the API by a regional token, copied into
+`ptsm export --region` — must open offline without that folder: `standalone_profile` inlines both, the one place the
+two use. A page without the shared tags (rendered before the change, or a hand-made one) is already whole.
 """
 
 from __future__ import annotations
@@ -99,8 +99,9 @@ def standalone_profile(path: Path | str) -> bytes:
 
     path = Path(path)
     page = path.read_bytes()
-    for tag, name, build, element in ((SHARED_PLOTLY_TAG, PLOTLY_FILE, plotly_bundle, '<script charset="utf-8">{}</script>'),
-                                      (SHARED_CSS_TAG, TEMPLATE_CSS_FILE, template_css, "<style>{}</style>")):
+    shared_files = ((SHARED_PLOTLY_TAG, PLOTLY_FILE, plotly_bundle, '<script charset="utf-8">{}</script>'),
+                    (SHARED_CSS_TAG, TEMPLATE_CSS_FILE, template_css, "<style>{}</style>"))
+    for tag, name, build, element in shared_files:
         if tag.encode("utf-8") not in page:
             continue
         shared = path.parent.parent / name
