@@ -237,11 +237,17 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     response = client.get("/v1/regions/93/profile", headers=auth(paca))
     assert response.status_code == 200
     in_release = (tmp_path / "marts" / "reports" / "regions" / "93.html").read_text(encoding="utf-8")
-    assert SHARED_TAG in in_release and "plotly.js v" not in in_release  # the folder's shared script
-    assert "plotly.js v" in response.text and SHARED_TAG not in response.text  # the download travels alone
+    css_tag = '<link rel="stylesheet" href="../jupyterlab.css">'
+    assert SHARED_TAG in in_release and css_tag in in_release  # the folder's shared script and stylesheet...
+    assert "plotly.js v" not in in_release and "Jupyter Development Team" not in in_release
+    assert "plotly.js v" in response.text and "Jupyter Development Team" in response.text  # ...inlined for travel
+    assert SHARED_TAG not in response.text and css_tag not in response.text
+    shared = {name: (tmp_path / "marts" / "reports" / name).read_text(encoding="utf-8")
+              for name in ("plotly-fr.min.js", "jupyterlab.css")}
+    assert "</style" not in shared["jupyterlab.css"]
     assert response.text == in_release.replace(
-        SHARED_TAG, '<script charset="utf-8">' + (tmp_path / "marts" / "reports" / "plotly-fr.min.js").read_text(
-            encoding="utf-8").replace("</script", "<\\/script") + "</script>")
+        SHARED_TAG, '<script charset="utf-8">' + shared["plotly-fr.min.js"].replace("</script", "<\\/script")
+        + "</script>").replace(css_tag, "<style>" + shared["jupyterlab.css"] + "</style>")
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
     text = response.content.decode("utf-8")
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
