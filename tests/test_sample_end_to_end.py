@@ -76,3 +76,15 @@ def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
         page = profile.read_text(encoding="utf-8")
         assert "plotly.js v" in page and 'src="http' not in page, profile.name  # opens alone, offline
         assert "SYNTHÉTIQUES" in page and "Graphique 1 –" in page, profile.name
+
+
+KERNEL_NOISE = ("Parent appears to have exited", "Could not destroy zmq context", "ipykernel", "zmq", "Traceback",
+                "IPKernelApp", "jupyter", "nbclient")
+
+
+def test_refresh_output_holds_no_kernel_noise(sample_run):
+    """The output is the summary, warnings and errors: nothing the notebook kernels say (the pipe stays open until
+    every process holding it exits, so a kernel outliving the refresh would be captured here too)."""
+    noisy = [line for line in sample_run.output.splitlines() if any(k.lower() in line.lower() for k in KERNEL_NOISE)]
+    assert noisy == []
+    assert "Résumé du rafraîchissement" in sample_run.output

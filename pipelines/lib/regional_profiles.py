@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import re
-import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -30,7 +27,6 @@ if TYPE_CHECKING:
 PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PROFILES_DIR = "regions"
 PARAMETER_TAG = "parameters"
-KERNEL_TIMEOUT_S = 600
 
 
 def region_codes(reference_dir: Path | None = None) -> list[str]:
@@ -82,35 +78,22 @@ def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
 
     A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
     import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
 
     from pipelines.lib.marts_reader import region_names
+    from pipelines.lib.reports import kernel_env, notebook_kernel
 
     notebook, out_dir = Path(notebook), Path(out_dir)
     codes = list(regions) if regions is not None else region_codes()
     names = region_names()
     source = nbformat.read(notebook, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve()),
-           "PTSM_REPORT_OUTPUT_DIR": str(out_dir.resolve())}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env = kernel_env(marts_dir, out_dir)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
-        client = NotebookClient(source, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(notebook.parent)}})
-        try:
-            for code in codes:
-                client.nb = with_parameter(source, code)
-                client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
-                target = out_dir / f"{code}.html"
-                write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
-                written.append(target)
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-            if km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=True)
+    with notebook_kernel(source, notebook.parent) as client:
+        for code in codes:
+            client.nb = with_parameter(source, code)
+            client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
+            target = out_dir / f"{code}.html"
+            write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
+            written.append(target)
     return written
