@@ -73,6 +73,12 @@ def published_table() -> pd.DataFrame:
 
 # ---------------------------------------------------------------- stating figures in sentences
 
+def _show(value: Any, fmt: Any = None) -> str:
+    if _is_missing(value):
+        return "inconnu"
+    return fmt(value) if fmt else str(value)
+
+
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
