@@ -119,3 +119,39 @@ def test_map_layout_draws_every_registry_ptsm_and_puts_overseas_in_insets():
     assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in layout.rings["PTSM-75"][1])
     # dissolved: Corse (2A + 2B) and Limousin (19, 23, 87) are one ring each, not one per département
     assert len(layout.rings["PTSM-COR"]) == 1 and len(layout.rings["PTSM-LIM"]) == 1
+
+
+def _survey_notebook_on_two_waves(tmp_path: Path, computed_survey_n: str) -> str:
+    """Notebook 01 on the fixture publication plus a 2023 wave of 5 respondents (the first 5 fixture responses), with
+    published_comparison's respondent count `computed_survey_n`; returns the page text."""
+    import re
+    import html as html_lib
+
+    import pandas as pd
+
+    from pipelines.lib.reports import execute_notebook, to_html
+
+    release = build(tmp_path / "marts")
+    survey = pd.concat([_make_marts.build_survey(_make_marts.RESPONSES[:5], wave=2023), _make_marts.build_survey()])
+    survey.to_parquet(release / "survey_results.parquet", index=False)
+    comparison = pd.read_parquet(release / "published_comparison.parquet")
+    comparison.loc[comparison["figure_id"] == "survey_n", ["computed_value", "status"]] = [computed_survey_n, "differs"]
+    comparison.to_parquet(release / "published_comparison.parquet", index=False)
+    nb = execute_notebook(NOTEBOOKS / "01_enquete_coordonnateurs.ipynb", tmp_path / "marts", tmp_path)
+    page = re.sub(r"<script.*?</script>|<style.*?</style>", " ", to_html(nb), flags=re.S)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.mark.slow  # executes notebook 01 twice
+def test_survey_report_compares_published_figures_on_the_report_wave_only(tmp_path):
+    # 2023: 5 respondents; 2025 (analysed): 9. The published figures are about 2023 (published_figures.csv).
+    text = _survey_notebook_on_two_waves(tmp_path / "ok", "5")
+    assert "Vague analysée : 2025, avec 9 réponses complètes." in text
+    assert "Le recalcul porte sur les 5 réponses complètes de la vague 2023." in text
+    assert "recalcul : réponses complètes de la vague 2023 (et non de la vague analysée, 2025)." in text
+    assert "Chiffres de l'enquête 2023 publiés par le rapport et leur recalcul sur la même vague" in text
+    # a comparison computed on the 2025 respondents is refused: the notebook asserts what it states
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError, match="valeur 9 ≠ valeur du mart 5"):
+        _survey_notebook_on_two_waves(tmp_path / "wrong", "9")

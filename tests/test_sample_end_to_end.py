@@ -92,3 +92,15 @@ def test_a_release_s_reports_weigh_at_most_12_mb(sample_run):
     # one plotly.js and one template stylesheet for the whole folder
     assert sorted(p.name for p in files if p.suffix in (".js", ".css")) == ["jupyterlab.css", "plotly-fr.min.js"]
     assert sum(p.stat().st_size for p in files) <= 12 * 1024 * 1024
+
+
+KERNEL_NOISE = ("Parent appears to have exited", "Could not destroy zmq context", "ipykernel", "zmq", "Traceback",
+                "IPKernelApp", "jupyter", "nbclient")
+
+
+def test_refresh_output_holds_no_kernel_noise(sample_run):
+    """The output is the summary, warnings and errors: nothing the notebook kernels say (the pipe stays open until
+    every process holding it exits, so a kernel outliving the refresh would be captured here too)."""
+    noisy = [line for line in sample_run.output.splitlines() if any(k.lower() in line.lower() for k in KERNEL_NOISE)]
+    assert noisy == []
+    assert "Résumé du rafraîchissement" in sample_run.output

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 
@@ -71,42 +71,13 @@ def published_table() -> pd.DataFrame:
     return load_mart("published_comparison").set_index("figure_id")
 
 
-def published(figure_id: str) -> dict[str, Any] | None:
-    """One row of published_comparison as a dict, or None when the figure is not in this release."""
-    table = published_table()
-    if figure_id not in table.index:
-        return None
-    return {"figure_id": figure_id, **table.loc[figure_id].to_dict()}
+# ---------------------------------------------------------------- stating figures in sentences
 
-
-def side_by_side(computed: dict[str, Any], fmt: Callable[[Any], str] | None = None) -> pd.DataFrame:
-    """Computed values next to the report's published values (shown, never asserted)."""
-    table = published_table()
-    rows = []
-    for figure_id, value in computed.items():
-        row = table.loc[figure_id] if figure_id in table.index else None
-        rows.append({
-            "Indicateur": row["description"] if row is not None else figure_id,
-            "Valeur calculée (ces données)": _show(value, fmt),
-            "Valeur publiée (rapport)": _blank(row["published_value"]) if row is not None else "—",
-            "Unité": _blank(row["unit"]) if row is not None else "",
-            "Statut (published_comparison)": _blank(row["status"]) if row is not None else "absent",
-            "Source": _blank(row["source"]) if row is not None else "",
-        })
-    return pd.DataFrame(rows)
-
-
-def _blank(value: Any) -> str:
-    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-def _show(value: Any, fmt: Callable[[Any], str] | None) -> str:
+def _show(value: Any, fmt: Any = None) -> str:
     if _is_missing(value):
         return "inconnu"
     return fmt(value) if fmt else str(value)
 
-
-# ---------------------------------------------------------------- stating figures in sentences
 
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:

@@ -9,6 +9,7 @@ the Cour des comptes) and from the mart's note (`16 / 46 = 34.8 %`: 16 responden
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,23 @@ from pipelines.lib.formatting import fr_date, fr_eur, fr_num, fr_pct_value, fr_p
 STATUS_FR = {"reproduced": "reproduit", "differs": "écart", "not_computable": "non recalculable"}
 QUALIFIER_FR = {"approx.": "environ", "lower bound": "au moins", "upper bound": "au plus"}
 _OF = re.compile(r"\(of (\d+)\)")
+_SURVEY_THEME = re.compile(r"^enquete_(\d{4})$")
+
+
+def report_survey_wave(reference_dir=None) -> int | None:
+    """The survey wave the report's published figures are about: the year of the `enquete_AAAA` theme of
+    `published_figures.csv`, read exactly as `sql/marts/published_comparison.sql` reads it (largest such year).
+
+    Why: a notebook analysing the latest wave must put published figures next to values of THIS wave (or display
+    published_comparison, which is computed on it), never next to the latest wave's."""
+    import csv
+
+    from pipelines.lib.config import get_settings
+
+    path = Path(reference_dir or get_settings().reference_dir) / "published_figures.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        years = [int(m.group(1)) for row in csv.DictReader(handle) if (m := _SURVEY_THEME.match(row.get("theme") or ""))]
+    return max(years) if years else None
 _RATIO = re.compile(r"(\d+) / (\d+)")
 
 

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import re
-import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -35,7 +32,6 @@ if TYPE_CHECKING:
 PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PROFILES_DIR = "regions"
 PARAMETER_TAG = "parameters"
-KERNEL_TIMEOUT_S = 600
 # how a profile in `<reports>/regions/` loads the folder's shared plotly.js and template stylesheet;
 # `standalone_profile` replaces exactly these
 SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
@@ -79,9 +75,9 @@ def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookN
 def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
     reports folder above."""
-    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, _exporter, share_template_css, strip_remote_scripts
+    from pipelines.lib.reports import REPORT_CSS, SITE_NAME, html_exporter, share_template_css, strip_remote_scripts
 
-    body, _ = _exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
@@ -117,35 +113,22 @@ def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
 
     A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
     import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
 
     from pipelines.lib.marts_reader import region_names
+    from pipelines.lib.reports import kernel_env, notebook_kernel
 
     notebook, out_dir = Path(notebook), Path(out_dir)
     codes = list(regions) if regions is not None else region_codes()
     names = region_names()
     source = nbformat.read(notebook, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve()),
-           "PTSM_REPORT_OUTPUT_DIR": str(out_dir.resolve())}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env = kernel_env(marts_dir, out_dir)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
-        client = NotebookClient(source, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(notebook.parent)}})
-        try:
-            for code in codes:
-                client.nb = with_parameter(source, code)
-                client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
-                target = out_dir / f"{code}.html"
-                write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
-                written.append(target)
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
-            if km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=True)
+    with notebook_kernel(source, notebook.parent) as client:
+        for code in codes:
+            client.nb = with_parameter(source, code)
+            client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
+            target = out_dir / f"{code}.html"
+            write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
+            written.append(target)
     return written

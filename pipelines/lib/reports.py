@@ -19,13 +19,15 @@ import os
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from pipelines.lib.files import write_atomic
 
 if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
     import nbformat
+    from nbclient import NotebookClient
 
 KERNEL_TIMEOUT_S = 600
 PLOTLY_FILE = "plotly-fr.min.js"
@@ -40,29 +42,54 @@ def notebook_paths(notebooks_dir: Path) -> list[Path]:
     return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
 
 
-def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = None) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`.
+def kernel_env(marts_dir: Path, reports_dir: Path | None = None) -> dict[str, str]:
+    """The environment of a report kernel: this process's, reading `marts_dir`, writing beside `reports_dir`.
 
-    The kernel talks over IPC sockets in a private temporary folder: nothing listens on the network, and ipykernel
-    has no reason to print its "running over TCP without encryption" warning into `ptsm refresh`'s output."""
-    import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
+    The kernel spec runs `python`: this interpreter's folder goes first on PATH so the kernel sees the project's venv."""
     env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve())}
     if reports_dir is not None:
         env["PTSM_REPORT_OUTPUT_DIR"] = str(Path(reports_dir).resolve())
-    # The kernel spec runs `python`: put this interpreter's folder first so the kernel sees the project's venv.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+@contextmanager
+def notebook_kernel(nb: nbformat.NotebookNode, cwd: Path) -> Iterator[NotebookClient]:
+    """A notebook client whose kernel is shut down, and its channels closed, when the block ends (even on error).
+
+    Why explicit: a client given its kernel manager does not own it and leaves the kernel running; the orphaned
+    kernels then outlived the refresh and printed "Parent appears to have exited" / "Could not destroy zmq context"
+    into `ptsm refresh`'s output. The kernel talks over IPC sockets in a private temporary folder (nothing listens
+    on the network, no "running over TCP without encryption" warning); its own warnings are not the reader's
+    business, its errors still reach stderr. `client.execute(env=...)` starts the kernel on first use and keeps it
+    for the next runs of the block (regional profiles run one notebook per region in one kernel)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
     with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
         client = NotebookClient(nb, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
-                                resources={"metadata": {"path": str(Path(path).parent)}},
-                                # the kernel's own warnings (transport, parent poller) are not the reader's business;
-                                # its errors still reach stderr
+                                resources={"metadata": {"path": str(cwd)}},
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])
-        client.execute(env=env)  # passed on to the kernel manager: the kernel process gets this environment
+        try:
+            yield client
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+                client.kc = None
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+
+
+def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = None) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`; the kernel is shut
+    down before returning."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    with notebook_kernel(nb, Path(path).parent) as client:
+        client.execute(env=kernel_env(marts_dir, reports_dir))  # passed on to the kernel manager
     return nb
 
 
@@ -134,7 +161,7 @@ def _short(title: str) -> str:
 
 def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
     """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
-    body, _ = _exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     body = strip_remote_scripts(body)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
@@ -158,7 +185,8 @@ def strip_remote_scripts(html_text: str) -> str:
 _TEMPLATE_STYLE = re.compile(r'<style type="text/css">.*?</style>\s*', re.DOTALL)
 
 
-def _exporter():
+def html_exporter():
+    """The nbconvert exporter of every page: lab template, no code, no prompts."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab")
@@ -187,7 +215,7 @@ def template_css() -> str:
     page: they do not depend on the notebook)."""
     from nbformat.v4 import new_notebook
 
-    body, _ = _exporter().from_notebook_node(new_notebook())
+    body, _ = html_exporter().from_notebook_node(new_notebook())
     head = body[:body.index("</head>")]
     return "\n".join(m.group(0).strip()[len('<style type="text/css">'):-len("</style>")]
                      for m in _TEMPLATE_STYLE.finditer(head))
