@@ -18,7 +18,7 @@ from pipelines.lib.config import ALLOW_SAMPLE_TAG, Settings, get_automation_sett
 
 
 def _take_writer_lock(context: dg.InitResourceContext, db_path: str) -> None:
-    run_id = context.run_id if context.run else None
+    run_id = context.run.run_id if context.run else None
     try:
         locking.acquire(Path(db_path), wait=get_automation_settings().lock_wait_seconds, run_id=run_id,
                         on_wait=context.log.warning if context.log else None)
