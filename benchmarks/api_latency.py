@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.api import tokens  # noqa: E402
-from pipelines.lib.config import get_settings  # noqa: E402
+from pipelines.lib.core.config import get_settings  # noqa: E402
 
 SCENARIOS = [
     # (label, path, params, token kind, clients, measured requests)

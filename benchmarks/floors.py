@@ -3,7 +3,7 @@
     python benchmarks/floors.py import          # import the libraries a refresh imports, nothing else
     python benchmarks/floors.py parse DIR       # read every export file under DIR with the pipeline's readers
 
-The parse floor reads each file with `pipelines.lib.readers.read_tabular`, exactly as ingestion does, and
+The parse floor reads each file with `pipelines.lib.ingest.readers.read_tabular`, exactly as ingestion does, and
 keeps nothing: no hashing, no typing, no database.
 """
 
@@ -21,7 +21,7 @@ REFRESH_LIBRARIES = ["dagster", "dagster_duckdb", "duckdb", "pandas", "pyarrow",
 
 def import_floor() -> float:
     started = time.perf_counter()
-    import pipelines.lib.speedups as speedups  # the same import-time settings as the refresh
+    import pipelines.lib.core.speedups as speedups  # the same import-time settings as the refresh
 
     speedups.apply()
     for name in REFRESH_LIBRARIES:
@@ -30,8 +30,8 @@ def import_floor() -> float:
 
 
 def parse_floor(root: Path) -> tuple[float, int, int]:
-    from pipelines.lib.families import FAMILIES
-    from pipelines.lib.readers import FileRejected, read_tabular
+    from pipelines.lib.catalogue.families import FAMILIES
+    from pipelines.lib.ingest.readers import FileRejected, read_tabular
 
     started = time.perf_counter()
     files = rows = 0

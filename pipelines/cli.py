@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.lib.config import get_settings
+from pipelines.lib.core.config import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "template":
-        from pipelines.lib.templates import run_template
+        from pipelines.lib.producers.templates import run_template
 
         return run_template(args.out, args.ptsm)
     if args.command == "check":
-        from pipelines.lib.validate import run_check
+        from pipelines.lib.producers.validate import run_check
 
         return run_check(args.files, args.html)
     if args.command == "refresh":
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_export(region: str, out: Path) -> int:
-    from pipelines.lib.regional_export import export_region
+    from pipelines.lib.reports.regional_export import export_region
 
     settings = get_settings()
     try:
@@ -123,7 +123,7 @@ def run_export(region: str, out: Path) -> int:
 
 
 def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False) -> int:
-    from pipelines.lib.locking import RefreshLocked, refresh_lock
+    from pipelines.lib.warehouse.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:
@@ -135,11 +135,10 @@ def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_
 
 
 def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False) -> int:
-    from pipelines.lib import speedups
-
-    speedups.apply()  # before GX is imported (see pipelines/lib/speedups.py)
-    from pipelines.lib.config import has_exports
-    from pipelines.lib.summary import print_summary
+    from pipelines.lib.core import speedups
+    speedups.apply()  # before GX is imported (see pipelines/lib/core/speedups.py)
+    from pipelines.lib.ingest.discovery import has_exports
+    from pipelines.lib.quality.summary import print_summary
 
     started = time.monotonic()
     if not has_exports(settings.raw_dir):
@@ -147,13 +146,15 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
         print("Les chiffres produits sont fictifs et ne doivent pas être présentés comme réels.")
     from pipelines.defs.run import run_refresh as run_refresh_job
 
-    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+    from pipelines.lib.core.config import ALLOW_SAMPLE_TAG
 
     # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
     tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
     if accept_drop:
         tags["ptsm/accept_drop"] = "true"
-    outcome = run_refresh_job(settings, no_reports=no_reports, verbose=verbose, tags=tags)
+    from pipelines.definitions import build_defs
+
+    outcome = run_refresh_job(build_defs(settings), no_reports=no_reports, verbose=verbose, tags=tags)
     return print_summary(outcome, settings, time.monotonic() - started)
 
 

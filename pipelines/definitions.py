@@ -15,7 +15,7 @@ from pipelines.defs.publish.reports import reports_asset
 from pipelines.defs.resources import build_resources
 from pipelines.defs.transform.sql_assets import build_sql_assets
 from pipelines.defs.transform.staging import staging_assets
-from pipelines.lib.config import Settings
+from pipelines.lib.core.config import Settings
 
 REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 

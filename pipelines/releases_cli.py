@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from pipelines.lib import release as releases
-from pipelines.lib.config import get_settings
+from pipelines.lib.publish import release as releases
+from pipelines.lib.core.config import get_settings
 
 VERDICTS = {
     "first": "première publication",
@@ -59,7 +59,7 @@ def releases_list(as_json: bool = False) -> int:
 
 
 def releases_rollback(release_id: str, wait: float = 10.0) -> int:
-    from pipelines.lib.locking import RefreshLocked, refresh_lock
+    from pipelines.lib.warehouse.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:

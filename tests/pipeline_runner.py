@@ -131,9 +131,10 @@ class InProcessRun:
 def materialise(root: Path, raw_dir: Path) -> InProcessRun:
     """Refresh (no reports) an installation under `root` reading `raw_dir`, in process, like `ptsm refresh` does
     once it holds the lock; the environment is restored afterwards."""
+    from pipelines.definitions import build_defs
     from pipelines.defs.run import run_refresh
-    from pipelines.lib.config import get_settings
-    from pipelines.lib.summary import print_summary
+    from pipelines.lib.core.config import get_settings
+    from pipelines.lib.quality.summary import print_summary
 
     root.mkdir(parents=True, exist_ok=True)
     env = {"PTSM_RAW_DIR": raw_dir, "PTSM_DB": root / "warehouse.duckdb", "PTSM_MARTS_DIR": root / "marts",
@@ -145,7 +146,7 @@ def materialise(root: Path, raw_dir: Path) -> InProcessRun:
             patch.delenv(name, raising=False)
         settings_ = get_settings()
         started = time.monotonic()
-        outcome = run_refresh(settings_, no_reports=True)
+        outcome = run_refresh(build_defs(settings_), no_reports=True)
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             code = print_summary(outcome, settings_, time.monotonic() - started)

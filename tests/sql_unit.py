@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.sql_files import LAYER_SCHEMA, build_table, load_models
+from pipelines.lib.warehouse.sql_files import LAYER_SCHEMA, build_table, load_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 Seed = tuple[str, list[tuple]]  # ("column type, column type...", rows)

@@ -32,7 +32,7 @@ from shapely.geometry import shape
 
 from pipelines.api import tokens
 from pipelines.api.app import create_app
-from pipelines.lib.french_csv import format_cell as french_cell
+from pipelines.lib.publish.french_csv import format_cell as french_cell
 from pipelines.api.geo import arrondissement_shape_code, perimeter_items
 
 _spec = importlib.util.spec_from_file_location(

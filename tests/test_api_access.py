@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipelines.api import tokens
-from pipelines.lib.figure_access import figures_for_region
+from pipelines.lib.publish.figure_access import figures_for_region
 from pipelines.api.app import create_app
 
 _spec = importlib.util.spec_from_file_location(
@@ -178,7 +178,7 @@ def test_the_downloaded_profile_carries_plotly_js_built_once_per_release(tmp_pat
 
 
 def test_the_exported_profile_carries_plotly_js(tmp_path):
-    from pipelines.lib.regional_export import export_region
+    from pipelines.lib.reports.regional_export import export_region
 
     marts, _ = _release_with_shared_plotly(tmp_path, "r-export-shared")
     export_region(marts, "93", tmp_path / "ors-paca")
@@ -193,7 +193,7 @@ def test_the_catalogue_does_not_open_data_to_anybody(site):
 
 
 def test_the_region_export_carries_its_figures_and_its_profile_only(tmp_path):
-    from pipelines.lib.regional_export import export_region
+    from pipelines.lib.reports.regional_export import export_region
 
     marts = tmp_path / "data" / "marts"
     marts.parent.mkdir(parents=True)
@@ -219,7 +219,7 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     import subprocess
     import sys
 
-    from pipelines.lib.regional_export import export_region
+    from pipelines.lib.reports.regional_export import export_region
 
     root = Path(__file__).resolve().parents[1]
     (tmp_path / "raw").mkdir()

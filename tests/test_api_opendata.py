@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 
 from pipelines.api import tokens
 from pipelines.api.app import create_app
-from pipelines.lib import publish
-
+from pipelines.lib.publish import publisher as publish
 _spec = importlib.util.spec_from_file_location(
     "fake_publication", Path(__file__).parent / "fixtures" / "api" / "fake_publication.py")
 fake = importlib.util.module_from_spec(_spec)

@@ -24,11 +24,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from pipelines.lib import release as release_module
+from pipelines.lib.publish import release as release_module
 from pipelines.api import tokens
 from pipelines.api.app import create_app
 from pipelines.api.server import server_config
-from pipelines.lib.pseudonym import load_or_create_key
+from pipelines.lib.staging.pseudonym import load_or_create_key
 
 _spec = importlib.util.spec_from_file_location(
     "fake_publication", Path(__file__).parent / "fixtures" / "api" / "fake_publication.py")

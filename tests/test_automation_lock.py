@@ -56,8 +56,7 @@ def _waiting_runs(home: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_two_dagster_runs_launched_together_never_interleave(tmp_path):
-    from pipelines.lib import locking
-
+    from pipelines.lib.warehouse import locking
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -125,7 +124,7 @@ def test_a_dagster_run_refuses_while_a_cli_refresh_holds_the_lock_naming_it(tmp_
 HOLDER = """
 import sys, time
 from pathlib import Path
-from pipelines.lib import locking
+from pipelines.lib.warehouse import locking
 locking.acquire(Path(sys.argv[1]), wait=0, run_id="run-123")
 print("held", flush=True)
 time.sleep(120)
@@ -134,14 +133,13 @@ time.sleep(120)
 
 def _try_lock_elsewhere(db: Path) -> int:
     """Exit code of another process trying the lock without waiting: 0 got it, 3 refused."""
-    code = ("import sys; from pathlib import Path; from pipelines.lib import locking\n"
+    code = ("import sys; from pathlib import Path; from pipelines.lib.warehouse import locking\n"
             "try:\n    locking.acquire(Path(sys.argv[1]), wait=0)\nexcept locking.RefreshLocked:\n    sys.exit(3)\n")
     return subprocess.run([sys.executable, "-c", code, str(db)], cwd=PROJECT_ROOT, timeout=60).returncode
 
 
 def test_the_refusal_names_the_holding_run_and_a_dead_holder_frees_the_lock(tmp_path):
-    from pipelines.lib import locking
-
+    from pipelines.lib.warehouse import locking
     db = tmp_path / "warehouse.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                               text=True)
@@ -159,8 +157,7 @@ def test_the_refusal_names_the_holding_run_and_a_dead_holder_frees_the_lock(tmp_
 
 
 def test_the_lock_is_reentrant_within_a_process_and_exclusive_across_processes(tmp_path):
-    from pipelines.lib import locking
-
+    from pipelines.lib.warehouse import locking
     db = tmp_path / "warehouse.duckdb"
     locking.acquire(db, wait=0)  # `ptsm refresh`
     locking.acquire(db, wait=0)  # the Dagster run it executes in-process, through the resources

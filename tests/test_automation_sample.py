@@ -73,7 +73,7 @@ def test_a_dagster_run_without_exports_fails_in_french_and_publishes_nothing(sit
 
 @pytest.mark.slow
 def test_the_sample_is_used_only_when_the_run_says_so_with_a_warning(site):
-    from pipelines.lib.config import ALLOW_SAMPLE_TAG
+    from pipelines.lib.core.config import ALLOW_SAMPLE_TAG
 
     result = _dagster_run("empty", site, tags={ALLOW_SAMPLE_TAG: "true"})
     assert result.success

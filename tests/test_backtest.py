@@ -1,4 +1,4 @@
-"""The blocking backtest (pipelines/lib/backtest.py): a release that shrinks beyond the documented thresholds is
+"""The blocking backtest (pipelines/lib/publish/backtest.py): a release that shrinks beyond the documented thresholds is
 not published unless the drop is accepted, and the verdict is recorded in the manifest."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.defs.publish.release import accepts_drop
-from pipelines.lib import backtest
-
+from pipelines.lib.publish import backtest
 sys.path.insert(0, str(Path(__file__).parent))
 from pipeline_runner import MINI_EXPORTS, Installation  # noqa: E402
 

@@ -14,9 +14,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks import build_mart_checks
 from pipelines.defs.checks.suites import check_table, load_suites
-from pipelines.lib import vocab
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.sql_files import SCRATCH_SCHEMA
+from pipelines.lib.catalogue import vocab
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
 
 SUITES_DIR = PROJECT_ROOT / "expectations" / "marts"
 REFERENCE = PROJECT_ROOT / "data" / "reference"

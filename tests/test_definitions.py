@@ -64,7 +64,7 @@ def test_a_sql_asset_code_version_is_the_hash_of_its_file(tmp_path, monkeypatch)
     import shutil
 
     from pipelines.defs.transform.sql_assets import build_sql_assets
-    from pipelines.lib.config import PROJECT_ROOT
+    from pipelines.lib.core.config import PROJECT_ROOT
 
     def versions() -> dict[str, str]:
         return {key.to_user_string(): version for asset in build_sql_assets()

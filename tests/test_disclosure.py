@@ -1,6 +1,6 @@
 """No count between 1 and 4 can be derived from `survey_results_region` (SPEC §4 disclosure control).
 
-Three layers: the checker (pipelines/lib/disclosure.py) on hand-written published rows, so we know it sees
+Three layers: the checker (pipelines/lib/quality/disclosure.py) on hand-written published rows, so we know it sees
 each kind of subtraction; the SQL model run on hand-made answers seeded into an in-memory DuckDB (exact
 expected cells, plus random answers from hypothesis); and, marked slow, every group of the mart a refresh
 publishes on the sample.
@@ -18,7 +18,7 @@ import hypothesis
 import hypothesis.strategies as st
 import pytest
 
-from pipelines.lib.disclosure import derivable_small_counts
+from pipelines.lib.quality.disclosure import derivable_small_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = (ROOT / "sql" / "marts" / "survey_results_region.sql").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The one French-Excel CSV writer (pipelines/lib/french_csv.py), used by the publisher, the regional export and
+"""The one French-Excel CSV writer (pipelines/lib/publish/french_csv.py), used by the publisher, the regional export and
 the API's `format=csv`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.api.formats import to_csv
-from pipelines.lib.french_csv import csv_bytes, format_cell, write_csv
+from pipelines.lib.publish.french_csv import csv_bytes, format_cell, write_csv
 
 
 @pytest.mark.parametrize(

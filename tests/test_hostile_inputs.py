@@ -23,10 +23,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipelines.lib import families as fam
-from pipelines.lib import ingest, parsing, readers
-from pipelines.lib.readers import FileRejected
-from pipelines.lib.staging import STAGING_SCHEMAS
+from pipelines.lib.catalogue import families as fam
+from pipelines.lib.ingest import raw as ingest
+from pipelines.lib.core import parsing
+from pipelines.lib.ingest import readers
+from pipelines.lib.ingest.readers import FileRejected
+from pipelines.lib.staging.typing_rows import STAGING_SCHEMAS
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 import hostile  # noqa: E402

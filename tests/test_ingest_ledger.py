@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib import ingest
-from pipelines.lib.bulk import insert_tuples
-from pipelines.lib.families import FAMILIES
+from pipelines.lib.ingest import raw as ingest
+from pipelines.lib.warehouse.bulk import insert_tuples
+from pipelines.lib.catalogue.families import FAMILIES
 
 MINI = Path(__file__).parent / "fixtures" / "exports" / "mini"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.feedback import feedback_dir, write_feedback
+from pipelines.lib.quality.feedback import feedback_dir, write_feedback
 
 REPORT = [
     ("fiches_actions/PTSM-29_finistere_2024-03-31.xlsx", 45, "actions.priorites", "2;7", "priorité hors de 1-6 : 7"),

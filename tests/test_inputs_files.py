@@ -16,9 +16,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib import discovery, ingest, staging
-from pipelines.lib import families as fam
-from pipelines.lib.config import PROJECT_ROOT, has_exports
+from pipelines.lib.ingest import discovery
+
+from pipelines.lib.ingest import raw as ingest
+
+from pipelines.lib.staging import typing_rows as staging
+from pipelines.lib.catalogue import families as fam
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.ingest.discovery import has_exports
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "inputs"))
 import build as b  # noqa: E402

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from frictionless import Resource, Schema
 
-from pipelines.lib import table_schema
-from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib.producers import table_schema
+from pipelines.lib.core.config import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 SCHEMAS = PROJECT_ROOT / "schemas"
@@ -29,7 +29,7 @@ def test_the_committed_schemas_are_regenerated_from_the_definitions(tmp_path):
         "fiches_actions/actions/schema.json", "fiches_actions/financements/schema.json", "statut_ptsm/statut/schema.json"]
     for path in written:
         committed = SCHEMAS / path.relative_to(tmp_path)
-        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: python -m pipelines.lib.table_schema"
+        assert committed.read_bytes() == path.read_bytes(), f"{committed} is stale: python -m pipelines.lib.producers.table_schema"
 
 
 def test_the_vocabularies_are_enum_constraints():

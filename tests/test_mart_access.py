@@ -1,10 +1,10 @@
-"""The per-mart access class is declared once (pipelines/lib/mart_access.py) and matches the marts themselves."""
+"""The per-mart access class is declared once (pipelines/lib/publish/mart_access.py) and matches the marts themselves."""
 
 from __future__ import annotations
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.mart_access import ACCESS, NATIONAL, NEVER, REGIONAL, access_class, national_only
-from pipelines.lib.sql_files import load_models
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.publish.mart_access import ACCESS, NATIONAL, NEVER, REGIONAL, access_class, national_only
+from pipelines.lib.warehouse.sql_files import load_models
 
 MODELS = {m.name: m for m in load_models(PROJECT_ROOT / "sql", "marts")}
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.maps import ptsm_layout
-from pipelines.lib.marts_reader import fr_pct, state
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.reports.maps import ptsm_layout
+from pipelines.lib.reports.marts_reader import fr_pct, state
 
 # written out here, not imported from the code under test
 SYNTHETIC_TEXT = "Données SYNTHÉTIQUES — échantillon de démonstration, ne pas diffuser comme données réelles"
 OVERSEAS = ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
-from pipelines.lib.reports import notebook_paths, render_notebooks
+from pipelines.lib.reports.notebooks import notebook_paths, render_notebooks
 
 _spec = importlib.util.spec_from_file_location("nb_make_marts", Path(__file__).parent / "fixtures" / "notebooks" / "make_marts.py")
 _make_marts = importlib.util.module_from_spec(_spec)
@@ -129,7 +129,7 @@ def _survey_notebook_on_two_waves(tmp_path: Path, computed_survey_n: str) -> str
 
     import pandas as pd
 
-    from pipelines.lib.reports import execute_notebook, to_html
+    from pipelines.lib.reports.notebooks import execute_notebook, to_html
 
     release = build(tmp_path / "marts")
     survey = pd.concat([_make_marts.build_survey(_make_marts.RESPONSES[:5], wave=2023), _make_marts.build_survey()])

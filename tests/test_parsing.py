@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 import pytest
 
-from pipelines.lib import parsing as p
-from pipelines.lib.readers import FileRejected, decode, read_csv
-from pipelines.lib.vocab import vocabulary
+from pipelines.lib.core import parsing as p
+from pipelines.lib.ingest.readers import FileRejected, decode, read_csv
+from pipelines.lib.catalogue.vocab import vocabulary
 
 
 @pytest.mark.parametrize(

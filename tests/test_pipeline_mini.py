@@ -270,7 +270,7 @@ def _published(marts: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path):
-    from pipelines.lib.locking import refresh_lock
+    from pipelines.lib.warehouse.locking import refresh_lock
 
     site = Run(tmp_path / "site", _mini_copy(tmp_path))
     first = site.refresh()

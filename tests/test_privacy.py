@@ -128,7 +128,7 @@ def test_the_key_is_generated_per_installation_readable_by_its_owner_only(site, 
     key = site.secret_dir / "pseudonymisation.key"
     assert oct(key.stat().st_mode & 0o777) == "0o600"
     assert re.fullmatch(r"[0-9a-f]{64}", key.read_text().strip())
-    from pipelines.lib.pseudonym import load_or_create_key
+    from pipelines.lib.staging.pseudonym import load_or_create_key
 
     assert load_or_create_key(tmp_path).hex() != key.read_text().strip()  # another installation, another key
 
@@ -195,7 +195,7 @@ def test_the_region_export_copies_the_suppressed_cells_as_published(site):
              for r in rows if r["wave"] == "2024"}
     assert cells[("temps_travail", "Temps plein")] == ("", "12", "", "vrai")
     assert cells[("contrat", "CDI")] == ("", "12", "", "vrai")
-    from pipelines.lib.french_csv import format_cell
+    from pipelines.lib.publish.french_csv import format_cell
 
     published = site.query("select question, answer, n, denominator, share, suppressed from marts.survey_results_region "
                            "where wave = 2024 and region_code = '84'")

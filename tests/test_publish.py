@@ -12,12 +12,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.lib import publish
-from pipelines.lib import release as releases
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.hashing import sha256_file
-from pipelines.lib.regional_export import export_region
-from pipelines.lib.sql_files import SqlModel
+from pipelines.lib.publish import publisher as publish
+from pipelines.lib.publish import release as releases
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.core.hashing import sha256_file
+from pipelines.lib.reports.regional_export import export_region
+from pipelines.lib.warehouse.sql_files import SqlModel
 
 T0 = dt.datetime(2026, 1, 31, 12, 0, tzinfo=dt.timezone.utc)
 T1 = dt.datetime(2026, 2, 28, 12, 0, tzinfo=dt.timezone.utc)
@@ -53,7 +53,7 @@ def _warehouse(label_value: str = "=HYPERLINK(\"http://x\")") -> duckdb.DuckDBPy
     return con
 
 
-# The SQL headers the dictionary is written from (what pipelines.lib.sql_files parses out of sql/marts/*.sql).
+# The SQL headers the dictionary is written from (what pipelines.lib.warehouse.sql_files parses out of sql/marts/*.sql).
 MODELS = [SqlModel(layer="marts", name="ptsm_cofunding", path=Path("ptsm_cofunding.sql"), sql="",
                    description="Cofinancement des actions par PTSM.", grain="une ligne par PTSM",
                    columns={"total_eur": "Total des financements (€)"})]

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.report_check import WIDTHS, check_page, launch
-from pipelines.lib.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
+from pipelines.lib.reports.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
                                              standalone_profile, with_parameter)
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / PROFILE_NOTEBOOK
@@ -188,7 +188,7 @@ def test_a_page_without_the_shared_tag_is_returned_as_it_is(tmp_path):
 
 
 def test_the_home_page_links_the_profiles_present_in_cog_order(tmp_path):
-    from pipelines.lib.reports import index_html
+    from pipelines.lib.reports.notebooks import index_html
 
     assert "Profils régionaux" not in index_html([], tmp_path, tmp_path)  # none rendered: no empty section
     (tmp_path / "regions").mkdir()

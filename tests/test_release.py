@@ -1,4 +1,4 @@
-"""The release module (pipelines/lib/release.py): a synthetic release never replaces a real one, rollback restores
+"""The release module (pipelines/lib/publish/release.py): a synthetic release never replaces a real one, rollback restores
 a release byte for byte, pruning never loses the last good release, reports are switched with their release, and
 published files are readable by everyone (0644 / 0755)."""
 
@@ -11,10 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib import publish
-from pipelines.lib import release as releases
-
-
+from pipelines.lib.publish import publisher as publish
+from pipelines.lib.publish import release as releases
 def _warehouse(n_ptsm: int, tag: str = "") -> duckdb.DuckDBPyConnection:
     """Two small marts: `n_ptsm` PTSM, each with a plan of two actions (so the backtest has something to count)."""
     con = duckdb.connect()

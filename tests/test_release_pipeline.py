@@ -108,7 +108,7 @@ def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
     assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
 
 
-PRINT_RELEASE = "from pipelines.lib import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])"
+PRINT_RELEASE = "from pipelines.lib.reports import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])"
 SLEEP = "import os, time\ntime.sleep(float(os.environ.get('PTSM_TEST_REPORT_SLEEP', '0')))"
 
 
@@ -167,7 +167,7 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
     first = os.path.basename(os.path.realpath(site.marts))
     done = _render(site, notebooks)
     assert done.wait(timeout=600) == 0, done.log_path.read_text()[-3000:]
-    shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports.py adds
+    shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports/notebooks.py adds
     pages = {name: html for name, html in shown.items() if name[:2].isdigit()}
     assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
     assert all(f"publication {first}".encode() in html for html in pages.values())

@@ -11,7 +11,7 @@ import pyarrow as pa
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pipelines.lib.french_csv import format_cell, write_csv
+from pipelines.lib.publish.french_csv import format_cell, write_csv
 
 # what a spreadsheet reads as the start of a formula (written out here, not imported from the publisher)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipelines.lib.reports import execute_notebook
+from pipelines.lib.reports.notebooks import execute_notebook
 
 pytestmark = pytest.mark.slow  # starts a real ipykernel
 

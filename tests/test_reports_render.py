@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline_runner import Run
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.report_check import WIDTHS, check_page, launch
-from pipelines.lib.reports import notebook_paths, render_notebooks
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
+from pipelines.lib.reports.notebooks import notebook_paths, render_notebooks
 
 INDEX_FILE, PLOTLY_FILE, CSS_FILE = "index.html", "plotly-fr.min.js", "jupyterlab.css"  # written out, not imported
 
@@ -62,7 +62,7 @@ def test_the_overlap_check_sees_overlapping_labels(tmp_path, browser):
     """The check must be able to fail: two annotations written on the same spot are reported."""
     import plotly.graph_objects as go
 
-    from pipelines.lib.reports import PLOTLY_FILE, plotly_bundle
+    from pipelines.lib.reports.notebooks import PLOTLY_FILE, plotly_bundle
 
     fig = go.Figure(go.Bar(x=["un", "deux"], y=[3, 4]))
     fig.update_yaxes(showticklabels=False)  # keep only the two annotations and the two category ticks

@@ -9,11 +9,11 @@ import math
 import pandas as pd
 import pytest
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.figures import count_axis, percent_axis, table_html, wilson
-from pipelines.lib.formatting import (fr_band, fr_date, fr_datetime, fr_eur, fr_month, fr_num, fr_pct, fr_points)
-from pipelines.lib.geometry import perimeter_departements, perimeter_items, ptsm_shapes
-from pipelines.lib.published_view import bases, comparison_frame, format_value, gap, note_fr, unit_fr
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.reports.figures import count_axis, percent_axis, table_html, wilson
+from pipelines.lib.reports.formatting import (fr_band, fr_date, fr_datetime, fr_eur, fr_month, fr_num, fr_pct, fr_points)
+from pipelines.lib.reports.geometry import perimeter_departements, perimeter_items, ptsm_shapes
+from pipelines.lib.reports.published_view import bases, comparison_frame, format_value, gap, note_fr, unit_fr
 
 N = "\u202f"
 REFERENCE = str(PROJECT_ROOT / "data" / "reference")

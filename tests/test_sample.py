@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from pipelines.lib.sql_files import create_macros
-from pipelines.lib.vocab import vocabulary_rows
+from pipelines.lib.warehouse.sql_files import create_macros
+from pipelines.lib.catalogue.vocab import vocabulary_rows
 from pipelines.sample import generate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.sql_files import create_macros, load_models
+from pipelines.lib.warehouse.sql_files import create_macros, load_models
 from tests.sql_unit import SQL_DIR, build_model
 
 # (unit, published value, measure, text value, expected status), each with why it is here

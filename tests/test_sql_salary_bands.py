@@ -1,12 +1,12 @@
 """SQL unit tier: the FTE salary band of survey_answers_long comes from ref_fte_salary_bands, which is built from
-pipelines.lib.vocab (the one home of the bands); SPEC §4: FTE = salary (full time) or salary × 100 / quotite
+pipelines.lib.catalogue.vocab (the one home of the bands); SPEC §4: FTE = salary (full time) or salary × 100 / quotite
 (part time), half-open bands."""
 
 from __future__ import annotations
 
 import duckdb
 
-from pipelines.lib.reference import load_vocabulary_table
+from pipelines.lib.catalogue.reference import load_vocabulary_table
 from tests.sql_unit import build_model
 
 RESPONSES = ("wave integer, response_id integer, ptsm_id varchar, contrat varchar, duree_cdd varchar, "

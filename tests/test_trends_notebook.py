@@ -17,8 +17,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.reports import execute_notebook, notebook_paths, to_html
+from pipelines.lib.core.config import PROJECT_ROOT
+from pipelines.lib.reports.notebooks import execute_notebook, notebook_paths, to_html
 from sql_unit import build_model
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "05_evolutions.ipynb"

@@ -1,13 +1,13 @@
 """Vocabularies and reference metadata (priorities, blind spots, FTE salary bands) have one home,
-pipelines.lib.vocab; everything else reads them from there. Expected values are written out from SPEC §3 and §4."""
+pipelines.lib.catalogue.vocab; everything else reads them from there. Expected values are written out from SPEC §3 and §4."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from pipelines.lib import vocab
-from pipelines.lib.reference import load_vocabulary_table
+from pipelines.lib.catalogue import vocab
+from pipelines.lib.catalogue.reference import load_vocabulary_table
 
 
 def test_decree_priorities_are_the_six_of_the_decree():
@@ -60,8 +60,7 @@ def test_reference_tables_reach_sql_from_the_module():
 
 
 def test_the_notebook_reader_takes_its_labels_from_the_module():
-    from pipelines.lib import marts_reader
-
+    from pipelines.lib.reports import marts_reader
     assert marts_reader.vocabulary("financeur")["ars_fir"] == "ARS – Fonds d'intervention régional (FIR)"
     assert marts_reader.priority_labels()[1] == "1. Repérage précoce, accès aux soins"
     assert marts_reader.priority_labels(two_lines=True) == {

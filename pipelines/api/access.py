@@ -1,12 +1,12 @@
-"""What a token may read: the access class of each mart (declared once, pipelines/lib/mart_access.py), the
-figures of published_comparison a region receives (pipelines/lib/figure_access.py), and the masking of small
+"""What a token may read: the access class of each mart (declared once, pipelines/lib/publish/mart_access.py), the
+figures of published_comparison a region receives (pipelines/lib/publish/figure_access.py), and the masking of small
 survey cells below national level.
 """
 
 from __future__ import annotations
 
-from pipelines.lib import mart_access
-from pipelines.lib.figure_access import FIGURES_MART, figures_for_region, read_figure_regions  # noqa: F401
+from pipelines.lib.publish import mart_access
+from pipelines.lib.publish.figure_access import FIGURES_MART, figures_for_region, read_figure_regions  # noqa: F401
 
 NATIONAL_ONLY = "national_only"
 REGIONAL = "regional"

@@ -77,7 +77,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
 
     `rate_per_minute`: requests allowed per token (None: no limit; `ptsm serve` sets one)."""
     if reference_dir is None:
-        from pipelines.lib.config import get_settings
+        from pipelines.lib.core.config import get_settings
 
         reference_dir = get_settings().reference_dir
     state = ApiState(
@@ -118,7 +118,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
 
 def app_from_settings() -> FastAPI:
     """Factory for `uvicorn --factory` (and several workers): paths from the project settings."""
-    from pipelines.lib.config import get_settings
+    from pipelines.lib.core.config import get_settings
 
     settings = get_settings()
     rate = int(os.environ.get("PTSM_API_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))  # 0: no limit (benchmarks)

@@ -6,7 +6,7 @@ from pipelines.api import tokens
 from pipelines.api.regions import read_regions
 from pipelines.api.server import SERVER_OPTIONS
 from pipelines.api.tokens import tokens_path
-from pipelines.lib.config import get_settings
+from pipelines.lib.core.config import get_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

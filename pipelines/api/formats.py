@@ -10,7 +10,7 @@ import math
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.lib.french_csv import csv_bytes
+from pipelines.lib.publish.french_csv import csv_bytes
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",

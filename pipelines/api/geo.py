@@ -1,4 +1,4 @@
-"""The API's PTSM GeoJSON: dissolved PTSM geometries come from `pipelines.lib.geometry` (shared with the report maps);
+"""The API's PTSM GeoJSON: dissolved PTSM geometries come from `pipelines.lib.reports.geometry` (shared with the report maps);
 this module only assembles the FeatureCollection per release and region.
 """
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.lib.geometry import arrondissement_shape_code, perimeter_items, ptsm_geometries  # noqa: F401
+from pipelines.lib.reports.geometry import arrondissement_shape_code, perimeter_items, ptsm_geometries  # noqa: F401
 
 
 def feature_collection(rows: list[dict], geometries: dict[str, str], meta: dict) -> bytes:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipelines.lib import release as releases
-from pipelines.lib.dictionary import DICTIONARY_JSON
+from pipelines.lib.publish import release as releases
+from pipelines.lib.publish.dictionary import DICTIONARY_JSON
 
 MART_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -50,7 +50,7 @@ class Release:
 
 
 def load_release(path: str) -> Release:
-    """Read and check a release folder (manifest, checksums: `pipelines.lib.release.check`), then the dictionary
+    """Read and check a release folder (manifest, checksums: `pipelines.lib.publish.release.check`), then the dictionary
     and the Parquet schemas."""
     try:
         manifest = releases.check(Path(path))

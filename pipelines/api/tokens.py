@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipelines.lib.config import get_settings
-from pipelines.lib.files import write_atomic
-from pipelines.lib.pseudonym import ensure_secret_dir
+from pipelines.lib.core.config import get_settings
+from pipelines.lib.core.files import write_atomic
+from pipelines.lib.staging.pseudonym import ensure_secret_dir
 
 NATIONAL = "national"
 REGIONAL = "region"

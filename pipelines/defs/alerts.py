@@ -8,7 +8,7 @@ on each failure instead of failing silently.
 
 import dagster as dg
 
-from pipelines.lib.alerts import Alert, AlertNotConfigured, send_alert
+from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, send_alert
 
 WRAPPERS = ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError")
 

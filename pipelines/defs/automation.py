@@ -20,8 +20,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.lib.config import get_automation_settings, get_settings, has_exports
-from pipelines.lib.discovery import is_junk
+from pipelines.lib.core.config import get_automation_settings, get_settings
+from pipelines.lib.ingest.discovery import has_exports
+from pipelines.lib.ingest.discovery import is_junk
 
 REFRESH_JOB = "ptsm_refresh"
 AUTOMATION_JOB = get_automation_settings().automation_job  # read once, when the code location loads

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.lib.alerts import Alert, AlertNotConfigured, send_alert
-from pipelines.lib.config import MONTHLY_FAMILIES, get_automation_settings, get_settings
+from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, send_alert
+from pipelines.lib.core.config import MONTHLY_FAMILIES, get_automation_settings, get_settings
 
 RELEASE_KEY = dg.AssetKey(["publish", "marts_release"])
 FRESHNESS_JOB = "ptsm_freshness_checks"

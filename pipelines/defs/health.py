@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-from pipelines.lib.config import get_automation_settings
+from pipelines.lib.core.config import get_automation_settings
 
 
 def daemon_health() -> int:

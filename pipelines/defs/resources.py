@@ -1,6 +1,6 @@
-"""Resources declared once: the DuckDB warehouse and the project's folders (from `pipelines.lib.config`).
+"""Resources declared once: the DuckDB warehouse and the project's folders (from `pipelines.lib.core.config`).
 
-Both take the writer lock (`pipelines.lib.locking`) when a run sets them up and release it when the run tears them
+Both take the writer lock (`pipelines.lib.warehouse.locking`) when a run sets them up and release it when the run tears them
 down: with the in-process executor that is the run's whole lifetime, whoever launched it (CLI, schedule, sensor,
 UI, `dagster job execute`), so two refreshes never interleave their steps.
 """
@@ -13,8 +13,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.lib import locking
-from pipelines.lib.config import ALLOW_SAMPLE_TAG, Settings, get_automation_settings, get_settings, has_exports
+from pipelines.lib.warehouse import locking
+from pipelines.lib.core.config import ALLOW_SAMPLE_TAG, Settings, get_automation_settings, get_settings
+from pipelines.lib.ingest.discovery import has_exports
 
 
 def _take_writer_lock(context: dg.InitResourceContext, db_path: str) -> None:

@@ -1,7 +1,7 @@
 """Runs the refresh job in this process and turns Dagster's events into plain data for the printed summary.
 
 The CLI (`ptsm refresh`) and the tests' shared materialisation call `run_refresh`, so both see the same run;
-`pipelines.lib.summary` prints the outcome without knowing about Dagster."""
+`pipelines.lib.quality.summary` prints the outcome without knowing about Dagster."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from pipelines.lib.config import Settings
-from pipelines.lib.summary import CheckOutcome, RunOutcome
+from pipelines.lib.quality.summary import CheckOutcome, RunOutcome
 
 
-def run_refresh(settings: Settings, *, no_reports: bool, verbose: bool = False,
+def run_refresh(defs: dg.Definitions, *, no_reports: bool, verbose: bool = False,
                 tags: dict[str, str] | None = None) -> RunOutcome:
-    """Materialise every asset (but the reports when `no_reports`) against `settings`, in process."""
-    from pipelines.definitions import build_defs
-
-    defs = build_defs(settings)
+    """Materialise every asset (but the reports when `no_reports`) of `defs` (the code location built by the
+    caller with `pipelines.definitions.build_defs(settings)`: the arrow points from the entry point to here)."""
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
     # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}

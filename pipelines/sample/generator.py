@@ -31,7 +31,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from pipelines.lib.config import EXPORT_FAMILIES, PROJECT_ROOT
+from pipelines.lib.core.config import EXPORT_FAMILIES, PROJECT_ROOT
 from pipelines.sample import targets as tg
 from pipelines.sample.catalogue import (
     BLIND_SPOT_TEMPLATES,
@@ -133,7 +133,7 @@ def load_registry(path: Path = REGISTRY_PATH) -> list[Ptsm]:
 
 
 def load_vocabularies() -> dict[str, dict[str, Term]]:
-    from pipelines.lib.vocab import vocabulary_rows  # the one reader of pipelines/lib/vocabularies.csv
+    from pipelines.lib.catalogue.vocab import vocabulary_rows  # the one reader of pipelines/lib/vocabularies.csv
 
     vocab: dict[str, dict[str, Term]] = defaultdict(dict)
     for r in vocabulary_rows():

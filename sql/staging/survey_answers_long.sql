@@ -48,7 +48,7 @@ select
     'salaire_etp_tranche',
     bands.band
 from fte_salary
--- the bands are defined once, in pipelines.lib.vocab.FTE_SALARY_BANDS (half-open, null = unbounded)
+-- the bands are defined once, in pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS (half-open, null = unbounded)
 left join ref_fte_salary_bands as bands
     on (bands.lower_eur is null or fte_salary.salaire_etp >= bands.lower_eur)
     and (bands.upper_eur is null or fte_salary.salaire_etp < bands.upper_eur)

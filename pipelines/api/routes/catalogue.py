@@ -13,8 +13,7 @@ from pipelines.api.deps import current_release, reject_unknown_params
 from pipelines.api.release import Release
 from pipelines.api.responses import release_meta, respond
 from pipelines.api.state import ApiState, get_state
-from pipelines.lib import datapackage
-
+from pipelines.lib.publish import datapackage
 router = APIRouter()
 
 

@@ -18,7 +18,7 @@ from pipelines.api.release import Release
 from pipelines.api.responses import respond
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
-from pipelines.lib.regional_profiles import standalone_profile
+from pipelines.lib.reports.regional_profiles import standalone_profile
 
 router = APIRouter()
 PROFILE_DIR = ("reports", "regions")

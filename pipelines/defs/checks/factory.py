@@ -8,8 +8,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.checks.suites import SuiteFile, check_table, load_suites
-from pipelines.lib.config import get_settings
-from pipelines.lib.sql_files import SCRATCH_SCHEMA
+from pipelines.lib.core.config import get_settings
+from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
 
 
 def _build_check(suite: SuiteFile) -> dg.AssetChecksDefinition:

@@ -7,8 +7,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.families import FAMILIES
-from pipelines.lib.ingest import ingest_family
+from pipelines.lib.catalogue.families import FAMILIES
+from pipelines.lib.ingest.raw import ingest_family
 
 GROUP = "raw"
 BOOKKEEPING = {

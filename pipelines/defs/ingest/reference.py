@@ -1,5 +1,5 @@
 """Reference tables: one asset per CSV of data/reference, loaded as they are, and the vocabulary tables built by
-pipelines.lib.vocab (the one reader of pipelines/lib/vocabularies.csv)."""
+pipelines.lib.catalogue.vocab (the one reader of pipelines/lib/vocabularies.csv)."""
 
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.reference import REFERENCE_TABLES, VOCABULARY_TABLES, load_reference_table, load_vocabulary_table
+from pipelines.lib.catalogue.reference import REFERENCE_TABLES, VOCABULARY_TABLES, load_reference_table, load_vocabulary_table
 
 GROUP = "reference"
 
@@ -28,8 +28,8 @@ def _reference_asset(table: str) -> dg.AssetsDefinition:
 
 VOCABULARY_DESCRIPTIONS = {
     "ref_vocabularies": "Controlled vocabularies of SPEC §3 and decree priorities (pipelines/lib/vocabularies.csv, "
-                        "read by pipelines.lib.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
-    "ref_fte_salary_bands": "FTE salary bands of SPEC §4 (pipelines.lib.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
+                        "read by pipelines.lib.catalogue.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
+    "ref_fte_salary_bands": "FTE salary bands of SPEC §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
 }
 
 

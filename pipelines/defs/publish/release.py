@@ -12,11 +12,11 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
-from pipelines.lib.backtest import BacktestBlocked
-from pipelines.lib.publish import promote_marts, publish_release
-from pipelines.lib.release import SyntheticOverReal, read_manifest
-from pipelines.lib.sql_files import SCRATCH_SCHEMA
-from pipelines.lib.feedback import feedback_dir, write_feedback
+from pipelines.lib.publish.backtest import BacktestBlocked
+from pipelines.lib.publish.publisher import promote_marts, publish_release
+from pipelines.lib.publish.release import SyntheticOverReal, read_manifest
+from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
+from pipelines.lib.quality.feedback import feedback_dir, write_feedback
 
 MARTS = mart_names()
 ACCEPT_DROP_TAG = "ptsm/accept_drop"
@@ -38,7 +38,7 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
     with duckdb.get_connection() as con:
         try:
             release = _publish(context, con, paths, accept_drop)
-            # one French page per PTSM whose files had problems, beside the release (pipelines/lib/feedback.py)
+            # one French page per PTSM whose files had problems, beside the release (pipelines/lib/quality/feedback.py)
             write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
         finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
             con.close()

@@ -8,9 +8,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
-from pipelines.lib.release import publish_reports
-from pipelines.lib.reports import render_notebooks
+from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
+from pipelines.lib.publish.release import publish_reports
+from pipelines.lib.reports.notebooks import render_notebooks
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:

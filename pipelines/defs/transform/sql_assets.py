@@ -4,8 +4,8 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.lib.config import get_settings
-from pipelines.lib.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
+from pipelines.lib.core.config import get_settings
+from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
 
 LAYERS = ("reference", "staging", "marts")
 

@@ -11,10 +11,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.families import FAMILIES
-from pipelines.lib.pseudonym import load_or_create_key
-from pipelines.lib.reference import registry_ids
-from pipelines.lib.staging import FAMILY_TABLES, stage_family
+from pipelines.lib.catalogue.families import FAMILIES
+from pipelines.lib.staging.pseudonym import load_or_create_key
+from pipelines.lib.catalogue.reference import registry_ids
+from pipelines.lib.staging.typing_rows import FAMILY_TABLES, stage_family
 
 GROUP = "staging"
 BOOKKEEPING = {

@@ -1,0 +1,172 @@
+"""Which files under the exports folder are exports, and of which family (SPEC §2 "Files as people send them").
+
+Nothing is silently ignored: every file is either an export of a family (read), or named with a reason (reported
+in quality_report), or OS junk / an Office lock file (listed as ignored in the refresh summary). Family folders
+match like controlled values (`Fiches_Actions/`, `Statut PTSM/`), sub-folders are walked, zip archives are opened
+and their members read as if they were in the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from pipelines.lib.core.parsing import fold
+from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected
+
+UNSORTED = "hors_famille"  # the ledger family of files that belong to no family folder
+FAMILY_NAMES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
+JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
+JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
+NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export
+WHERE = "placez-le dans l'un des dossiers enquete_coordonnateurs/, coordonnateurs/, fiches_actions/ ou statut_ptsm/"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One file to read (or to report, when `reason` is set)."""
+
+    family: str | None       # None: in no family folder
+    name: str                # source_file: path relative to the exports folder; a zip member as archive.zip/member
+    path: Path               # the file on disk (the archive, for a member)
+    member: str | None = None
+    reason: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        return PurePosixPath(self.member).name if self.member is not None else self.path.name
+
+
+@dataclass
+class Discovery:
+    found: list[Found] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)   # OS junk and lock files, relative paths
+
+    def of(self, family: str | None) -> list[Found]:
+        return [f for f in self.found if f.family == family]
+
+    @property
+    def has_exports(self) -> bool:
+        """An export family folder (or an archive) holds at least one file that is not junk."""
+        return any(f.family is not None or f.member is not None for f in self.found)
+
+
+def is_junk(name: str) -> bool:
+    """`.DS_Store`, `Thumbs.db`, `desktop.ini`, Office lock files (`~$…`, LibreOffice `.~lock…#`), macOS `._…`
+    and other hidden files: never exports."""
+    lowered = name.lower()
+    return lowered in JUNK_NAMES or name.startswith(("~$", ".")) or lowered in JUNK_FOLDERS
+
+
+def family_of(folder_name: str) -> str | None:
+    """`Fiches_Actions`, `fiches actions`, `Statut PTSM`, `Enquête coordonnateurs` -> the family."""
+    key = fold(folder_name)
+    return next((name for name in FAMILY_NAMES if fold(name) == key), None)
+
+
+def discover(root: Path) -> Discovery:
+    result = Discovery()
+    if not root.is_dir():
+        return result
+    for entry in sorted(root.iterdir()):
+        if is_junk(entry.name) or (entry.is_file() and fold(entry.stem) in NOTES):
+            result.ignored.append(entry.name)
+            continue
+        family = family_of(entry.name) if entry.is_dir() else None
+        if family is not None:
+            _walk(entry, family, root, result)
+        elif entry.is_dir() and not entry.is_symlink():
+            _walk(entry, None, root, result)
+        elif entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink():
+            archive_members(entry, None, entry.name, result)
+        else:
+            result.found.append(Found(None, entry.name, entry, reason=f"fichier hors des dossiers d'exports : {WHERE}"))
+    return result
+
+
+def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> None:
+    base = folder.relative_to(root).as_posix()
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(current)
+        junk_dirs = [d for d in dirs if is_junk(d)]
+        result.ignored += [(here / d).relative_to(root).as_posix() + "/" for d in sorted(junk_dirs)]
+        linked = sorted(d for d in dirs if (here / d).is_symlink())
+        dirs[:] = sorted(d for d in dirs if d not in junk_dirs and d not in linked)
+        for name in sorted([*files, *linked]):
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if is_junk(name):
+                result.ignored.append(relative)
+            elif family is None:
+                result.found.append(Found(None, relative, path, reason=f"dossier « {base} » non reconnu : {WHERE}"))
+            elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
+                    and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
+                archive_members(path, family, relative, result)
+            else:
+                result.found.append(Found(family, relative, path))
+
+
+def archive_members(path: Path, family: str | None, relative: str, result: Discovery,
+                    guess: Callable[[str], str | None] | None = None) -> None:
+    """The members of a zip archive, each as if it were in the folder (a root archive's members go by their own
+    first folder, or by `guess` of their name: the validator's rule). Refused whole, like a workbook, when it would
+    inflate past the zip-bomb limit."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError):
+        result.found.append(Found(family, relative, path, reason="archive zip illisible"))
+        return
+    total = sum(info.file_size for info in infos)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        result.found.append(Found(family, relative, path, reason=f"archive refusée : {total} octets une fois décompressée "
+                                                                  f"(limite {MAX_XLSX_UNCOMPRESSED})"))
+        return
+    for info in sorted(infos, key=lambda i: i.filename):
+        parts = PurePosixPath(info.filename).parts
+        name = f"{relative}/{info.filename}"
+        if any(is_junk(part) for part in parts):
+            result.ignored.append(name)
+            continue
+        member_family = family if family is not None else (family_of(parts[0]) if len(parts) > 1 else None)
+        if member_family is None and guess is not None:
+            member_family = guess(info.filename)
+        if info.filename.lower().endswith(".zip"):
+            result.found.append(Found(member_family, name, path, info.filename,
+                                      reason="archive dans une archive : décompressez-la et envoyez son contenu"))
+        elif member_family is None:
+            result.found.append(Found(None, name, path, info.filename,
+                                      reason=f"fichier de l'archive hors des dossiers d'exports : {WHERE}"))
+        else:
+            result.found.append(Found(member_family, name, path, info.filename))
+
+
+def member_bytes(found: Found) -> bytes:
+    """The bytes of an archive member, never more than the file size limit (an archive may understate sizes)."""
+    try:
+        with zipfile.ZipFile(found.path) as archive, archive.open(found.member) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise FileRejected("archive protégée par un mot de passe : envoyez-la sans mot de passe") from None
+    except (zipfile.BadZipFile, KeyError, EOFError, ValueError) as error:
+        raise FileRejected(f"membre d'archive illisible : {type(error).__name__}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRejected(f"fichier trop volumineux (plus de {MAX_FILE_BYTES} octets)")
+    if not data:
+        raise FileRejected("fichier vide")
+    return data
+
+
+def has_exports(raw_dir: Path) -> bool:
+    """True when an export family folder (matched like a controlled value, sub-folders included) or a zip archive
+    holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
+    empty real publication, and exports only in a sub-folder or a zip must not be taken for "no exports"."""
+    return discover(raw_dir).has_exports
+
+
+def input_dir(raw_dir: Path, sample_dir: Path) -> Path:
+    """The folder actually read: the raw exports, or the synthetic sample when there are none."""
+    return raw_dir if has_exports(raw_dir) else sample_dir

@@ -1,0 +1,141 @@
+"""`ptsm check FILE…`: tell a producer, before sending, whether a file would load whole, and what to fix.
+
+The same code as the refresh reads and types the file (ingest.read_export, then the staging typers), on its own,
+with nothing written anywhere: no warehouse, no marts. Exit code 0 when every file would load whole, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from pipelines.lib.ingest import raw as ingest
+
+from pipelines.lib.staging import typing_rows as staging
+from pipelines.lib.core.config import get_settings
+from pipelines.lib.ingest.discovery import Discovery, archive_members, family_of, member_bytes
+from pipelines.lib.catalogue.families import FAMILIES
+from pipelines.lib.quality.findings import FileFindings, finding, render_page, render_text
+from pipelines.lib.core.parsing import fold
+from pipelines.lib.ingest.readers import WORKBOOK_SUFFIXES, FileRejected
+
+CHECK_KEY = b"ptsm-check: names are pseudonymised and then thrown away"
+
+
+def guess_family(path: Path) -> str | None:
+    """The family of a file: its folder when it sits in a family folder, else its name (`enquete_…`,
+    `recensement_…`, `statut_ptsm_…`), else a workbook is an action plan."""
+    for folder in path.resolve().parents:
+        family = family_of(folder.name)
+        if family:
+            return family
+    name = fold(path.name)
+    for start, family in (("enquete", "enquete_coordonnateurs"), ("recensement", "coordonnateurs"),
+                          ("statut ptsm", "statut_ptsm")):
+        if name.startswith(start):
+            return family
+    return "fiches_actions" if path.suffix.lower() in WORKBOOK_SUFFIXES else None
+
+
+def registry_ids() -> set[str]:
+    with (get_settings().reference_dir / "ptsm_registry.csv").open(encoding="utf-8") as handle:
+        return {row["ptsm_id"] for row in csv.DictReader(handle)}
+
+
+def check_archive(path: Path, registry: set[str]) -> list[FileFindings]:
+    """A zip archive as the refresh opens it: each member checked as a file (same zip-bomb guard)."""
+    found = Discovery()
+    archive_members(path, None, path.name, found, guess=lambda name: guess_family(Path(name)))
+    reports = []
+    for member in found.found:
+        if member.reason:
+            report = FileFindings(member.name, member.family)
+            report.findings.append(finding(member.family, "", None, "fichier", member.file_name, member.reason))
+            reports.append(report)
+            continue
+        with tempfile.TemporaryDirectory(prefix="ptsm-check-") as folder:
+            local = Path(folder) / member.file_name
+            try:
+                local.write_bytes(member_bytes(member))
+            except FileRejected as error:
+                report = FileFindings(member.name, member.family)
+                report.findings.append(finding(member.family, "", None, "fichier", member.file_name, str(error)))
+                reports.append(report)
+                continue
+            report = check_file(local, registry, family=member.family)
+            report.name = member.name
+            reports.append(report)
+    return reports
+
+
+def check_file(path: Path, registry: set[str] | None = None, family: str | None = None) -> FileFindings:
+    family = family or guess_family(path)
+    report = FileFindings(path.name, family)
+    if family is None:
+        report.findings.append(finding(None, "", None, "fichier", path.name,
+                                       "famille d'export inconnue : nommez le fichier comme le modèle (enquete_AAAA, "
+                                       "recensement_coordonnateurs_AAAA-MM-JJ, statut_ptsm_AAAA-MM-JJ) ou placez-le "
+                                       "dans le dossier de sa famille"))
+        return report
+    entry = ingest.read_export(path, FAMILIES[family])
+    if entry.reason:
+        report.findings.append(finding(family, "", None, "fichier", path.name, entry.reason))
+        return report
+    report.rows_read = entry.n_rows
+    for row, column, value, reason in entry.row_issues:
+        report.findings.append(finding(family, "", row, column, value, reason))
+    out = {table: [] for table in staging.FAMILY_TABLES[family]}
+    issues: list[tuple] = []
+    staging.TYPERS[family](path.name, entry.file_date, entry.wave, entry.rows, registry or registry_ids(), CHECK_KEY,
+                           out, issues)
+    for _, _, sheet, row, column, value, reason in issues:
+        report.findings.append(finding(family, sheet, row, column, value, reason))
+    if family == "enquete_coordonnateurs":
+        report.findings += _survey_findings(out["survey_answers"])
+    report.findings.sort(key=lambda f: (f.row is not None, f.sheet, f.row or 0, f.column))
+    return report
+
+
+def _survey_findings(answers: list[dict]) -> list:
+    """What quality_report adds for a survey: incomplete responses and repeated ids (sql/marts/quality_report.sql)."""
+    ids = Counter(a["response_id"] for a in answers)
+    found = []
+    last = {a["response_id"]: a["row_number"] for a in answers}
+    for answer in answers:
+        if last[answer["response_id"]] != answer["row_number"] and ids[answer["response_id"]] > 1:
+            found.append(finding("enquete_coordonnateurs", "", answer["row_number"], "id", str(answer["response_id"]),
+                                 "identifiant de réponse répété dans la vague : seule la dernière ligne est retenue"))
+        elif answer["submitdate"] is None:
+            found.append(finding("enquete_coordonnateurs", "", answer["row_number"], "id", str(answer["response_id"]),
+                                 "réponse incomplète (submitdate vide) : exclue des résultats"))
+    return found
+
+
+def run_check(files: list[Path], html_out: Path | None = None) -> int:
+    registry = registry_ids()
+    reports = []
+    for path in files:
+        if not path.is_file():
+            report = FileFindings(path.name, None)
+            report.findings.append(finding(None, "", None, "fichier", str(path), "fichier introuvable"))
+            found = [report]
+        elif path.suffix.lower() == ".zip":
+            found = check_archive(path, registry)
+        else:
+            found = [check_file(path, registry)]
+        for report in found:
+            reports.append(report)
+            print(render_text(report))
+    bad = sum(1 for r in reports if not r.ok)
+    print(f"\n{len(reports)} fichier(s) vérifié(s) : {len(reports) - bad} chargé(s) en entier, {bad} à corriger.")
+    if html_out is not None:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(render_page(
+            "Vérification des fichiers d'export",
+            "Chaque problème est situé (feuille, ligne, colonne, valeur) avec la manière de le corriger. Un fichier sans "
+            "problème serait chargé en entier par l'observatoire.", reports), encoding="utf-8")
+        print(f"Rapport HTML écrit dans {html_out}", file=sys.stderr)
+    return 0 if bad == 0 else 1

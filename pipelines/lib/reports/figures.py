@@ -1,0 +1,399 @@
+"""The report toolkit: one chart style and the publication furniture of every figure and table.
+
+Why: a figure handed to a director or published next to a DREES *Études et résultats* carries a number, a title,
+"Lecture :", "Champ :" and "Source :" lines, French number formats and, when the input is the synthetic sample, the
+words "Données synthétiques" on the chart itself (so a PNG exported from the mode bar keeps them). Writing this once
+here keeps the notebooks about analysis.
+
+API (notebooks call these; everything shown is French):
+
+- `setup(sources=...)` -> `Report`: registers the `ptsm` Plotly template (`plotly_white+ptsm` becomes the default),
+  reads the release manifest, resets the figure/table counters and displays the release banner. Call once, first.
+- `Report.figure(fig, title=, lecture=, champ=, source=)`: shows `fig` as "Graphique N – title" with its Lecture /
+  Champ / Source lines below; the source line always ends with the release id and date. On a synthetic release a red
+  "Données synthétiques" mark is drawn inside the chart. Returns N.
+- `Report.table(frame, title=, columns={col: (header, formatter)}, highlight=mask, muted=mask, notes=..., champ=,
+  source=, lecture=)`: "Tableau N", French headers, French number formats, no pandas index, every row shown.
+- `Report.methodology(text, marts=[...])`: the methodology box with links to each mart's CSV and Parquet file and to
+  the data dictionary of the release.
+- Axis helpers (axis "x"/"y" for every axis of that direction, or one key such as "yaxis2"):
+  `percent_axis(fig, "x", upper=1)` (ticks `0 %`, `20 %`...), `count_axis(fig, "y", max_value)`
+  (integer ticks, never 2.5), `euro_axis(fig, "x")` (`1 625 800 €`), `month_axis(fig, "x")` (French months).
+- `wilson(k, n)` -> (low, high): the Wilson 95 % score interval of a proportion (right for n = 8 as for n = 47);
+  `SMALL_N` (30): below it a survey share is flagged; `FEW_PTSM` (5): a rate on fewer PTSM is greyed and annotated.
+- Colours: `PALETTE` (categories), `MAIN`, `HIGHLIGHT`, `MUTED`, `UNKNOWN`, `SEQUENTIAL` (a scale whose first class
+  stays visible on white).
+- `plotly_config()` and `FR_LOCALE_JS`: the Plotly config (French locale) and the locale registration shipped with
+  the shared plotly.js of a release by `pipelines.lib.reports.notebooks`.
+
+Formats themselves (fr_num, fr_pct, fr_eur, fr_date, fr_band...) live in `pipelines.lib.reports.formatting`.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from pipelines.lib.reports.formatting import (NNBSP, SHORT_MONTHS, MONTHS, DAYS, SHORT_DAYS, fr_datetime, fr_num, fr_pct,
+                                      is_missing)
+
+# ------------------------------------------------------------------ colours and fonts
+
+FONT = "Marianne, 'Segoe UI', Arial, Helvetica, sans-serif"
+TEXT = "#1e1e1e"
+GREY_TEXT = "#555555"
+MAIN = "#1f5a91"        # one-series charts
+HIGHLIGHT = "#c0392b"   # the value the text talks about
+MUTED = "#b9c3cc"       # context, small numbers
+UNKNOWN = "#e3e3e3"     # "donnée inconnue" (maps, heatmaps)
+SYNTHETIC_RED = "#b00020"
+# Qualitative palette (no Plotly default purple): blue, orange, green, red, teal, brown, grey, olive.
+PALETTE = ["#1f5a91", "#e07b00", "#2e8b57", "#c0392b", "#17869e", "#8c6d31", "#6e6e6e", "#9a9a2e"]
+# Sequential blues whose first class is still visible against a white page and white borders.
+SEQUENTIAL = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
+SEQUENTIAL_WARM = ["#fdd0a2", "#fdae6b", "#f16913", "#d94801", "#a63603", "#7f2704"]
+
+SMALL_N = 30   # survey shares on fewer answers get a visible warning
+FEW_PTSM = 5   # regional rates on fewer PTSM are greyed and annotated with their denominator
+
+TEMPLATE_NAME = "ptsm"
+
+FR_LOCALE = {
+    "moduleType": "locale",
+    "name": "fr",
+    "dictionary": {
+        "Download plot as a png": "Télécharger le graphique en PNG",
+        "Download plot": "Télécharger le graphique",
+        "Zoom in": "Zoom avant", "Zoom out": "Zoom arrière", "Autoscale": "Échelle automatique",
+        "Reset axes": "Réinitialiser les axes", "Pan": "Déplacer", "Zoom": "Zoom",
+        "Box Select": "Sélection rectangulaire", "Lasso Select": "Sélection lasso",
+        "Show closest data on hover": "Afficher la valeur la plus proche",
+        "Compare data on hover": "Comparer les valeurs au survol",
+        "Double-click to zoom back out": "Double-cliquer pour revenir à l'échelle initiale",
+        "Produced with Plotly.js": "Réalisé avec Plotly.js",
+    },
+    "format": {
+        "days": DAYS, "shortDays": SHORT_DAYS, "months": MONTHS, "shortMonths": SHORT_MONTHS,
+        "date": "%d/%m/%Y", "decimal": ",", "thousands": NNBSP, "grouping": [3], "currency": ["", f"{NNBSP}€"],
+    },
+}
+FR_LOCALE_JS = f"Plotly.register({json.dumps(FR_LOCALE, ensure_ascii=False)});\n"
+
+
+def plotly_config(filename: str = "graphique") -> dict[str, Any]:
+    """French locale, no Plotly logo, responsive width, PNG export named after the figure."""
+    return {"locale": "fr", "displaylogo": False, "responsive": True,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+
+
+def register_template() -> None:
+    """Register the `ptsm` template and make `plotly_white+ptsm` the default of this kernel."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    axis = dict(automargin=True, title=dict(font=dict(size=13, color=GREY_TEXT), standoff=8),
+                tickfont=dict(size=12, color=GREY_TEXT), gridcolor="#e6e6e6", zerolinecolor="#bdbdbd",
+                separatethousands=True, ticklabelstandoff=4)
+    template = go.layout.Template(layout=dict(
+        font=dict(family=FONT, size=13, color=TEXT),
+        colorway=PALETTE,
+        separators=f",{NNBSP}",
+        # x labels start below the bottom of the y axis' "0" label: no collision in the corner of the axes
+        xaxis={**axis, "ticklabelstandoff": 10}, yaxis={**axis, "ticklabelstandoff": 6},
+        legend=dict(font=dict(size=12), title=dict(font=dict(size=12)), bgcolor="rgba(255,255,255,0.9)"),
+        hoverlabel=dict(bgcolor="white", font=dict(family=FONT, size=13, color=TEXT), bordercolor="#999"),
+        margin=dict(l=10, r=20, t=30, b=10),
+        uniformtext=dict(minsize=10, mode="hide"),
+        bargap=0.25,
+    ))
+    template.data.bar = [go.Bar(marker=dict(color=MAIN), textfont=dict(size=12), cliponaxis=False)]
+    pio.templates[TEMPLATE_NAME] = template
+    pio.templates.default = f"plotly_white+{TEMPLATE_NAME}"
+
+
+# ------------------------------------------------------------------ axes
+
+def _update_axis(fig, axis: str, update: dict, where: dict) -> None:
+    """`axis` is "x"/"y" (every axis of that direction) or one layout key such as "yaxis2" (that axis only)."""
+    if axis in ("x", "y"):
+        getattr(fig, f"update_{axis}axes")(**update, **where)
+    else:
+        fig.update_layout({axis: update})
+
+
+def _nice_step(span: float, max_ticks: int) -> float:
+    raw = span / max(1, max_ticks)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * magnitude >= raw:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def percent_axis(fig, axis: str = "x", upper: float = 1.0, step: float | None = None, decimals: int = 0,
+                 row: int | None = None, col: int | None = None, range_upper: float | None = None) -> None:
+    """Ticks written `0 %`, `20 %`... (d3's `.0%` writes `20%`, without the French space)."""
+    step = step or _nice_step(upper, 5)
+    ticks = [round(i * step, 10) for i in range(int(math.floor(upper / step + 1e-9)) + 1)]
+    update = dict(tickmode="array", tickvals=ticks, ticktext=[fr_pct(t, decimals) for t in ticks],
+                  range=[0, range_upper if range_upper is not None else upper * 1.02])
+    _update_axis(fig, axis, update, {"row": row, "col": col} if row else {})
+
+
+def count_axis(fig, axis: str = "y", max_value: float | None = None, max_ticks: int = 6, **where) -> None:
+    """Integer ticks only (a count axis never reads 2.5)."""
+    top = max(1.0, float(max_value or 1))
+    step = max(1, int(math.ceil(_nice_step(top, max_ticks))))
+    _update_axis(fig, axis, dict(tickmode="linear", tick0=0, dtick=step, tickformat=",d", rangemode="tozero"), where)
+
+
+def euro_axis(fig, axis: str = "x", **where) -> None:
+    """`1 625 800 €` instead of `1.6M`."""
+    _update_axis(fig, axis, dict(tickformat=",.0f", ticksuffix=f"{NNBSP}€", exponentformat="none"), where)
+
+
+def month_axis(fig, axis: str = "x", **where) -> None:
+    """French month ticks (`janv. 2022`); needs the French locale shipped with the report's plotly.js."""
+    _update_axis(fig, axis, dict(tickformat="%b %Y", hoverformat="%B %Y"), where)
+
+
+# ------------------------------------------------------------------ uncertainty
+
+def wilson(k: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of k successes out of n (95 % by default). (nan, nan) when n is 0.
+
+    Why Wilson: the normal approximation gives intervals below 0 or above 1 for 2/47 or 7/8; Wilson stays inside
+    [0, 1] and keeps close to nominal coverage on samples of this size.
+    """
+    if not n:
+        return (math.nan, math.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def fr_interval(k: float, n: float, decimals: int = 0) -> str:
+    """`[22 % ; 50 %]` for the 95 % Wilson interval of k/n."""
+    low, high = wilson(k, n)
+    if math.isnan(low):
+        return "—"
+    return f"[{fr_pct(low, decimals)} ; {fr_pct(high, decimals)}]"
+
+
+# ------------------------------------------------------------------ release context and furniture
+
+@dataclass
+class Release:
+    release_id: str = "?"
+    produced_at: str = ""
+    synthetic: bool = False
+    folder: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return f"publication {self.release_id} du {fr_datetime(self.produced_at)}"
+
+
+SYNTHETIC_MARK = "Données synthétiques"
+
+
+@dataclass
+class Report:
+    """Counters and release context of one notebook: numbering restarts with each `setup()`."""
+
+    release: Release
+    sources: Mapping[str, str] = field(default_factory=dict)
+    _figures: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+    _tables: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+
+    # -------------------------------------------------------------- sources
+    def source(self, *names: str) -> str:
+        """`Source : <named sources> ; Observatoire des PTSM, publication <id> du <date>.`"""
+        named = [self.sources.get(n, n) for n in names]
+        prefix = " ; ".join(named)
+        tail = f"Observatoire des PTSM, {self.release.label}"
+        if self.release.synthetic:
+            tail += f" — {SYNTHETIC_MARK.lower()} (échantillon de démonstration)"
+        return f"{prefix} ; {tail}." if prefix else f"{tail}."
+
+    # -------------------------------------------------------------- figures
+    def figure(self, fig, *, title: str, lecture: str, champ: str, source: str | Iterable[str],
+               note: str | None = None, height: int | None = None) -> int:
+        number = next(self._figures)
+        source_text = source if isinstance(source, str) else self.source(*source)
+        if height:
+            fig.update_layout(height=height)
+        fig.update_layout(autosize=True, width=None)
+        if self.release.synthetic:
+            _mark_synthetic(fig)
+        head = f"Graphique {number} – {title}"
+        chart = _chart_html(fig, f"graphique-{number}")
+        _display_block(kind="figure", head=head, body=chart, lecture=lecture, champ=champ, source=source_text,
+                       note=note, synthetic=self.release.synthetic, fig=fig)
+        return number
+
+    # -------------------------------------------------------------- tables
+    def table(self, frame, *, title: str, columns: Mapping[str, tuple[str, Callable[[Any], str] | None]] | None = None,
+              highlight=None, muted=None, champ: str | None = None, source: str | Iterable[str] | None = None,
+              lecture: str | None = None, note: str | None = None) -> int:
+        number = next(self._tables)
+        source_text = None if source is None else (source if isinstance(source, str) else self.source(*source))
+        body = table_html(frame, columns=columns, highlight=highlight, muted=muted)
+        _display_block(kind="table", head=f"Tableau {number} – {title}", body=body, lecture=lecture, champ=champ,
+                       source=source_text, note=note, synthetic=self.release.synthetic)
+        return number
+
+    # -------------------------------------------------------------- methodology
+    def methodology(self, text_html: str, marts: Iterable[str] = ()) -> None:
+        """A methodology box: how the figures are built, and one click to the data behind them."""
+        from IPython.display import HTML, display
+
+        links = []
+        base = data_link_base(self.release.folder)
+        for mart in marts:
+            links.append(f"<li><code>{html.escape(mart)}</code> : "
+                         f"<a href=\"{base}{mart}.csv\">CSV (Excel, séparateur point-virgule)</a> · "
+                         f"<a href=\"{base}{mart}.parquet\">Parquet</a></li>")
+        data = ""
+        if links:
+            data = ("<h3>Les données de ce rapport</h3><ul>" + "".join(links) +
+                    f"</ul><p>Définition de chaque colonne : <a href=\"{base}DICTIONNAIRE.md\">dictionnaire des "
+                    f"données</a> ({html.escape(self.release.label)}).</p>")
+        display(HTML(f"<section class=\"ptsm-methodology\"><h2>Méthodologie</h2>{text_html}{data}</section>"))
+
+
+DATA_LINK = "donnees"
+
+
+def data_link_base(release_folder: Path | None) -> str:
+    """URL prefix of the release's data files as seen from a report.
+
+    Rendered reports reach them through the `donnees` link that `pipelines.lib.reports.notebooks` puts beside them (relative,
+    so it holds whether the reports sit inside the release or in a folder of their own, and through symlinks a
+    browser would resolve lexically); a notebook opened interactively links to the release folder itself."""
+    if os.environ.get("PTSM_REPORT_OUTPUT_DIR"):
+        return f"{DATA_LINK}/"
+    return release_folder.as_uri() + "/" if release_folder is not None else ""
+
+
+def _mark_synthetic(fig) -> None:
+    """Red "Données synthétiques" in the top margin of the chart (the layout title slot, so no trace hides it)."""
+    fig.update_layout(title=dict(text=f"<b>{SYNTHETIC_MARK.upper()}</b> · échantillon de démonstration",
+                                 font=dict(size=12, color=SYNTHETIC_RED), x=0, xref="paper", xanchor="left",
+                                 y=1, yref="container", yanchor="top", pad=dict(t=6, l=0)))
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 30
+    fig.update_layout(margin=dict(t=max(top, 34)))
+
+
+def _chart_html(fig, filename: str) -> str:
+    return fig.to_html(include_plotlyjs=False, full_html=False, config=plotly_config(filename),
+                       default_width="100%")
+
+
+def _line(label: str, text: str | None) -> str:
+    if not text:
+        return ""
+    return f"<p class=\"ptsm-{label.lower()}\"><b>{label} :</b> {text}</p>"
+
+
+def _display_block(*, kind: str, head: str, body: str, lecture: str | None, champ: str | None, source: str | None,
+                   note: str | None, synthetic: bool, fig=None) -> None:
+    from IPython.display import HTML, display
+
+    badge = f"<span class=\"ptsm-synthetic-badge\">{SYNTHETIC_MARK}</span>" if synthetic else ""
+    caption = (f"<div class=\"ptsm-{kind}-head\">{html.escape(head)}{badge}</div>")
+    foot = (_line("Lecture", lecture) + _line("Champ", champ) + _line("Note", note) + _line("Source", source))
+    block = (f"<figure class=\"ptsm-{kind}\">{caption}<div class=\"ptsm-{kind}-body\">{body}</div>"
+             f"<figcaption>{foot}</figcaption></figure>")
+    if fig is not None and not os.environ.get("PTSM_REPORT_OUTPUT_DIR"):
+        # Interactive JupyterLab: plotly.js is not in the page, let Plotly's own renderer draw the chart.
+        display(HTML(caption))
+        fig.show()
+        display(HTML(f"<div>{foot}</div>"))
+        return
+    display(HTML(block))
+
+
+# ------------------------------------------------------------------ tables
+
+def table_html(frame, *, columns: Mapping[str, tuple[str, Callable[[Any], str] | None]] | None = None,
+               highlight=None, muted=None) -> str:
+    """Every row, French headers and formats, no index; highlighted rows in bold on a light red background."""
+    columns = columns or {c: (str(c), None) for c in frame.columns}
+    heads = "".join(f"<th scope=\"col\">{html.escape(h)}</th>" for h, _ in columns.values())
+    rows = []
+    hl = list(highlight) if highlight is not None else [False] * len(frame)
+    mu = list(muted) if muted is not None else [False] * len(frame)
+    for i, (_, record) in enumerate(frame.iterrows()):
+        cells = []
+        for col, (_, fmt) in columns.items():
+            value = record[col]
+            text = "—" if is_missing(value) else (fmt(value) if fmt else _default(value))
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool) and fmt is None
+            cls = " class=\"num\"" if numeric or (fmt is not None and _looks_numeric(text)) else ""
+            cells.append(f"<td{cls}>{text if fmt is not None and text.startswith('<') else html.escape(text)}</td>")
+        classes = " ".join(c for c, on in (("ptsm-highlight", hl[i]), ("ptsm-muted", mu[i])) if on)
+        rows.append(f"<tr class=\"{classes}\">" + "".join(cells) + "</tr>" if classes else "<tr>" + "".join(cells) + "</tr>")
+    return (f"<div class=\"ptsm-table-wrap\"><table class=\"ptsm-table\"><thead><tr>{heads}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
+        return fr_num(value)
+    if isinstance(value, float):
+        return fr_num(value, 1)
+    if hasattr(value, "item"):
+        return _default(value.item())
+    return str(value)
+
+
+def _looks_numeric(text: str) -> bool:
+    stripped = text.replace(NNBSP, "").replace(",", "").replace("%", "").replace("€", "").replace("−", "").strip()
+    return stripped.replace(".", "").isdigit()
+
+
+# ------------------------------------------------------------------ entry point
+
+def setup(sources: Mapping[str, str] | None = None) -> Report:
+    """Template, release context and banner for one notebook (call in its first code cell)."""
+    from IPython.display import HTML, display
+
+    from pipelines.lib.reports import marts_reader
+    register_template()
+    info = marts_reader.manifest()
+    release = Release(release_id=str(info.get("release_id", "?")), produced_at=str(info.get("produced_at", "")),
+                      synthetic=bool(info.get("synthetic")), folder=marts_reader.release_dir())
+    display(HTML(banner_html(release)))
+    return Report(release=release, sources={**SOURCES, **(sources or {})})
+
+
+SOURCES = {
+    "fiches": "DMSMP, fiches actions des PTSM (exports reçus)",
+    "enquete": "DMSMP, enquête auprès des coordonnateurs de PTSM",
+    "anap": "ANAP, recensement des coordonnateurs de PTSM",
+    "registre": "Registre des PTSM (rapport « Tour de France des PTSM », DMSMP 2024, ch. 2.1) ; Insee, populations",
+    "statut": "DMSMP, suivi des arrêtés PTSM et des CTSM",
+    "rapport": "DMSMP, rapport « Tour de France des PTSM » (2024)",
+}
+
+
+def banner_html(release: Release) -> str:
+    if release.synthetic:
+        from pipelines.lib.reports.marts_reader import SYNTHETIC_TEXT
+
+        return (f"<div class=\"ptsm-banner ptsm-synthetic\" role=\"alert\">⚠ {SYNTHETIC_TEXT}"
+                f"<br><span class=\"ptsm-banner-sub\">Observatoire des PTSM, {html.escape(release.label)}</span></div>")
+    return (f"<div class=\"ptsm-banner\">Données issues des exports reçus par la DMSMP — Observatoire des PTSM, "
+            f"{html.escape(release.label)}</div>")

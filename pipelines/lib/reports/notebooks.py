@@ -1,0 +1,325 @@
+"""Execute the analysis notebooks on a marts release and render them as HTML reports readable offline.
+
+Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes into `reports_dir`:
+- `NN_topic.html`: one report per numbered notebook, `<html lang="fr">`, titled after the notebook's heading, with
+  a navigation bar to the other reports and the home page;
+- `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
+  comma); each report loads it with a relative `<script src>` so the folder still opens offline;
+- `jupyterlab.css`: the notebook template's stylesheet (~260 kB), also once for the folder, linked by every page;
+- `index.html`: the home page linking every report, the regional profiles already in `regions/` (COG order), the
+  release and its data files;
+- `donnees`: a relative link to the release folder (CSV, Parquet, DICTIONNAIRE.md), which the pages link into.
+Files are written atomically with mode 0644 (readable by a web server or a colleague).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from pipelines.lib.core.files import write_atomic
+
+if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
+    import nbformat
+    from nbclient import NotebookClient
+
+KERNEL_TIMEOUT_S = 600
+PLOTLY_FILE = "plotly-fr.min.js"
+TEMPLATE_CSS_FILE = "jupyterlab.css"
+INDEX_FILE = "index.html"
+FILE_MODE = 0o644
+SITE_NAME = "Observatoire des PTSM"
+
+
+def notebook_paths(notebooks_dir: Path) -> list[Path]:
+    """The numbered analysis notebooks (`NN_topic.ipynb`), in order."""
+    return sorted(p for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+
+
+def kernel_env(marts_dir: Path, reports_dir: Path | None = None) -> dict[str, str]:
+    """The environment of a report kernel: this process's, reading `marts_dir`, writing beside `reports_dir`.
+
+    The kernel spec runs `python`: this interpreter's folder goes first on PATH so the kernel sees the project's venv."""
+    env = {**os.environ, "PTSM_MARTS_DIR": str(Path(marts_dir).resolve())}
+    if reports_dir is not None:
+        env["PTSM_REPORT_OUTPUT_DIR"] = str(Path(reports_dir).resolve())
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+@contextmanager
+def notebook_kernel(nb: nbformat.NotebookNode, cwd: Path) -> Iterator[NotebookClient]:
+    """A notebook client whose kernel is shut down, and its channels closed, when the block ends (even on error).
+
+    Why explicit: a client given its kernel manager does not own it and leaves the kernel running; the orphaned
+    kernels then outlived the refresh and printed "Parent appears to have exited" / "Could not destroy zmq context"
+    into `ptsm refresh`'s output. The kernel talks over IPC sockets in a private temporary folder (nothing listens
+    on the network, no "running over TCP without encryption" warning); its own warnings are not the reader's
+    business, its errors still reach stderr. `client.execute(env=...)` starts the kernel on first use and keeps it
+    for the next runs of the block (regional profiles run one notebook per region in one kernel)."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    with tempfile.TemporaryDirectory(prefix="ptsm-kernel-") as sockets:
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
+        client = NotebookClient(nb, km=km, timeout=KERNEL_TIMEOUT_S, kernel_name="python3",
+                                resources={"metadata": {"path": str(cwd)}},
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        try:
+            yield client
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+                client.kc = None
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+
+
+def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = None) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel of this interpreter, reading `marts_dir`; the kernel is shut
+    down before returning."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    with notebook_kernel(nb, Path(path).parent) as client:
+        client.execute(env=kernel_env(marts_dir, reports_dir))  # passed on to the kernel manager
+    return nb
+
+
+def notebook_title(nb: nbformat.NotebookNode) -> str:
+    """The first `# heading` of the notebook (the report's <title> and its name on the home page)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
+            if match:
+                return match.group(1).strip()
+    return "Rapport"
+
+
+def notebook_summary(nb: nbformat.NotebookNode) -> str:
+    """The first paragraph after the heading, as plain text (home page)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            body = re.sub(r"^#.*$", "", cell.source, count=1, flags=re.MULTILINE).strip()
+            para = body.split("\n\n")[0]
+            return re.sub(r"[*`]", "", " ".join(para.split()))
+    return ""
+
+
+REPORT_CSS = """
+<style>
+body { font-family: Marianne, 'Segoe UI', Arial, Helvetica, sans-serif; color: #1e1e1e; }
+.jp-Notebook { max-width: 1180px; margin: 0 auto; }
+.ptsm-nav { font-size: 14px; padding: 8px 16px; border-bottom: 1px solid #ddd; background: #f6f8fa; }
+.ptsm-nav a { margin-right: 14px; color: #1f5a91; }
+.ptsm-nav a[aria-current] { font-weight: bold; color: #1e1e1e; text-decoration: none; }
+.ptsm-banner { background: #e8f0fe; padding: 8px 16px; border-radius: 4px; margin: 8px 0; }
+.ptsm-banner.ptsm-synthetic { background: #b00020; color: #fff; font-size: 1.15em; font-weight: bold; padding: 12px 16px; }
+.ptsm-banner-sub { font-weight: normal; font-size: 0.85em; }
+figure.ptsm-figure, figure.ptsm-table { margin: 18px 0 26px 0; padding: 0; }
+.ptsm-figure-head, .ptsm-table-head { font-weight: bold; font-size: 16px; margin-bottom: 6px; }
+.ptsm-synthetic-badge { display: inline-block; white-space: nowrap; margin-left: 10px; font-size: 12px; color: #fff; background: #b00020; padding: 2px 6px;
+  border-radius: 3px; vertical-align: middle; }
+figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
+.ptsm-table-wrap { overflow-x: auto; }
+.ptsm-table-wrap table.ptsm-table { border-collapse: collapse; font-size: 13px; width: 100%; table-layout: auto; }
+.ptsm-table-wrap table.ptsm-table td:first-child { min-width: 15em; }
+.ptsm-table-wrap table.ptsm-table td { max-width: 24em; }
+.ptsm-table-wrap table.ptsm-table th { white-space: normal; min-width: 5em; background: #eef2f6; text-align: left; padding: 5px 8px; border-bottom: 2px solid #b9c3cc; }
+.ptsm-table-wrap table.ptsm-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
+.ptsm-table-wrap table.ptsm-table td.num { text-align: right !important; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #777; }
+.ptsm-warning { background: #fff4e5; border-left: 4px solid #e07b00; padding: 6px 12px; margin: 8px 0; }
+.ptsm-methodology { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; padding: 4px 18px 10px 18px;
+  margin: 24px 0; }
+.ptsm-methodology h2 { font-size: 1.3em; }
+.ptsm-methodology h3 { font-size: 1.05em; }
+</style>
+"""
+
+
+def _nav(current: str | None, entries: list[tuple[str, str]]) -> str:
+    home_attr = ' aria-current="page"' if current is None else ""
+    links = [f'<a href="{INDEX_FILE}"{home_attr}>Accueil</a>']
+    for name, title in entries:
+        attr = ' aria-current="page"' if name == current else ""
+        links.append(f'<a href="{name}.html"{attr}>{html.escape(_short(title))}</a>')
+    return f'<nav class="ptsm-nav" aria-label="Rapports de la publication">{"".join(links)}</nav>'
+
+
+def _short(title: str) -> str:
+    return title.split(" — ")[0]
+
+
+def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
+    """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
+    body, _ = html_exporter().from_notebook_node(nb)
+    body = strip_remote_scripts(body)
+    body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
+    page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
+    body = re.sub(r"<title>.*?</title>", f"<title>{page_title}</title>", body, count=1, flags=re.DOTALL)
+    body = share_template_css(body, TEMPLATE_CSS_FILE)
+    head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
+    body = body.replace("</head>", head_extra + "</head>", 1)
+    body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    return body
+
+
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+
+
+def strip_remote_scripts(html_text: str) -> str:
+    """Drop the CDN scripts nbconvert's template adds (require.js, MathJax): the reports use no maths, load plotly.js
+    from their own folder, and must open offline without network requests."""
+    return _REMOTE_SCRIPT.sub("", html_text)
+
+
+_TEMPLATE_STYLE = re.compile(r'<style type="text/css">.*?</style>\s*', re.DOTALL)
+
+
+def html_exporter():
+    """The nbconvert exporter of every page: lab template, no code, no prompts."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def share_template_css(page: str, href: str) -> str:
+    """The page with the template's stylesheets of its head (`<style type="text/css">`, the same ~260 kB in every
+    page) replaced, where the first stood, by one `<link>` to `href`: 24 copies per release were a third of its
+    reports. Styles inside the body (a table's own) stay."""
+    head_end = page.index("</head>")
+    head = page[:head_end]
+    first = _TEMPLATE_STYLE.search(head)
+    if first is None:
+        return page
+    link = f'<link rel="stylesheet" href="{href}">\n'
+    head = head[:first.start()] + link + _TEMPLATE_STYLE.sub("", head[first.start():])
+    return head + page[head_end:]
+
+
+def template_css() -> str:
+    """The stylesheets `share_template_css` takes out of a page, as the template writes them (an empty notebook's
+    page: they do not depend on the notebook)."""
+    from nbformat.v4 import new_notebook
+
+    body, _ = html_exporter().from_notebook_node(new_notebook())
+    head = body[:body.index("</head>")]
+    return "\n".join(m.group(0).strip()[len('<style type="text/css">'):-len("</style>")]
+                     for m in _TEMPLATE_STYLE.finditer(head))
+
+
+def plotly_bundle() -> str:
+    """plotly.js as shipped with the Python package, then the French locale registration."""
+    from plotly.offline import get_plotlyjs
+
+    from pipelines.lib.reports.figures import FR_LOCALE_JS
+
+    return get_plotlyjs() + "\n" + FR_LOCALE_JS
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Atomic write with mode 0644 (mkstemp's 0600 kept reports from a web server or a colleague)."""
+    write_atomic(path, text, mode=FILE_MODE)
+
+
+def _release_info(marts_dir: Path) -> dict:
+    from pipelines.lib.publish.release import ReleaseError, read_manifest
+
+    try:
+        return read_manifest(marts_dir)
+    except ReleaseError:
+        return {}
+
+
+def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
+    """The home page: every report with its summary, the regional profiles present, the release, the data files."""
+    from pipelines.lib.reports.formatting import fr_datetime
+    from pipelines.lib.reports.regional_profiles import PROFILES_DIR, rendered_profiles
+
+    from pipelines.lib.reports.figures import DATA_LINK
+
+    info = _release_info(marts_dir)
+    base = f"{DATA_LINK}/"
+    label = f"publication {info.get('release_id', '?')} du {fr_datetime(info.get('produced_at', ''))}"
+    banner = ""
+    if info.get("synthetic"):
+        from pipelines.lib.reports.marts_reader import SYNTHETIC_TEXT
+
+        banner = f'<div class="ptsm-banner ptsm-synthetic" role="alert">⚠ {html.escape(SYNTHETIC_TEXT)}</div>'
+    items = "".join(
+        f'<li><a href="{name}.html"><b>{html.escape(title)}</b></a><br><span>{html.escape(summary)}</span></li>'
+        for name, title, summary in entries
+    )
+    profiles = rendered_profiles(reports_dir)
+    regions = "" if not profiles else (
+        "<h2>Profils régionaux</h2><p>Un profil par région : ses PTSM comparés à la France entière.</p><ul>"
+        + "".join(f'<li><a href="{PROFILES_DIR}/{code}.html">{html.escape(name, quote=False)}</a></li>' for code, name in profiles)
+        + "</ul>")
+    marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \
+        else sorted((info.get("marts") or {}).keys())
+    data = "".join(f'<li><code>{html.escape(m)}</code> : <a href="{base}{m}.csv">CSV</a> · '
+                   f'<a href="{base}{m}.parquet">Parquet</a></li>' for m in marts)
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{SITE_NAME} — rapports de la {html.escape(label)}</title>{REPORT_CSS}
+<style>main {{ max-width: 980px; margin: 0 auto; padding: 0 16px; }} li {{ margin: 10px 0; }}</style></head>
+<body>{_nav(None, [(n, t) for n, t, _ in entries])}<main>
+<h1>{SITE_NAME} : rapports d'analyse</h1>{banner}
+<p>Rapports de la {html.escape(label)}. Chaque rapport numérote ses graphiques et tableaux et donne pour chacun
+« Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>
+<h2>Rapports</h2><ul>{items}</ul>{regions}
+<h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
+et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
+</main></body></html>
+"""
+
+
+def link_data(reports_dir: Path, marts_dir: Path) -> None:
+    """`<reports_dir>/donnees` -> the release folder, relative (`..` when the reports live inside the release)."""
+    from pipelines.lib.reports.figures import DATA_LINK
+
+    target = os.path.relpath(os.path.realpath(marts_dir), os.path.realpath(reports_dir))
+    link = Path(reports_dir) / DATA_LINK
+    tmp = Path(reports_dir) / f".{DATA_LINK}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
+    """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
+    into `reports_dir`, each atomically.
+
+    A failing notebook (an asserted sentence disagreeing with the marts, a crash) raises and leaves the previous
+    report of that notebook in place. Returns the report pages (not the script nor the home page)."""
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(reports_dir / PLOTLY_FILE, plotly_bundle())
+    _write_atomic(reports_dir / TEMPLATE_CSS_FILE, template_css())
+    link_data(reports_dir, marts_dir)
+    paths = notebook_paths(notebooks_dir)
+    executed = []
+    for path in paths:
+        nb = execute_notebook(path, marts_dir, reports_dir)
+        executed.append((path.stem, nb, notebook_title(nb)))
+    entries = [(name, title, notebook_summary(nb)) for name, nb, title in executed]
+    written = []
+    for name, nb, title in executed:
+        target = reports_dir / f"{name}.html"
+        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries])))
+        written.append(target)
+    _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
+    return written

@@ -1,0 +1,134 @@
+"""Regional profiles: ONE notebook (`notebooks/regions/profil_region.ipynb`) executed once per region with its
+`REGION` parameter, each run written as `<reports>/regions/<code>.html`.
+
+Why one kernel for all regions: starting a kernel and importing pandas/Plotly costs seconds, the work per region
+well under one; running the 18 parametrised copies in one kernel keeps the whole set at about the cost of two
+notebooks. Each run re-executes every cell (the parameter cell first), so nothing of a region leaks into the next
+one but imported modules.
+
+Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js and notebook
+template stylesheet (`../plotly-fr.min.js`, `../jupyterlab.css`), since inlining them (~5 MB) into 18 pages made a
+release's reports ~100 MB, over a GB for the 12 releases kept (issue 14: <= 12 MB per release, still offline from the
+folder). A profile that travels alone — downloaded from the API by a regional token, copied into
+`ptsm export --region` — must open offline without that folder: `standalone_profile` inlines both, the one place the
+two use. A page without the shared tags (rendered before the change, or a hand-made one) is already whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from pipelines.lib.core.config import get_settings
+from pipelines.lib.core.files import write_atomic
+from pipelines.lib.reports.notebooks import PLOTLY_FILE, TEMPLATE_CSS_FILE
+
+if TYPE_CHECKING:
+    import nbformat
+
+PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
+PROFILES_DIR = "regions"
+PARAMETER_TAG = "parameters"
+# how a profile in `<reports>/regions/` loads the folder's shared plotly.js and template stylesheet;
+# `standalone_profile` replaces exactly these
+SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
+SHARED_CSS_HREF = f"../{TEMPLATE_CSS_FILE}"
+SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
+
+
+def region_codes(reference_dir: Path | None = None) -> list[str]:
+    """The INSEE region codes of the reference data, in COG order."""
+    path = Path(reference_dir or get_settings().reference_dir) / "regions.csv"
+    with path.open(encoding="utf-8") as handle:
+        return [row["region_code"] for row in csv.DictReader(handle)]
+
+
+def rendered_profiles(reports_dir: Path) -> list[tuple[str, str]]:
+    """(code, French name) of the profiles present in `<reports_dir>/regions/`, in COG order: the home page's list."""
+    from pipelines.lib.reports.marts_reader import region_names
+
+    folder = Path(reports_dir) / PROFILES_DIR
+    names = region_names()
+    return [(code, names.get(code, code)) for code in region_codes() if (folder / f"{code}.html").is_file()]
+
+
+def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookNode:
+    """A copy of the notebook whose cell tagged `parameters` is followed by `REGION = '<code>'` (papermill style:
+    the default stays visible, the injected value wins)."""
+    import copy
+
+    from nbformat.v4 import new_code_cell
+
+    out = copy.deepcopy(nb)
+    index = next((i for i, c in enumerate(out.cells) if PARAMETER_TAG in c.get("metadata", {}).get("tags", [])), None)
+    if index is None:
+        raise ValueError("le carnet de profil n'a pas de cellule marquée « parameters »")
+    cell = new_code_cell(f"REGION = {region!r}  # paramètre injecté au rendu")
+    cell.metadata["tags"] = ["injected-parameters"]
+    out.cells.insert(index + 1, cell)
+    return out
+
+
+def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
+    reports folder above."""
+    from pipelines.lib.reports.notebooks import REPORT_CSS, SITE_NAME, html_exporter, share_template_css, strip_remote_scripts
+
+    body, _ = html_exporter().from_notebook_node(nb)
+    body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
+    body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
+    body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
+                  count=1, flags=re.DOTALL)
+    return body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1)
+
+
+def standalone_profile(path: Path | str) -> bytes:
+    """The profile at `path` (`<reports>/regions/<code>.html`) as a page that opens alone, offline: the shared
+    script tag replaced by plotly.js and the French locale inline, the shared stylesheet link by its content.
+
+    Each is the release's own file in `<reports>/` (what the page was drawn with), else the installed one. A page
+    without the tags is returned as it is."""
+    from pipelines.lib.reports.notebooks import plotly_bundle, template_css
+
+    path = Path(path)
+    page = path.read_bytes()
+    shared_files = ((SHARED_PLOTLY_TAG, PLOTLY_FILE, plotly_bundle, '<script charset="utf-8">{}</script>'),
+                    (SHARED_CSS_TAG, TEMPLATE_CSS_FILE, template_css, "<style>{}</style>"))
+    for tag, name, build, element in shared_files:
+        if tag.encode("utf-8") not in page:
+            continue
+        shared = path.parent.parent / name
+        text = shared.read_text(encoding="utf-8") if shared.is_file() else build()
+        inline = element.format(re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE))
+        page = page.replace(tag.encode("utf-8"), inline.encode("utf-8"), 1)
+    return page
+
+
+def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
+                             regions: Iterable[str] | None = None) -> list[Path]:
+    """Execute `notebook` once per region in one kernel on `marts_dir`; write `<out_dir>/<code>.html` atomically.
+
+    A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
+    import nbformat
+
+    from pipelines.lib.reports.marts_reader import region_names
+    from pipelines.lib.reports.notebooks import kernel_env, notebook_kernel
+
+    notebook, out_dir = Path(notebook), Path(out_dir)
+    codes = list(regions) if regions is not None else region_codes()
+    names = region_names()
+    source = nbformat.read(notebook, as_version=4)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = kernel_env(marts_dir, out_dir)
+    written: list[Path] = []
+    with notebook_kernel(source, notebook.parent) as client:
+        for code in codes:
+            client.nb = with_parameter(source, code)
+            client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
+            target = out_dir / f"{code}.html"
+            write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
+            written.append(target)
+    return written
