@@ -150,3 +150,10 @@ def test_no_import_runs_back_up(path):
 @pytest.mark.xfail(strict=True, reason="reports.notebooks <-> reports.regional_profiles: broken once the page work lands")
 def test_no_circle_between_modules():
     assert module_cycles(lib_graph()) == []
+
+
+def test_the_architecture_page_names_every_room():
+    # why: docs/architecture.md tells a newcomer where a new thing goes; a room it does not name is a room nobody finds
+    page = (LIB.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1].strip().strip("`") for line in page.splitlines() if line.startswith("| `")]
+    assert [room for room in rows if "/" not in room] == ROOMS  # in the order of the data
