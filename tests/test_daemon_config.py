@@ -53,3 +53,14 @@ def test_systemd_units_start_the_three_services_with_the_ptsm_environment():
     for var in ("DAGSTER_HOME", "PTSM_RAW_DIR", "PTSM_DB", "PTSM_MARTS_DIR", "PTSM_REPORTS_DIR", "PTSM_SECRET_DIR",
                 "PTSM_SMTP_HOST", "PTSM_SMTP_TO", "PTSM_ALERT_WEBHOOK"):
         assert f"\n{var}=" in env, var
+
+
+def test_the_data_package_states_the_day_and_hour_the_schedule_runs():
+    # why: datapackage.json told re-users "le 1er de chaque mois" while the schedule ran on the 2nd (issue 19 §6)
+    from pipelines.definitions import defs
+    from pipelines.lib.publish.datapackage import UPDATE_FREQUENCY
+
+    schedule = defs.get_schedule_def("dmsmp_monthly_refresh")
+    minute, hour, day, month, weekday = schedule.cron_schedule.split()
+    assert (minute, month, weekday) == ("0", "*", "*") and schedule.execution_timezone == "Europe/Paris"
+    assert f"le {day} de chaque mois à {hour} h, heure de Paris" in UPDATE_FREQUENCY

@@ -52,9 +52,9 @@ def test_every_table_has_one_writer_and_sql_reads_the_bookkeeping_tables_directl
     for table in ("raw/file_ledger", "raw/file_issues", "staging/row_issues", "staging/synonym_usage"):
         assert table in graph, table
     # a SQL model that reads a bookkeeping table depends on that table, not on every table of the writer
-    assert graph["staging/milestones"]["deps"] == ["raw/file_ledger", "staging/milestone_rows"]
-    assert "raw/file_ledger" in graph["staging/roster_file_selection"]["deps"]
-    assert {"raw/file_issues", "staging/row_issues", "staging/roster_file_selection", "staging/workbook_selection",
+    assert graph["staging/milestones"]["deps"] == ["staging/latest_file_selection", "staging/milestone_rows"]
+    assert "raw/file_ledger" in graph["staging/latest_file_selection"]["deps"]
+    assert {"raw/file_issues", "staging/row_issues", "staging/latest_file_selection", "staging/workbook_selection",
             "staging/survey_row_selection"} <= set(graph["marts/quality_report"]["deps"])
     assert "staging/synonym_usage" in graph["staging/unused_synonyms"]["deps"]
 

@@ -74,10 +74,36 @@ def ledger_row(source: str, day: str, outcome: str = "lu", family: str = "coordo
      "r_2021-06-30.csv", []),
 ])
 def test_roster_file_selection(files, selected, set_aside):
-    rows = build_model("staging/roster_file_selection", {"raw.file_ledger": (LEDGER, files)})
-    assert [source for source, _, is_selected, _ in rows if is_selected] == [selected]
-    assert [(source, reason) for source, _, _, reason in rows if reason] == set_aside
+    rows = build_model("staging/latest_file_selection", {"raw.file_ledger": (LEDGER, files)})
+    assert [source for _, source, _, is_selected, _ in rows if is_selected] == [selected]
+    assert [(source, reason) for _, source, _, _, reason in rows if reason] == set_aside
 
+
+
+def test_two_milestone_files_of_the_same_latest_date_are_never_merged():
+    """The roster's rule, for the milestones (issue 19 §6: merged silently before): the last by name counts, the
+    other is reported naming it, and the milestones come from the kept file only."""
+    con = duckdb.connect()
+    selection = build_model("staging/latest_file_selection", {"raw.file_ledger": (LEDGER, [
+        ledger_row("statut_ptsm/a_2024-03-31.csv", "2024-03-31", family="statut_ptsm"),
+        ledger_row("statut_ptsm/b_2024-03-31.csv", "2024-03-31", family="statut_ptsm"),
+        ledger_row("coordonnateurs/r_2024-03-31.csv", "2024-03-31")])}, con=con)
+    assert [(family, source, selected, reason) for family, source, _, selected, reason in selection] == [
+        ("coordonnateurs", "coordonnateurs/r_2024-03-31.csv", True, None),
+        ("statut_ptsm", "statut_ptsm/a_2024-03-31.csv", False,
+         "autre fichier de statuts à la même date : seul statut_ptsm/b_2024-03-31.csv est retenu"),
+        ("statut_ptsm", "statut_ptsm/b_2024-03-31.csv", True, None),
+    ]
+    milestones = build_model("staging/milestones", {"staging.milestone_rows": (
+        "source_file varchar, row_number integer, ptsm_id varchar, date_arrete_ptsm date, date_signature_ctsm date, "
+        "file_date date", [
+            ("statut_ptsm/a_2024-03-31.csv", 2, "PTSM-01", "2020-01-01", None, "2024-03-31"),
+            ("statut_ptsm/a_2024-03-31.csv", 3, "PTSM-02", "2020-02-01", None, "2024-03-31"),
+            ("statut_ptsm/b_2024-03-31.csv", 2, "PTSM-01", "2021-06-30", "2022-01-15", "2024-03-31"),
+        ])}, con=con)
+    # PTSM-02 appears only in the set-aside file: it is not taken from it
+    assert [(ptsm, str(approved), str(signed)) for ptsm, approved, signed, _ in milestones] == [
+        ("PTSM-01", "2021-06-30", "2022-01-15")]
 
 SURVEY = "source_file varchar, row_number integer, wave integer, response_id bigint, submitdate timestamp"
 REPEATED = "identifiant de réponse répété dans la vague : seule la dernière ligne est retenue"
@@ -109,7 +135,7 @@ def test_quality_report_is_the_union_of_what_each_layer_sets_aside():
     build_model("staging/workbook_selection", {"staging.action_workbooks": (WORKBOOKS, [
         ("fiches_actions/a_2022-03-01.xlsx", "2022-03-01", "PTSM-03"),
         ("fiches_actions/b_2022-03-01.xlsx", "2022-03-01", "PTSM-03")])}, con=con)
-    build_model("staging/roster_file_selection", {"raw.file_ledger": (LEDGER, [
+    build_model("staging/latest_file_selection", {"raw.file_ledger": (LEDGER, [
         ledger_row("coordonnateurs/a_2022-03-31.csv", "2022-03-31"),
         ledger_row("coordonnateurs/b_2022-03-31.csv", "2022-03-31")])}, con=con)
     build_model("staging/survey_row_selection", {"staging.survey_answers": (SURVEY, [

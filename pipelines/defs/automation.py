@@ -20,7 +20,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.lib.core.config import get_automation_settings, get_settings
+from pipelines.lib.core.config import (MONTHLY_REFRESH_CRON, MONTHLY_REFRESH_TIMEZONE, get_automation_settings,
+                                       get_settings)
 from pipelines.lib.ingest.discovery import has_exports
 from pipelines.lib.ingest.discovery import is_junk
 
@@ -33,8 +34,8 @@ TEMPORARY_PATTERNS = ("~$*", "*.part", "*.tmp", ".~lock*", "*.crdownload")
 monthly_refresh = dg.ScheduleDefinition(
     name="dmsmp_monthly_refresh",
     job_name=AUTOMATION_JOB,
-    cron_schedule="0 6 2 * *",  # the 2nd of each month at 06:00, once the month's exports are in
-    execution_timezone="Europe/Paris",
+    cron_schedule=MONTHLY_REFRESH_CRON,  # once the month's exports are in (pipelines/lib/core/config.py)
+    execution_timezone=MONTHLY_REFRESH_TIMEZONE,
     description="Rafraîchissement mensuel DMSMP : ingestion des exports, marts, contrôles, publication, rapports.",
     default_status=dg.DefaultScheduleStatus.STOPPED,
     tags={"ptsm/launched_by": "dmsmp_monthly_refresh"},

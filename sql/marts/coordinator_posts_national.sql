@@ -6,11 +6,22 @@
 -- column n_posts: Nombre de personnes en poste dans cette modalité (pour financement_ars_median : postes dont le financement est renseigné).
 -- column denominator: Nombre de personnes en poste (ou, pour une dimension, de celles dont la modalité est renseignée).
 -- column share: Part = n_posts / denominator.
-with in_post as (
+with in_post_rows as (
     select posts.*
     from staging.roster_posts as posts
     where posts.date_debut <= posts.roster_date
         and (posts.date_fin is null or posts.date_fin >= posts.roster_date)
+),
+
+-- one row per person (the unit of coordinator_vacancy_monthly and ptsm_overview): a person with several open rows
+-- counts once, under the post that started last (then the larger ETP, then the PTSM id, for a stable choice)
+in_post as (
+    select *
+    from in_post_rows
+    qualify row_number() over (
+        partition by roster_date, coordonnateur_id
+        order by date_debut desc, etp desc nulls last, ptsm_id
+    ) = 1
 ),
 
 long as (

@@ -28,14 +28,14 @@ workbooks as (
     where set_aside_reason is not null
 ),
 
-rosters as (
+latest_files as (
     select
         source_file,
         null::integer as row_number,
         'fichier' as field,
         strftime(file_date, '%Y-%m-%d') as value,
         set_aside_reason as reason
-    from staging.roster_file_selection
+    from staging.latest_file_selection
     where set_aside_reason is not null
 ),
 
@@ -55,7 +55,7 @@ from (
     select * from file_issues
     union all select * from row_issues
     union all select * from workbooks
-    union all select * from rosters
+    union all select * from latest_files
     union all select * from survey_rows
 )
 order by source_file, row_number nulls first, field, reason, value

@@ -1,18 +1,14 @@
--- PTSM approval and CTSM signature dates from the latest readable milestone file (SPEC §2.4);
--- a PTSM listed twice keeps its last row.
-with latest as (
-    select max(file_date) as file_date
-    from raw.file_ledger
-    where family = 'statut_ptsm' and outcome = 'lu'
-),
-
-ranked as (
+-- PTSM approval and CTSM signature dates from the milestone file latest_file_selection selects (SPEC §2.4);
+-- a PTSM listed twice in that file keeps its last row.
+with ranked as (
     select
         rows.*,
-        row_number() over (partition by rows.ptsm_id order by rows.source_file desc, rows.row_number desc) as recency
+        row_number() over (partition by rows.ptsm_id order by rows.row_number desc) as recency
     from staging.milestone_rows as rows
-    inner join latest
-        on rows.file_date = latest.file_date
+    inner join staging.latest_file_selection as selection
+        on rows.source_file = selection.source_file
+        and selection.family = 'statut_ptsm'
+        and selection.selected
 )
 
 select

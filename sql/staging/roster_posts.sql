@@ -1,10 +1,10 @@
--- Posts of the current roster: the rows of the roster file roster_file_selection selects (SPEC §2.2).
+-- Posts of the current roster: the rows of the roster file latest_file_selection selects (SPEC §2.2).
 with latest as (
     select
         source_file,
         file_date as roster_date
-    from staging.roster_file_selection
-    where selected
+    from staging.latest_file_selection
+    where family = 'coordonnateurs' and selected
 )
 
 select

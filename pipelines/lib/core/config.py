@@ -15,6 +15,13 @@ MONTHLY_FAMILIES = ("coordonnateurs", "fiches_actions", "statut_ptsm")
 # sets it: a run launched by Dagster (schedule, sensor, UI, `dagster job execute`) fails instead.
 ALLOW_SAMPLE_TAG = "ptsm/allow_sample"
 
+# The monthly refresh: the 2nd of each month at 06:00, Paris time, once the month's exports are in. One home: the
+# Dagster schedule is built from it and the Data Package states it to re-users.
+MONTHLY_REFRESH_DAY = 2
+MONTHLY_REFRESH_HOUR = 6
+MONTHLY_REFRESH_TIMEZONE = "Europe/Paris"
+MONTHLY_REFRESH_CRON = f"0 {MONTHLY_REFRESH_HOUR} {MONTHLY_REFRESH_DAY} * *"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -14,11 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from pipelines.lib.core.config import MONTHLY_REFRESH_DAY, MONTHLY_REFRESH_HOUR
 from pipelines.lib.core.files import write_atomic
 
 DATAPACKAGE = "datapackage.json"
 PRODUCER = "Délégation ministérielle à la santé mentale et à la psychiatrie (DMSMP) — observatoire des PTSM"
-UPDATE_FREQUENCY = "mensuelle (actualisation DMSMP le 1er de chaque mois) et à chaque nouvel envoi de fichiers"
+UPDATE_FREQUENCY = (f"mensuelle (actualisation DMSMP le {MONTHLY_REFRESH_DAY} de chaque mois à {MONTHLY_REFRESH_HOUR} h, "
+                    "heure de Paris) et à chaque nouvel envoi de fichiers")
 OPEN_LICENCE = {
     "name": "etalab-2.0",
     "title": "Licence Ouverte / Open Licence version 2.0 (Etalab)",
