@@ -1,0 +1,99 @@
+"""Property of issue 19 §1: one unexpected value in one cell never stops the national publication.
+
+For every column of the survey, roster and milestone families, one row per variant replaces that column's cell of a
+valid row by (a) every code and label of every vocabulary kind, (b) a few hostile strings. All variants ride in ONE
+in-process refresh of the mini fixture (thousands of rows, one run): it must exit 0, publish, and every blocking
+check passes; every refused value is reported with a reason."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+from pipelines.lib.catalogue import families as fam
+from pipelines.lib.catalogue.vocab import load_vocabularies
+from tests.pipeline_runner import MINI_EXPORTS, materialise
+
+HOSTILE = ["", "   ", "#N/A", "=1+1", "'; drop table raw.survey; --", "x" * 300, "-1", "1e308", "2022-02-30",
+           "Cabinet de conseil", "PTSM-99", "\u00a0Oui\u00a0"]
+
+
+def _variants() -> list[str]:
+    values: list[str] = []
+    for vocabulary in load_vocabularies().values():
+        for code in vocabulary.codes:
+            values += [code, vocabulary.labels[code]]
+    return list(dict.fromkeys(values + HOSTILE))
+
+
+def _read(path, delimiter):
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=delimiter))
+
+
+def _write(path, rows, delimiter):
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _mutants(base: dict, columns: list[str], variants: list[str], number=None, person=None) -> list[dict]:
+    rows = []
+    for column in columns:
+        for value in variants:
+            row = dict(base)
+            if number is not None:
+                row[number] = str(100000 + len(rows))
+            if person is not None:  # one person per roster row: see the xfail test below for one person, two rows
+                row[person] = f"Personne {len(rows)}"
+            row[column] = value
+            if column == person and value.strip():  # names that fold alike are one person: keep them apart
+                row[column] = f"{value} {len(rows)}"
+            rows.append(row)
+    return rows
+
+
+@pytest.mark.slow
+def test_one_bad_cell_in_any_column_never_stops_publication(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI_EXPORTS, raw)
+    variants = _variants()
+    survey = raw / "enquete_coordonnateurs" / "enquete_2022.csv"
+    rows = _read(survey, ",")
+    _write(survey, rows + _mutants(rows[0], fam.SURVEY_COLUMNS, variants, number="id"), ",")
+    roster = raw / "coordonnateurs" / "recensement_coordonnateurs_2021-06-30.csv"
+    (raw / "coordonnateurs" / "recensement_coordonnateurs_2022-03-31.xlsx").unlink()
+    rows = _read(roster, "\t")
+    _write(roster, rows + _mutants(rows[0], fam.ROSTER_COLUMNS, variants, person="coordonnateur"), "\t")
+    milestones = raw / "statut_ptsm" / "statut_ptsm_2022-03-31.csv"
+    rows = _read(milestones, ";")
+    _write(milestones, rows + _mutants(rows[0], fam.MILESTONE_COLUMNS, variants), ";")
+
+    run = materialise(tmp_path / "site", raw)
+    assert run.returncode == 0, run.output
+    assert "ÉCHEC" not in run.output
+    for mart in ("survey_results", "coordinator_posts_national", "ptsm_overview", "quality_report"):
+        assert (run.marts / f"{mart}.parquet").exists(), mart
+    # a refused value is always reported with a reason
+    assert run.query("select count(*) from marts.quality_report where reason is null or trim(reason) = ''") == [(0,)]
+    assert run.query("select count(*) from marts.quality_report where field = 'porteur' "
+                     "and reason = 'valeur réservée au recensement des coordonnateurs'")[0][0] >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 19 finding: coordinator_vacancy_monthly counts people once but sums "
+                   "their FTE per roster row, so one person on two simultaneous 0.8 FTE rows fails the blocking check "
+                   "coordinators_in_post >= fte_in_post and nothing is published")
+def test_one_person_on_two_simultaneous_rows_does_not_stop_publication(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(MINI_EXPORTS, raw)
+    roster = raw / "coordonnateurs" / "recensement_coordonnateurs_2021-06-30.csv"
+    (raw / "coordonnateurs" / "recensement_coordonnateurs_2022-03-31.xlsx").unlink()
+    rows = _read(roster, "\t")
+    twice = [dict(rows[0], etp="0.8"), dict(rows[0], etp="0.8")]
+    _write(roster, twice + rows[1:], "\t")
+    run = materialise(tmp_path / "site", raw)
+    assert run.returncode == 0, run.output
