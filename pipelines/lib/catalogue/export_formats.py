@@ -139,14 +139,6 @@ def column(family: str, name: str) -> Column | None:
     return None
 
 
-def check_definitions() -> None:
-    """The definitions name exactly the columns the refresh reads, with its required ones (tested)."""
-    for sheet in SHEETS:
-        family = fam.FAMILIES[sheet.family]
-        assert sorted(c.name for c in sheet.columns) == sorted(family.raw_tables[sheet.table]), sheet.table
-        assert sorted(c.name for c in sheet.columns if c.required) == sorted(family.required[sheet.table]), sheet.table
-
-
 def accepted_values(kind: str) -> list[str]:
     """The labels of a vocabulary, in file order: what the drop-down lists offer."""
     vocab = load_vocabularies()[kind]
