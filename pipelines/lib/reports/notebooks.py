@@ -247,7 +247,7 @@ def _release_info(marts_dir: Path) -> dict:
 def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
     """The home page: every report with its summary, the regional profiles present, the release, the data files."""
     from pipelines.lib.reports.formatting import fr_datetime
-    from pipelines.lib.reports.regional_profiles import PROFILES_DIR, rendered_profiles
+    from pipelines.lib.reports.site import PROFILES_DIR, rendered_profiles
 
     from pipelines.lib.reports.figures import DATA_LINK
 
