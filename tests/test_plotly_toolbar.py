@@ -58,3 +58,24 @@ def test_the_check_sees_plotly_s_default_toolbar():
     titles, dom = toolbar_titles_and_html(chart_page({}))
     assert [t for t in titles if t in ENGLISH_LABELS] != []
     assert FORBIDDEN.findall(dom) != []
+
+
+@pytest.mark.slow
+def test_the_report_checker_flags_an_english_toolbar(tmp_path):
+    """The checker run on published pages (report_check) reports Plotly's default toolbar and passes ours."""
+    from playwright.sync_api import sync_playwright
+
+    from pipelines.lib.reports.report_check import check_page
+
+    (tmp_path / "ours.html").write_text(chart_page(plotly_config("essai")), encoding="utf-8")
+    (tmp_path / "default.html").write_text(chart_page({}), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            ours = check_page(browser, tmp_path / "ours.html", 1000)
+            default = check_page(browser, tmp_path / "default.html", 1000)
+        finally:
+            browser.close()
+    assert ours.english_toolbar == {} and ours.ok
+    assert "Share chart..." in default.english_toolbar[0] and "https://plotly.com/" in default.english_toolbar[0]
+    assert not default.ok
