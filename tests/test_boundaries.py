@@ -147,7 +147,6 @@ def test_no_import_runs_back_up(path):
     assert sorted(m for m in imported_modules(path) if m.startswith("pipelines.lib") and climbs(importer, m)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="reports.notebooks <-> reports.regional_profiles: broken once the page work lands")
 def test_no_circle_between_modules():
     assert module_cycles(lib_graph()) == []
 

@@ -69,6 +69,7 @@ FR_LOCALE = {
     "name": "fr",
     "dictionary": {
         "Download plot as a png": "Télécharger le graphique en PNG",
+        "Download plot as a PNG": "Télécharger le graphique en PNG",  # plotly.js >= 3 spells it so
         "Download plot": "Télécharger le graphique",
         "Zoom in": "Zoom avant", "Zoom out": "Zoom arrière", "Autoscale": "Échelle automatique",
         "Reset axes": "Réinitialiser les axes", "Pan": "Déplacer", "Zoom": "Zoom",
@@ -87,9 +88,12 @@ FR_LOCALE_JS = f"Plotly.register({json.dumps(FR_LOCALE, ensure_ascii=False)});\n
 
 
 def plotly_config(filename: str = "graphique") -> dict[str, Any]:
-    """French locale, no Plotly logo, responsive width, PNG export named after the figure."""
-    return {"locale": "fr", "displaylogo": False, "responsive": True,
-            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    """French locale, no Plotly logo, responsive width, PNG export named after the figure.
+
+    plotly.js 3 shows a "Share chart..." button by default that uploads the chart to Plotly Cloud: off, and its
+    button removed, since a report's data must not leave the reader's machine."""
+    return {"locale": "fr", "displaylogo": False, "responsive": True, "showSendToCloud": False,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "sendChartToCloud"],
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 

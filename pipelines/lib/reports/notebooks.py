@@ -142,8 +142,14 @@ figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
   margin: 24px 0; }
 .ptsm-methodology h2 { font-size: 1.3em; }
 .ptsm-methodology h3 { font-size: 1.05em; }
+.ptsm-skip { position: absolute; left: -9999px; top: 0; }
+.ptsm-skip:focus { left: 8px; top: 8px; z-index: 1000; background: #fff; color: #1f5a91; padding: 6px 10px;
+  border: 2px solid #1f5a91; }
 </style>
 """
+
+
+MAIN_ID = "contenu"
 
 
 def _nav(current: str | None, entries: list[tuple[str, str]]) -> str:
@@ -152,7 +158,9 @@ def _nav(current: str | None, entries: list[tuple[str, str]]) -> str:
     for name, title in entries:
         attr = ' aria-current="page"' if name == current else ""
         links.append(f'<a href="{name}.html"{attr}>{html.escape(_short(title))}</a>')
-    return f'<nav class="ptsm-nav" aria-label="Rapports de la publication">{"".join(links)}</nav>'
+    # the first tab stop: a keyboard reader skips the navigation (WCAG 2.4.1); `MAIN_ID` is the page's <main>
+    skip = f'<a class="ptsm-skip" href="#{MAIN_ID}">Aller au contenu</a>'
+    return skip + f'<nav class="ptsm-nav" aria-label="Rapports de la publication">{"".join(links)}</nav>'
 
 
 def _short(title: str) -> str:
@@ -170,7 +178,7 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "
     head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
     body = body.replace("</head>", head_extra + "</head>", 1)
     body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
-    return body
+    return re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1)
 
 
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
@@ -247,7 +255,7 @@ def _release_info(marts_dir: Path) -> dict:
 def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
     """The home page: every report with its summary, the regional profiles present, the release, the data files."""
     from pipelines.lib.reports.formatting import fr_datetime
-    from pipelines.lib.reports.regional_profiles import PROFILES_DIR, rendered_profiles
+    from pipelines.lib.reports.site import PROFILES_DIR, rendered_profiles
 
     from pipelines.lib.reports.figures import DATA_LINK
 
@@ -276,7 +284,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{SITE_NAME} — rapports de la {html.escape(label)}</title>{REPORT_CSS}
 <style>main {{ max-width: 980px; margin: 0 auto; padding: 0 16px; }} li {{ margin: 10px 0; }}</style></head>
-<body>{_nav(None, [(n, t) for n, t, _ in entries])}<main>
+<body>{_nav(None, [(n, t) for n, t, _ in entries])}<main id="{MAIN_ID}">
 <h1>{SITE_NAME} : rapports d'analyse</h1>{banner}
 <p>Rapports de la {html.escape(label)}. Chaque rapport numérote ses graphiques et tableaux et donne pour chacun
 « Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>

@@ -16,43 +16,25 @@ two use. A page without the shared tags (rendered before the change, or a hand-m
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from pipelines.lib.core.config import get_settings
 from pipelines.lib.core.files import write_atomic
 from pipelines.lib.reports.notebooks import PLOTLY_FILE, TEMPLATE_CSS_FILE
+from pipelines.lib.reports.site import PROFILES_DIR, region_codes, rendered_profiles  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     import nbformat
 
 PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
-PROFILES_DIR = "regions"
 PARAMETER_TAG = "parameters"
 # how a profile in `<reports>/regions/` loads the folder's shared plotly.js and template stylesheet;
 # `standalone_profile` replaces exactly these
 SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
 SHARED_CSS_HREF = f"../{TEMPLATE_CSS_FILE}"
 SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
-
-
-def region_codes(reference_dir: Path | None = None) -> list[str]:
-    """The INSEE region codes of the reference data, in COG order."""
-    path = Path(reference_dir or get_settings().reference_dir) / "regions.csv"
-    with path.open(encoding="utf-8") as handle:
-        return [row["region_code"] for row in csv.DictReader(handle)]
-
-
-def rendered_profiles(reports_dir: Path) -> list[tuple[str, str]]:
-    """(code, French name) of the profiles present in `<reports_dir>/regions/`, in COG order: the home page's list."""
-    from pipelines.lib.reports.marts_reader import region_names
-
-    folder = Path(reports_dir) / PROFILES_DIR
-    names = region_names()
-    return [(code, names.get(code, code)) for code in region_codes() if (folder / f"{code}.html").is_file()]
 
 
 def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookNode:

@@ -5,7 +5,7 @@ Used by `tests/test_reports_render.py` and by hand to make the screenshots a rev
     uv run python -m pipelines.lib.reports.report_check data/reports --screenshots /tmp/shots
 
 prints, per report and width, console errors, requests that tried to leave the folder, charts not drawn and pairs of
-overlapping texts within one chart, and writes full-page screenshots (`<report>-<width>.png`) plus one per figure
+overlapping texts within one chart, toolbars left in English or linking to Plotly's site, and writes full-page screenshots (`<report>-<width>.png`) plus one per figure
 (`<report>-<width>-figNN.png`). Exit status 1 when anything is wrong. Uses Debian's /usr/bin/chromium (never a
 downloaded browser).
 """
@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
+# Plotly's English toolbar titles; one of them on a page means the French locale or our config did not apply.
+# "Share chart..." uploads the chart to Plotly Cloud (plotly.js 3 shows it unless `showSendToCloud` is off).
+ENGLISH_TOOLBAR = ("Download plot as a png", "Download plot as a PNG", "Download plot", "Share chart...",
+                   "Zoom in", "Zoom out", "Autoscale", "Reset axes", "Pan", "Box Select", "Lasso Select",
+                   "Produced with Plotly.js", "Edit in Chart Studio", "Reset view")
 WIDTHS = (1400, 1000)
 
 # Runs in the page: every Plotly chart, whether it drew its traces, and the overlapping pairs of visible texts
@@ -45,7 +50,9 @@ INSPECT_JS = """
         if (w > 1 && h > 1) overlaps.push(`${boxes[a].text} | ${boxes[b].text}`);
       }
     }
-    return {index: i, drawn, texts: boxes.length, overlaps};
+    const toolbar = [...gd.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title') || '');
+    const links = [...gd.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));
+    return {index: i, drawn, texts: boxes.length, overlaps, toolbar, links};
   });
 }
 """
@@ -68,8 +75,19 @@ class PageCheck:
         return {c["index"]: c["overlaps"] for c in self.charts if c["overlaps"]}
 
     @property
+    def english_toolbar(self) -> dict[int, list[str]]:
+        """Per chart, its English toolbar titles and its links to Plotly's site (logo, cloud)."""
+        found = {}
+        for c in self.charts:
+            bad = [t for t in c.get("toolbar", []) if t in ENGLISH_TOOLBAR]
+            bad += [h for h in c.get("links", []) if "plotly.com" in h or "plot.ly" in h]
+            if bad:
+                found[c["index"]] = bad
+        return found
+
+    @property
     def ok(self) -> bool:
-        return not (self.errors or self.outside_requests or self.undrawn or self.overlaps)
+        return not (self.errors or self.outside_requests or self.undrawn or self.overlaps or self.english_toolbar)
 
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None) -> PageCheck:
@@ -123,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                 status = "ok" if check.ok else "PROBLÈME"
                 print(f"{check.report} à {width} px : {len(check.charts)} graphiques, {status}")
                 for label, value in (("erreurs console", check.errors), ("requêtes hors du dossier", check.outside_requests),
-                                     ("graphiques non dessinés", check.undrawn), ("textes qui se chevauchent", check.overlaps)):
+                                     ("graphiques non dessinés", check.undrawn), ("textes qui se chevauchent", check.overlaps),
+                                     ("barre d'outils en anglais ou liens vers Plotly", check.english_toolbar)):
                     if value:
                         print(f"  {label} : {value}")
                 failed |= not check.ok
