@@ -68,3 +68,18 @@ def test_every_sentence_agrees_with_its_number():
         for n in range(base + 1):
             subject = quantified_subject(n, base).lower().replace("neuf ptsm sur dix", "neuf sur dix")
             assert subject.startswith(_expected_by_hand(n / base)), (n, base, subject)
+
+
+def test_no_quantifier_is_typed_in_a_notebook():
+    """Issue 21 §1: quantifiers come from reports.prose, never typed next to a number (00 typed "La moitié des PTSM")."""
+    import json
+    import re
+    from pathlib import Path
+
+    typed = re.compile(r"la moitié|la plupart|un tiers|un quart|neuf sur dix|presque tous|en hausse|en baisse", re.I)
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    found = []
+    for path in sorted(root.rglob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            found += [(path.name, m) for m in typed.findall("".join(cell["source"]))]
+    assert found == []
