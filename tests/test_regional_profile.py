@@ -103,8 +103,9 @@ def test_profile_compares_the_region_with_france(profiles):
     # (PTSM-13 and PTSM-22)
     assert "100 % des PTSM de la région ayant un plan couvrent la priorité 3 (soins somatiques), contre 40 % en France." \
         in text
-    # PTSM-13 has had a coordinator in post since 2022-06-01; 3 of 6 PTSM are vacant at 2023-12-31
-    assert "Au 31 décembre 2023, 0 PTSM sur 1 de la région n'ont pas de coordonnateur en poste (0 %), contre 50 % en France." \
+    # PTSM-13 has had a coordinator in post since 2022-06-01; 3 of 6 PTSM are vacant at 2023-12-31. One PTSM: singular
+    # verb and no "0 %" (issue 21 §6: under 5 PTSM a share is written "n PTSM sur N")
+    assert "Au 31 décembre 2023, 0 PTSM sur 1 de la région n'a pas de coordonnateur en poste, contre 50 % en France." \
         in text
     # PTSM-13's funding: 15 000 ARS + 15 000 CAF (action 1) + 8 000 ARS (action 2) -> 15 000 / 38 000 hors ARS
     assert "39 % des euros inscrits sur les actions en cours viennent d'autres financeurs que l'ARS" in text

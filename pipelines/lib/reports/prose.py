@@ -1,0 +1,99 @@
+"""Words chosen from values: the one place where a French sentence gets its quantifier, agreement and trend word.
+
+Why: a notebook once typed "La moitié des PTSM … couvrent au moins 6 priorités sur 6" while 87 % did (issue 21 §1).
+A quantifier typed next to a computed number drifts from it as soon as the data change; here the words are
+a function of the value, through one threshold table whose edges are tested (tests/test_prose.py), and
+`quantifier_is_true` lets a checker verify any produced sentence against its number.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from pipelines.lib.reports.formatting import fr_num, fr_pct, is_missing
+
+# (lower bound included, upper bound excluded, words). Each label is true over its whole interval.
+# 0 and 1 exactly are handled apart ("aucun", "tous"), and so is exactly one half ("la moitié").
+QUANTIFIERS: list[tuple[Fraction, Fraction, str]] = [
+    (Fraction(0), Fraction(1, 4), "moins d'un quart"),
+    (Fraction(1, 4), Fraction(1, 3), "entre un quart et un tiers"),
+    (Fraction(1, 3), Fraction(9, 20), "plus d'un tiers"),
+    (Fraction(9, 20), Fraction(1, 2), "près de la moitié"),
+    (Fraction(1, 2), Fraction(2, 3), "plus de la moitié"),
+    (Fraction(2, 3), Fraction(17, 20), "la plupart"),
+    (Fraction(17, 20), Fraction(19, 20), "près de neuf sur dix"),
+    (Fraction(19, 20), Fraction(1), "presque tous"),
+]
+SMALL_BASE = 5  # under this base a share is written "1 PTSM sur 1", never as a percentage
+
+
+def quantifier(n: int, base: int) -> str:
+    """The French quantifier for n out of base (exact arithmetic: 1/2 is "la moitié", 0 "aucun", base "tous")."""
+    if base <= 0 or n < 0 or n > base:
+        raise ValueError(f"Part impossible : {n} sur {base}")
+    share = Fraction(n, base)
+    if share == 0:
+        return "aucun"
+    if share == 1:
+        return "tous"
+    exact = {Fraction(1, 2): "la moitié", Fraction(1, 3): "un tiers", Fraction(1, 4): "un quart"}
+    if share in exact:
+        return exact[share]
+    for low, high, words in QUANTIFIERS:
+        if low <= share < high:
+            return words
+    raise AssertionError(share)  # pragma: no cover - the table covers (0, 1)
+
+
+def quantifier_is_true(words: str, n: int, base: int) -> bool:
+    """Whether `words` may describe n out of base: the checker used on every sentence the helper produces."""
+    return quantifier(n, base) == words
+
+
+def count_noun(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 PTSM`, `2 PTSM`, `0 action`, `3 actions`: French agreement (0 and 1 take the singular)."""
+    plural = plural if plural is not None else (singular if singular.endswith(("s", "x", "M")) else singular + "s")
+    return f"{fr_num(n)} {singular if abs(n) < 2 else plural}"
+
+
+def share_text(n: int, base: int, noun: str = "PTSM") -> str:
+    """`1 PTSM sur 1` when the base is under SMALL_BASE (a percentage of 1 or 2 misleads), else `87 % (90 sur 104)`."""
+    if is_missing(n) or is_missing(base) or base <= 0:
+        return "inconnu"
+    if base < SMALL_BASE:
+        return f"{count_noun(n, noun)} sur {fr_num(base)}"
+    return f"{fr_pct(n / base)} ({fr_num(n)} sur {fr_num(base)})"
+
+
+def quantified_subject(n: int, base: int, noun_plural: str = "PTSM") -> str:
+    """Subject phrase with its quantifier, capitalised: `La plupart des PTSM`, `Tous les PTSM`, `Aucun PTSM`.
+
+    The verb agrees in the plural except after "aucun" (use `verb_agrees`)."""
+    words = quantifier(n, base)
+    if words == "aucun":
+        phrase = f"aucun {noun_plural}"
+    elif words == "tous":
+        phrase = f"tous les {noun_plural}"
+    elif words == "presque tous":
+        phrase = f"presque tous les {noun_plural}"
+    elif words == "près de neuf sur dix":
+        phrase = f"près de neuf {noun_plural} sur dix"
+    else:
+        phrase = f"{words} des {noun_plural}"
+    return phrase[0].upper() + phrase[1:]
+
+
+def verb_agrees(n: int, base: int, singular: str, plural: str) -> str:
+    """`ne couvre` after "aucun", the plural form otherwise."""
+    return singular if quantifier(n, base) == "aucun" else plural
+
+
+def trend(change: float, tolerance: float = 0.0) -> str:
+    """`en hausse`, `en baisse` or `stable` (|change| ≤ tolerance)."""
+    if is_missing(change):
+        return "inconnu"
+    if change > tolerance:
+        return "en hausse"
+    if change < -tolerance:
+        return "en baisse"
+    return "stable"

@@ -1,0 +1,85 @@
+"""The quantifier table on its edges, agreement, small bases, and a checker over every sentence the helper makes."""
+
+import pytest
+
+from pipelines.lib.reports.prose import (count_noun, quantified_subject, quantifier, quantifier_is_true, share_text,
+                                         trend)
+
+
+@pytest.mark.parametrize("n,base,words", [
+    (0, 104, "aucun"), (1, 104, "moins d'un quart"), (24, 100, "moins d'un quart"),
+    (25, 100, "un quart"), (26, 100, "entre un quart et un tiers"), (1, 3, "un tiers"), (1, 4, "un quart"), (34, 100, "plus d'un tiers"), (32, 99, "entre un quart et un tiers"),
+    (44, 100, "plus d'un tiers"), (45, 100, "près de la moitié"), (49, 100, "près de la moitié"),
+    (50, 100, "la moitié"), (51, 100, "plus de la moitié"), (65, 99, "plus de la moitié"), (2, 3, "la plupart"),
+    (84, 100, "la plupart"), (85, 100, "près de neuf sur dix"), (90, 104, "près de neuf sur dix"),
+    (94, 100, "près de neuf sur dix"), (95, 100, "presque tous"), (99, 100, "presque tous"), (104, 104, "tous"),
+])
+def test_threshold_edges(n, base, words):
+    assert quantifier(n, base) == words
+
+
+def test_the_synthese_case_is_not_half():
+    """Issue 21 §1: 90 of 104 cover all six priorities; "la moitié" is false."""
+    assert not quantifier_is_true("la moitié", 90, 104)
+    assert quantified_subject(90, 104) == "Près de neuf PTSM sur dix"
+
+
+def test_impossible_share_is_refused():
+    with pytest.raises(ValueError, match="impossible"):
+        quantifier(5, 4)
+
+
+def test_agreement_and_small_bases():
+    assert count_noun(1, "PTSM") == "1 PTSM"
+    assert count_noun(2, "action") == "2 actions"
+    assert count_noun(0, "action") == "0 action"
+    assert share_text(1, 1) == "1 PTSM sur 1"
+    assert share_text(0, 2) == "0 PTSM sur 2"
+    assert share_text(90, 104) == "87\u202f% (90 sur 104)"
+    assert quantified_subject(0, 3) == "Aucun PTSM"
+    assert quantified_subject(3, 3) == "Tous les PTSM"
+
+
+def test_trend_words():
+    assert [trend(0.1), trend(-0.1), trend(0.0), trend(0.01, tolerance=0.02)] == [
+        "en hausse", "en baisse", "stable", "stable"]
+
+
+def _expected_by_hand(share: float) -> str:
+    """An independent reading of the thresholds, in percent, to check every produced quantifier."""
+    if share == 0:
+        return "aucun"
+    if share == 1:
+        return "tous"
+    for exact, words in [(1 / 2, "la moitié"), (1 / 3, "un tiers"), (1 / 4, "un quart")]:
+        if abs(share - exact) < 1e-12:
+            return words
+    for limit, words in [(25, "moins d'un quart"), (100 / 3, "entre un quart et un tiers"), (45, "plus d'un tiers"),
+                         (50, "près de la moitié"), (200 / 3, "plus de la moitié"), (85, "la plupart"),
+                         (95, "près de neuf sur dix"), (100, "presque tous")]:
+        if share * 100 < limit - 1e-9:
+            return words
+    raise AssertionError(share)
+
+
+def test_every_sentence_agrees_with_its_number():
+    """Property: for every n of every base up to 120, the subject phrase's quantifier is true of n/base."""
+    for base in range(1, 121):
+        for n in range(base + 1):
+            subject = quantified_subject(n, base).lower().replace("neuf ptsm sur dix", "neuf sur dix")
+            assert subject.startswith(_expected_by_hand(n / base)), (n, base, subject)
+
+
+def test_no_quantifier_is_typed_in_a_notebook():
+    """Issue 21 §1: quantifiers come from reports.prose, never typed next to a number (00 typed "La moitié des PTSM")."""
+    import json
+    import re
+    from pathlib import Path
+
+    typed = re.compile(r"la moitié|la plupart|un tiers|un quart|neuf sur dix|presque tous|en hausse|en baisse", re.I)
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    found = []
+    for path in sorted(root.rglob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            found += [(path.name, m) for m in typed.findall("".join(cell["source"]))]
+    assert found == []
