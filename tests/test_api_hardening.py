@@ -40,3 +40,21 @@ def test_openapi_states_the_licence_and_a_contact(tmp_path):
     assert info["license"]["name"] == "Licence Ouverte / Etalab 2.0"
     assert info["license"]["url"].startswith("https://www.etalab.gouv.fr/")
     assert info["contact"]["name"]
+
+
+def test_an_error_never_echoes_a_huge_request(tmp_path):
+    site = robust.Site(tmp_path)
+    name = "x" * 20_000
+    response = site.get("/v1/marts/ptsm_overview", site.national, params={"select": name})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("Requête invalide : select : colonne inconnue 'xxx")
+    assert len(response.content) < 1_000
+
+
+def test_a_filter_with_too_many_values_is_a_french_400(tmp_path):
+    site = robust.Site(tmp_path)
+    ok = site.get("/v1/marts/ptsm_overview", site.national, params={"ptsm_id": ["P1"] * 200})
+    assert ok.status_code == 200
+    response = site.get("/v1/marts/ptsm_overview", site.national, params={"ptsm_id": ["P1"] * 201})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "Requête invalide : ptsm_id : au plus 200 valeurs par filtre."
