@@ -71,6 +71,25 @@ class AllowHead:
         await self.app(scope, receive, send_with_head)
 
 
+class NoSniff:
+    """Every response says `X-Content-Type-Options: nosniff`: a browser never guesses HTML out of a CSV or an error."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_nosniff(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
 def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = None, *,
                reports_dir: Path | None = None, rate_per_minute: int | None = None) -> FastAPI:
     """Build the API over one marts symlink and one token file (both re-read as they change).
@@ -97,6 +116,9 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
             "(aucun effectif de 1 à 4, même par différence). Données sous Licence Ouverte / Etalab 2.0 "
             "(voir /v1/catalogue)."
         ),
+        license_info={"name": "Licence Ouverte / Etalab 2.0",
+                      "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+        contact={"name": "Observatoires régionaux PTSM"},
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # a redirect would take its host from the client's Host header
@@ -113,6 +135,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
 
     app.add_middleware(HeadAsGet)
     app.add_middleware(AllowHead)
+    app.add_middleware(NoSniff)
     return app
 
 

@@ -14,6 +14,7 @@ from pipelines.api.tokens import TokenFileError
 
 log = logging.getLogger("ptsm.api")
 RETRY_AFTER = "30"
+MAX_MESSAGE_CHARS = 500  # an error echoes what the client sent: never more than this (a 100 kB name is not sent back)
 
 
 class ApiError(Exception):
@@ -23,6 +24,8 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS - 1] + "…"
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 

@@ -14,6 +14,7 @@ from pipelines.api import access
 RESERVED = ("region", "ptsm", "format", "select", "limit", "offset")
 MAX_LIMIT = 100_000
 MAX_OFFSET = 1_000_000_000
+MAX_FILTER_VALUES = 200  # values per filter column: a longer list is a scan of the whole mart, not a question
 _TRUE = {"true", "vrai", "1", "oui"}
 _FALSE = {"false", "faux", "0", "non"}
 
@@ -77,6 +78,8 @@ class MartQuery:
         for name in self.filters:
             if name not in types:
                 raise QueryError(f"paramètre inconnu : {name}")
+            if len(self.filters[name]) > MAX_FILTER_VALUES:
+                raise QueryError(f"{name} : au plus {MAX_FILTER_VALUES} valeurs par filtre")
         for name in self.select or []:
             if name not in types:
                 raise QueryError(f"select : colonne inconnue {name!r} (colonnes : {', '.join(types)})")

@@ -119,7 +119,8 @@ def build_query(state: ApiState, release: Release, who: Principal, request: Requ
     filters = {k: request.query_params.getlist(k) for k in request.query_params if k not in RESERVED}
     fields = None
     if select is not None:
-        fields = [f.strip() for f in select.split(",")]
+        # duplicates removed (first occurrence kept): `select=n,n,n...` must not widen the result or the cache key
+        fields = list(dict.fromkeys(f.strip() for f in select.split(",")))
         if not all(fields):
             raise ApiError(400, "bad_select", "select : liste de colonnes séparées par des virgules (ex. select=ptsm_id,n).")
     query = MartQuery(mart=name, columns=columns, region=served_region, figure_ids=figure_ids, ptsm=ptsm, filters=filters,
