@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     token_commands.add_parser("list")
 
     health = commands.add_parser("health", help="operational health for monitoring (exit 1 when unhealthy)")
-    health.add_argument("--daemon", action="store_true", required=True,
-                        help="check the Dagster daemon's heartbeats in DAGSTER_HOME")
+    health.add_argument("--daemon", action="store_true",
+                        help="also check the Dagster daemon's heartbeats in DAGSTER_HOME (always: undelivered alerts)")
 
     commands.add_parser("settings", help="check the PTSM_* settings (exit 2 naming the bad one); run before the services start")
 
@@ -79,9 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
     if args.command == "health":
+        from pipelines.lib.ops.alerts import alerts_health
+
+        alerts = alerts_health()  # undelivered alerts (journal beside the warehouse): degraded
+        if not args.daemon:
+            return alerts
         from pipelines.defs.health import daemon_health
 
-        return daemon_health()
+        daemon = daemon_health()
+        return daemon if daemon != 0 else alerts
     if args.command == "settings":
         from pipelines.lib.core.config import settings_errors
 

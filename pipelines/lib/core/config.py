@@ -90,6 +90,8 @@ class AutomationSettings:
     smtp_password: str
     smtp_starttls: bool
     alert_webhook: str
+    alert_attempts: int = 3             # PTSM_ALERT_ATTEMPTS: tries per channel before it counts as undelivered
+    alert_backoff_seconds: float = 5.0  # PTSM_ALERT_BACKOFF_SECONDS: wait before the 2nd try, doubled after each
 
 
 def get_automation_settings() -> AutomationSettings:
@@ -114,6 +116,8 @@ def get_automation_settings() -> AutomationSettings:
         smtp_password=env("PTSM_SMTP_PASSWORD", ""),
         smtp_starttls=env("PTSM_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "oui", "yes"),
         alert_webhook=env("PTSM_ALERT_WEBHOOK", ""),
+        alert_attempts=max(1, int(_number("PTSM_ALERT_ATTEMPTS", 3))),
+        alert_backoff_seconds=max(0.0, _number("PTSM_ALERT_BACKOFF_SECONDS", 5)),
     )
 
 
