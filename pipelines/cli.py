@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     health.add_argument("--daemon", action="store_true",
                         help="also check the Dagster daemon's heartbeats in DAGSTER_HOME (always: undelivered alerts)")
 
+    alert = commands.add_parser("alert", help="send a French alert that a systemd unit failed (OnFailure= of the units)")
+    alert.add_argument("--unit", required=True)
+
     commands.add_parser("settings", help="check the PTSM_* settings (exit 2 naming the bad one); run before the services start")
 
     releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
@@ -88,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
 
         daemon = daemon_health()
         return daemon if daemon != 0 else alerts
+    if args.command == "alert":
+        from pipelines.lib.ops.alerts import unit_failure_alert
+
+        return unit_failure_alert(args.unit)
     if args.command == "settings":
         from pipelines.lib.core.config import settings_errors
 

@@ -79,3 +79,27 @@ def test_ptsm_health_reports_the_undelivered_alert(monkeypatch, capsys, _journal
     capsys.readouterr()
     assert main(["health"]) == 1
     assert "1 alerte(s) non remise(s)" in capsys.readouterr().out
+
+
+def test_ptsm_alert_sends_the_failed_unit_in_french(webhook, monkeypatch):
+    from pipelines.cli import main
+
+    for name in ("PTSM_SMTP_HOST", "PTSM_SMTP_TO"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["alert", "--unit", "ptsm-dagster-daemon.service"]) == 0
+    [payload] = webhook
+    assert payload["unit"] == "ptsm-dagster-daemon.service"
+    assert payload["text"].startswith("[PTSM] Service en échec : ptsm-dagster-daemon.service\n")
+    assert "journalctl -u ptsm-dagster-daemon.service" in payload["text"]
+
+
+def test_every_unit_alerts_on_failure():
+    from pipelines.lib.core.config import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "deploy" / "systemd"
+    for unit in ("ptsm-dagster-daemon.service", "ptsm-dagster-webserver.service", "ptsm-api.service",
+                 "ptsm-health.service"):
+        assert "\nOnFailure=ptsm-alert@%n.service\n" in (folder / unit).read_text(), unit
+    template = (folder / "ptsm-alert@.service").read_text()
+    assert "ExecStart=/opt/ptsm/.venv/bin/ptsm alert --unit %i" in template
+    assert "OnFailure=" not in template  # an alert that fails must not alert about itself in a loop

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import smtplib
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -145,3 +146,19 @@ def alerts_health() -> int:
     for entry in missed:
         print(f"  {entry.get('at', '')} {entry.get('subject', '')}")
     return 1
+
+
+def unit_failure_alert(unit: str) -> int:
+    """`ptsm alert --unit X`, run by systemd when a unit fails (OnFailure=ptsm-alert@%n.service): the daemon, the
+    UI, the API or the health check stopped, and nothing inside Dagster can say so any more."""
+    alert = Alert(subject=f"[PTSM] Service en échec : {unit}",
+                  body="\n".join([f"Le service systemd {unit} s'est arrêté en échec.",
+                                   "Sans le démon Dagster, ni la planification, ni le capteur, ni les alertes de run ne "
+                                   "fonctionnent.", "", f"Voir : journalctl -u {unit} -n 100 ; systemctl status {unit}"]),
+                  fields={"unit": unit})
+    try:
+        print("; ".join(send_alert(alert)))
+    except (AlertNotConfigured, AlertNotDelivered) as error:
+        print(f"Alerte non envoyée : {error}", file=sys.stderr)
+        return 1
+    return 0
