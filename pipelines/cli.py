@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
                          help="publish even when the backtest finds a drop against the current release (recorded)")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
-    sample.add_argument("--out", type=Path, default=get_settings().sample_dir)
+    sample.add_argument("--out", type=Path, default=None, help="default: data/sample")
     sample.add_argument("--seed", type=int, default=2024)
     sample.add_argument("--history", type=int, default=1, help="snapshots of every workbook (benchmarks)")
     sample.add_argument("--volume", type=int, default=1, help="multiply the actions per PTSM (benchmarks)")
@@ -48,8 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     token_commands.add_parser("list")
 
     health = commands.add_parser("health", help="operational health for monitoring (exit 1 when unhealthy)")
-    health.add_argument("--daemon", action="store_true", required=True,
-                        help="check the Dagster daemon's heartbeats in DAGSTER_HOME")
+    health.add_argument("--daemon", action="store_true",
+                        help="also check the Dagster daemon's heartbeats in DAGSTER_HOME (always: undelivered alerts)")
+
+    alert = commands.add_parser("alert", help="send a French alert that a systemd unit failed (OnFailure= of the units)")
+    alert.add_argument("--unit", required=True)
+
+    commands.add_parser("settings", help="check the PTSM_* settings (exit 2 naming the bad one); run before the services start")
 
     releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
     releases_commands = releases.add_subparsers(dest="releases_command", required=True)
@@ -77,9 +82,28 @@ def main(argv: list[str] | None = None) -> int:
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
                            accept_drop=args.accept_drop)
     if args.command == "health":
+        from pipelines.lib.ops.alerts import alerts_health
+
+        alerts = alerts_health()  # undelivered alerts (journal beside the warehouse): degraded
+        if not args.daemon:
+            return alerts
         from pipelines.defs.health import daemon_health
 
-        return daemon_health()
+        daemon = daemon_health()
+        return daemon if daemon != 0 else alerts
+    if args.command == "alert":
+        from pipelines.lib.ops.alerts import unit_failure_alert
+
+        return unit_failure_alert(args.unit)
+    if args.command == "settings":
+        from pipelines.lib.core.config import settings_errors
+
+        errors = settings_errors()
+        for error in errors:
+            print(f"Réglage refusé : {error}", file=sys.stderr)
+        if not errors:
+            print("Réglages valides.")
+        return 2 if errors else 0
     if args.command == "releases":
         from pipelines import releases_cli
 
@@ -89,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sample":
         from pipelines.sample.generator import generate
 
+        args.out = args.out or get_settings().sample_dir
         generate(args.out, seed=args.seed, history_factor=args.history, volume_factor=args.volume)
         print(f"Échantillon SYNTHÉTIQUE écrit dans {args.out}")
         return 0

@@ -19,12 +19,20 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.alerts import run_failure_alert
+from pipelines.lib.ops.alerts import AlertNotDelivered, undelivered_alerts
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def _alert_journal(tmp_path, monkeypatch):
+    """Every alert is journaled beside PTSM_DB: keep it in the test's folder; no wait between attempts."""
+    monkeypatch.setenv("PTSM_DB", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("PTSM_ALERT_BACKOFF_SECONDS", "0")
 
 
 @pytest.fixture
@@ -128,8 +136,9 @@ def test_an_unreachable_smtp_server_fails_the_tick(monkeypatch):
     monkeypatch.setenv("PTSM_SMTP_TO", "a@test.invalid")
     monkeypatch.delenv("PTSM_ALERT_WEBHOOK", raising=False)
     context, _ = _failure_context()
-    with pytest.raises(ConnectionRefusedError):
-        run_failure_alert(context)  # the daemon records a failed tick and evaluates again
+    with pytest.raises(AlertNotDelivered, match="courriel non remis après 3 essai.s. .ConnectionRefusedError"):
+        run_failure_alert(context)  # the tick shows the failure; the journal keeps it for `ptsm health`
+    assert [a["subject"][:20] for a in undelivered_alerts()] == ["[PTSM] Échec du run "]
 
 
 @pytest.fixture

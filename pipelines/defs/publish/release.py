@@ -67,6 +67,7 @@ def _publish(context: dg.AssetExecutionContext, con, paths: PtsmPaths, accept_dr
             input_dir=str(paths.input_dir),
             before_switch=lambda: promote_marts(con, MARTS),
             reports_dir=Path(paths.reports_dir),
+            run_id=context.run.run_id,
         )
     except (BacktestBlocked, SyntheticOverReal) as refusal:
         context.log.error(str(refusal))

@@ -59,7 +59,7 @@ def get_settings() -> Settings:
         # the rules' data can be pointed at a copy too (tests that a rule change re-stages old files)
         reference_dir=_path("PTSM_REFERENCE_DIR", "data/reference"),
         vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
-        keep_releases=max(1, int(os.environ.get("PTSM_KEEP_RELEASES") or 12)),
+        keep_releases=max(1, int(_number("PTSM_KEEP_RELEASES", 12))),
     )
 
 
@@ -90,6 +90,8 @@ class AutomationSettings:
     smtp_password: str
     smtp_starttls: bool
     alert_webhook: str
+    alert_attempts: int = 3             # PTSM_ALERT_ATTEMPTS: tries per channel before it counts as undelivered
+    alert_backoff_seconds: float = 5.0  # PTSM_ALERT_BACKOFF_SECONDS: wait before the 2nd try, doubled after each
 
 
 def get_automation_settings() -> AutomationSettings:
@@ -114,5 +116,20 @@ def get_automation_settings() -> AutomationSettings:
         smtp_password=env("PTSM_SMTP_PASSWORD", ""),
         smtp_starttls=env("PTSM_SMTP_STARTTLS", "").strip().lower() in ("1", "true", "oui", "yes"),
         alert_webhook=env("PTSM_ALERT_WEBHOOK", ""),
+        alert_attempts=max(1, int(_number("PTSM_ALERT_ATTEMPTS", 3))),
+        alert_backoff_seconds=max(0.0, _number("PTSM_ALERT_BACKOFF_SECONDS", 5)),
     )
 
+
+
+def settings_errors() -> list[str]:
+    """The French messages of the settings that cannot be read (each names its variable), empty when all are valid.
+    `ptsm settings` prints them and the systemd units run it before starting (ExecStartPre): a typo in ptsm.env
+    refuses the start, visibly, instead of stopping the sensor, the schedules and the alerts in silence."""
+    errors = []
+    for read in (get_settings, get_automation_settings):
+        try:
+            read()
+        except ValueError as error:
+            errors.append(str(error))
+    return errors

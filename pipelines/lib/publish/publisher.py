@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import duckdb
 
+from pipelines.lib.core.provenance import code_version
 from pipelines.lib.publish import backtest
 
 from pipelines.lib.publish import release
@@ -63,6 +64,7 @@ def publish_release(
     input_dir: str | None = None,
     before_switch: Callable[[], Any] | None = None,
     reports_dir: Path | None = None,
+    run_id: str | None = None,
 ) -> Path:
     """Write every `<schema>.<mart>` to a new release, backtest it, then point `marts_dir` at it; return it.
 
@@ -98,6 +100,8 @@ def publish_release(
         return {"measures": measures, "backtest": verdict}
 
     extra = {"input_dir": input_dir} if input_dir else {}
+    # traceability: the code (git commit, else package version) and the Dagster run that produced the release
+    extra.update(code_commit=code_version(), run_id=run_id)
     return release.write_release(marts_dir, fill, synthetic=synthetic, input_label=input_label, marts=marts,
                                  produced_at=produced_at, extra=extra, annotate=annotate,
                                  before_switch=before_switch, keep=keep, reports_dir=reports_dir)
