@@ -9,6 +9,7 @@ and their members read as if they were in the folder.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,9 @@ FAMILY_NAMES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "s
 JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
 JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export
+# An ordering prefix people put before a folder name: `1. `, `02 - `, `3)`, `A_` (issue 23 §1). A letter needs a
+# separator after it, so that the first letter of a name is never taken for a prefix.
+ORDER_PREFIX = re.compile(r"^\s*(?:\d{1,3}\s*[.)\-_:]?|[A-Za-z]\s*[.)\-_:])\s*")
 WHERE = "placez-le dans l'un des dossiers enquete_coordonnateurs/, coordonnateurs/, fiches_actions/ ou statut_ptsm/"
 
 
@@ -62,9 +66,15 @@ def is_junk(name: str) -> bool:
 
 
 def family_of(folder_name: str) -> str | None:
-    """`Fiches_Actions`, `fiches actions`, `Statut PTSM`, `Enquête coordonnateurs` -> the family."""
-    key = fold(folder_name)
-    return next((name for name in FAMILY_NAMES if fold(name) == key), None)
+    """`Fiches_Actions`, `fiches actions`, `Statut PTSM`, `Enquête coordonnateurs` -> the family; so are numbered or
+    prefixed folders (`1. Fiches actions`, `2. Coordonnateurs`): people number folders to sort them, and a numbered
+    folder left unrecognised made the refresh publish the synthetic sample instead of their exports."""
+    for candidate in (folder_name, ORDER_PREFIX.sub("", folder_name, count=1)):
+        key = fold(candidate)
+        family = next((name for name in FAMILY_NAMES if fold(name) == key), None)
+        if family is not None:
+            return family
+    return None
 
 
 def discover(root: Path) -> Discovery:
