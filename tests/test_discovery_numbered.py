@@ -36,3 +36,30 @@ def test_numbered_folders_are_read_and_count_as_exports(tmp_path: Path) -> None:
         ("coordonnateurs", "2. Coordonnateurs/co.csv", None),
     ]
     assert has_exports(tmp_path)
+
+
+@pytest.mark.parametrize("name, family", [
+    ("coordonnateurs_2025-03.csv", "coordonnateurs"),
+    ("Fiches actions PTSM-35.xlsx", "fiches_actions"),
+    ("enquete_coordonnateurs_2024.csv", "enquete_coordonnateurs"),
+    ("statut-ptsm.csv", "statut_ptsm"),
+    ("export.csv", None),
+    ("coordonnateursX.csv", None),
+])
+def test_file_outside_family_folders_is_assigned_by_name(name: str, family: str | None) -> None:
+    from pipelines.lib.ingest.discovery import family_of_file
+    assert family_of_file(name) == family
+
+
+def test_roster_at_the_root_is_read_and_replaces_the_sample(tmp_path: Path) -> None:
+    (tmp_path / "coordonnateurs_2025-03.csv").write_text("ptsm_id\nPTSM-35\n", encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("x\n1\n", encoding="utf-8")
+    (tmp_path / "Divers").mkdir()
+    (tmp_path / "Divers" / "Fiches actions.csv").write_text("ptsm_id\nPTSM-35\n", encoding="utf-8")
+    found = discover(tmp_path)
+    assert [(f.family, f.name, f.reason is None) for f in found.found] == [
+        ("fiches_actions", "Divers/Fiches actions.csv", True),
+        ("coordonnateurs", "coordonnateurs_2025-03.csv", True),
+        (None, "notes.csv", False),
+    ]
+    assert has_exports(tmp_path)

@@ -77,6 +77,23 @@ def family_of(folder_name: str) -> str | None:
     return None
 
 
+def family_of_file(file_name: str) -> str | None:
+    """A file outside the family folders named after its family (`coordonnateurs_2025-03.csv`,
+    `Fiches actions PTSM-35.xlsx`) is that family's export: the longest family name found as whole words wins
+    (`enquete_coordonnateurs` before `coordonnateurs`)."""
+    key = f" {fold(PurePosixPath(file_name).stem)} "
+    for name in sorted(FAMILY_NAMES, key=len, reverse=True):
+        if f" {fold(name)} " in key:
+            return name
+    return None
+
+
+def _outside(name: str, path: Path, reason: str) -> Found:
+    """A file outside the family folders: its family from its name, else reported with the reason."""
+    family = family_of_file(path.name)
+    return Found(family, name, path) if family is not None else Found(None, name, path, reason=reason)
+
+
 def discover(root: Path) -> Discovery:
     result = Discovery()
     if not root.is_dir():
@@ -93,7 +110,7 @@ def discover(root: Path) -> Discovery:
         elif entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink():
             archive_members(entry, None, entry.name, result)
         else:
-            result.found.append(Found(None, entry.name, entry, reason=f"fichier hors des dossiers d'exports : {WHERE}"))
+            result.found.append(_outside(entry.name, entry, f"fichier hors des dossiers d'exports : {WHERE}"))
     return result
 
 
@@ -111,7 +128,7 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
             if is_junk(name):
                 result.ignored.append(relative)
             elif family is None:
-                result.found.append(Found(None, relative, path, reason=f"dossier « {base} » non reconnu : {WHERE}"))
+                result.found.append(_outside(relative, path, f"dossier « {base} » non reconnu : {WHERE}"))
             elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
                     and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
                 archive_members(path, family, relative, result)
