@@ -383,3 +383,14 @@ def test_of_two_sheets_for_the_actions_the_one_without_data_rows_is_not_the_data
     assert run.q("select source_file, row_number from staging.action_rows") == [("fiches_actions/PTSM-35_2024-03-31.xlsx", 2)]
     assert run.report() == {("fiches_actions/PTSM-22_2024-03-31.xlsx", None, "fichier", "PTSM-22_2024-03-31.xlsx",
                              "plusieurs feuilles pour la même table (« actions », « Fiches actions ») : gardez-en une seule")}
+
+
+def test_numbered_folders_and_a_file_at_the_root_named_after_its_family_are_read(tmp_path):
+    """Issue 23 §1: `1. Fiches actions/` is its family; `statut_ptsm_….csv` at the root is read, not reported."""
+    b.action_book(tmp_path / "1. Fiches actions" / "PTSM-35_2024-03-31.xlsx", [b.action()], [b.funding()])
+    b.milestones_csv(tmp_path / "statut_ptsm_2024-03-31.csv", ["PTSM-35;2019-07-09;2020-12-08"])
+    run = load(tmp_path)
+    assert run.ledger() == {"1. Fiches actions/PTSM-35_2024-03-31.xlsx": "lu", "statut_ptsm_2024-03-31.csv": "lu"}
+    assert run.q("select ptsm_id, num_action from staging.action_rows") == [("PTSM-35", "1")]
+    assert run.q("select count(*) from staging.milestone_rows") == [(1,)]
+    assert run.report() == set()

@@ -9,6 +9,7 @@ and their members read as if they were in the folder.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -22,6 +23,9 @@ FAMILY_NAMES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "s
 JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
 JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export
+# An ordering prefix people put before a folder name: `1. `, `02 - `, `3)`, `A_` (issue 23 §1). A letter needs a
+# separator after it, so that the first letter of a name is never taken for a prefix.
+ORDER_PREFIX = re.compile(r"^\s*(?:\d{1,3}\s*[.)\-_:]?|[A-Za-z]\s*[.)\-_:])\s*")
 WHERE = "placez-le dans l'un des dossiers enquete_coordonnateurs/, coordonnateurs/, fiches_actions/ ou statut_ptsm/"
 
 
@@ -62,9 +66,32 @@ def is_junk(name: str) -> bool:
 
 
 def family_of(folder_name: str) -> str | None:
-    """`Fiches_Actions`, `fiches actions`, `Statut PTSM`, `Enquête coordonnateurs` -> the family."""
-    key = fold(folder_name)
-    return next((name for name in FAMILY_NAMES if fold(name) == key), None)
+    """`Fiches_Actions`, `fiches actions`, `Statut PTSM`, `Enquête coordonnateurs` -> the family; so are numbered or
+    prefixed folders (`1. Fiches actions`, `2. Coordonnateurs`): people number folders to sort them, and a numbered
+    folder left unrecognised made the refresh publish the synthetic sample instead of their exports."""
+    for candidate in (folder_name, ORDER_PREFIX.sub("", folder_name, count=1)):
+        key = fold(candidate)
+        family = next((name for name in FAMILY_NAMES if fold(name) == key), None)
+        if family is not None:
+            return family
+    return None
+
+
+def family_of_file(file_name: str) -> str | None:
+    """A file outside the family folders named after its family (`coordonnateurs_2025-03.csv`,
+    `Fiches actions PTSM-35.xlsx`) is that family's export: the longest family name found as whole words wins
+    (`enquete_coordonnateurs` before `coordonnateurs`)."""
+    key = f" {fold(PurePosixPath(file_name).stem)} "
+    for name in sorted(FAMILY_NAMES, key=len, reverse=True):
+        if f" {fold(name)} " in key:
+            return name
+    return None
+
+
+def _outside(name: str, path: Path, reason: str) -> Found:
+    """A file outside the family folders: its family from its name, else reported with the reason."""
+    family = family_of_file(path.name)
+    return Found(family, name, path) if family is not None else Found(None, name, path, reason=reason)
 
 
 def discover(root: Path) -> Discovery:
@@ -83,7 +110,7 @@ def discover(root: Path) -> Discovery:
         elif entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink():
             archive_members(entry, None, entry.name, result)
         else:
-            result.found.append(Found(None, entry.name, entry, reason=f"fichier hors des dossiers d'exports : {WHERE}"))
+            result.found.append(_outside(entry.name, entry, f"fichier hors des dossiers d'exports : {WHERE}"))
     return result
 
 
@@ -101,7 +128,7 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
             if is_junk(name):
                 result.ignored.append(relative)
             elif family is None:
-                result.found.append(Found(None, relative, path, reason=f"dossier « {base} » non reconnu : {WHERE}"))
+                result.found.append(_outside(relative, path, f"dossier « {base} » non reconnu : {WHERE}"))
             elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
                     and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
                 archive_members(path, family, relative, result)

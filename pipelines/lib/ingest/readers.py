@@ -74,16 +74,37 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     if _looks_like_utf8(data):
         return data.decode("utf-8", errors="replace"), "utf-8"
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        pass
+    single = _single_byte(data)
+    if single is not None:
+        return single
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None:
         raise FileRejected("encodage illisible (ni UTF-8 ni Windows-1252)")
     return str(best), best.encoding
+
+
+# The single-byte encodings French exports come in, most common first (a tie keeps the first). They decode any
+# byte, so no decoder error tells them apart, and charset-normalizer takes Latin-9 for Windows-1252 (they differ on
+# eight bytes, among them the euro sign): the text that reads as French wins (issue 23 §1).
+SINGLE_BYTE = ("cp1252", "iso8859_15", "mac_roman")
+FRENCH = set("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ€«»’‘“”–—…° ")
+
+
+def _single_byte(data: bytes) -> tuple[str, str] | None:
+    """Decode with the single-byte encoding whose non-ASCII characters are most often French letters and signs
+    (Latin-9 `57 700 €` rather than Windows-1252 `57 700 ¤`; Mac Roman `é` rather than Windows-1252 `Ž`)."""
+    best: tuple[int, str, str] | None = None
+    for encoding in SINGLE_BYTE:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = sum(1 if ch in FRENCH else -1 for ch in text if ord(ch) > 127)
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    return None if best is None else (best[1], best[2])
 
 
 def _looks_like_utf8(data: bytes) -> bool:
