@@ -142,10 +142,13 @@ def bases(row: pd.Series) -> tuple[str, str]:
         published = f"{match.group(1)} PTSM examinés" if row.get("figure_id", "").startswith("cdc_") \
             else f"sur {match.group(1)}"
     computed = ""
-    note = row.get("note")
-    ratio = _RATIO.search(str(note)) if not is_missing(note) else None
-    if ratio and _kind(unit) in ("percent", "count"):
-        computed = f"sur {fr_num(int(ratio.group(2)))}"
+    denominator = _number(row.get("denominator"))
+    if denominator is None:  # a release published before the mart carried its denominator: read it from the note
+        note = row.get("note")
+        ratio = _RATIO.search(str(note)) if not is_missing(note) else None
+        denominator = float(ratio.group(2)) if ratio else None
+    if denominator is not None and _kind(unit) in ("percent", "count"):
+        computed = f"sur {fr_num(int(denominator))}"
     if row.get("status") == "not_computable" and published:
         computed = "PTSM non identifiés"
     return published, computed
