@@ -1,6 +1,6 @@
-"""SQL unit tier: the one judge of a published figure (sql/macros/published_status.sql, SPEC §4), on a table of
+"""SQL unit tier: the one judge of a published figure (sql/macros/published_status.sql), on a table of
 edge cases; and published_comparison built on seeded marts, so the mart is seen to use that judge and to take its
-survey figures from the definition table (data/reference/published_figures.csv)."""
+figures as the definition table (data/reference/published_figures.csv) defines them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.warehouse.sql_files import create_macros, load_models
-from tests.sql_unit import SQL_DIR, build_model
+from pipelines.lib.warehouse.sql_files import build_table, create_macros, load_models
+from pipelines.lib.catalogue import published_figures
+from tests.sql_unit import SQL_DIR, seed
 
 # (unit, published value, measure, text value, expected status), each with why it is here
 EDGE_CASES = [
@@ -75,62 +76,67 @@ def test_the_judge_on_its_edge_cases():
     assert judge(EDGE_CASES) == [case[4] for case in EDGE_CASES]
 
 
-FIGURES = ("figure_id varchar, theme varchar, description varchar, published_value varchar, unit varchar, "
-           "scope varchar, source varchar, mart varchar, measure varchar, filter varchar, denominator varchar, "
-           "computed_from varchar")
+COLUMNS = ("figure_id", "theme", "description", "published_value", "unit", "scope", "source", "region_code",
+           "computed_from", "result", "mart", "measure", "filter", "denominator_mart", "denominator_measure",
+           "denominator_filter", "base", "not_computable_reason")
 SURVEY = "wave integer, question varchar, answer varchar, n bigint, denominator bigint, share double"
 
 
-def figure(figure_id: str, value: str, unit: str, mart: str = "", measure: str = "", filter_: str = "",
-           computed_from: str = "exports") -> tuple:
-    theme = "enquete_2023" if mart == "survey_results" else "registre"  # the survey theme names the report's wave
-    return (figure_id, theme, "d", value, unit, "national", "s", mart, measure, filter_, "", computed_from)
+def figure(figure_id: str, value: str, unit: str, result: str, mart: str, measure: str, filter_: str = "",
+           denominator: tuple[str, str, str] = ("", "", ""), computed_from: str = "exports") -> dict[str, str]:
+    return dict(zip(COLUMNS, (figure_id, "t", "d", value, unit, "national", "s", "", computed_from, result, mart,
+                              measure, filter_, *denominator, "", "")))
 
 
-def empty_marts() -> dict[str, tuple[str, list]]:
-    """Every mart published_comparison reads, empty unless a test fills it."""
-    return {
-        "marts.coordinator_vacancy_national": ("snapshot_date date, n_ptsm bigint, n_vacant bigint, "
-                                               "coordinators_in_post bigint", []),
-        "marts.coordinator_posts_national": ("dimension varchar, value varchar, n_posts bigint, denominator bigint", []),
-        "marts.ptsm_overview": ("ptsm_id varchar, region_code varchar, population bigint, date_arrete_ptsm date, "
-                                "date_signature_ctsm date, n_current_actions bigint, actions_snapshot_date date", []),
-        "marts.ptsm_actions": ("ptsm_id varchar, region_code varchar, implemented boolean, annee_debut integer, "
-                               "tripartite boolean, thematiques varchar, total_eur double", []),
-        "marts.ptsm_funding": ("ptsm_id varchar, region_code varchar, funder varchar, funder_group varchar, "
-                               "annee integer, montant_eur double", []),
-        "marts.ptsm_priority_coverage": ("ptsm_id varchar, priority integer, covered boolean", []),
-    }
+def build_from_definitions(tmp_path: Path, rows: list[dict[str, str]], marts: dict[str, tuple[str, list]]) -> list:
+    """published_comparison generated from these definitions (as the generator writes it), built on seeded marts."""
+    figures = [published_figures._figure(row) for row in rows]
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, sql_dir)
+    (sql_dir / "marts" / "published_comparison.sql").write_text(published_figures.mart_sql(figures), encoding="utf-8")
+    model = next(m for m in load_models(sql_dir, "marts") if m.name == "published_comparison")
+    con = duckdb.connect()
+    for table, (columns, seeded) in {**marts, "ref_published_figures": (
+            ", ".join(f"{c} varchar" for c in COLUMNS), [tuple(r[c] for c in COLUMNS) for r in rows])}.items():
+        seed(con, table, columns, seeded)
+    build_table(con, model)
+    return con.execute("select figure_id, computed_value, status, numerator, denominator, note "
+                       "from marts.published_comparison order by figure_id").fetchall()
 
 
-def test_published_comparison_takes_survey_figures_from_the_definitions_and_judges_them():
-    marts = empty_marts()
-    overview_columns = marts["marts.ptsm_overview"][0]
-    marts["marts.ptsm_overview"] = (overview_columns, [("PTSM-01", "84", 1000, None, None, None, None),
-                                                       ("PTSM-02", "84", 2000, None, None, None, None)])
-    rows = build_model("marts/published_comparison", {
-        **marts,
-        "ref_published_figures": (FIGURES, [
-            # an answer list: 1 an + 2 ans over the CDD respondents who answered (8 + 3 of 16 = 68.75 % -> 69)
-            figure("survey_x", "69", "percent of CDD", "survey_results", "share", "duree_cdd: 1 an|2 ans"),
-            # a percent that differs: 7 of 20 = 35 % against 36 published; the note gives the gap in points
-            figure("survey_y", "36", "percent", "survey_results", "share", "contrat: CDI"),
-            # a registry count: reproduced, and flagged as coming from the reference data alone
-            figure("ptsm_count", "2", "count", "ptsm_overview", computed_from="reference"),
-        ]),
+def test_published_comparison_computes_each_definition_and_judges_it(tmp_path):
+    survey = ("wave = 2023; question = duree_cdd", "survey_results", "max(denominator)")
+    rows = build_from_definitions(tmp_path, [
+        # an answer list: 1 an + 2 ans over the CDD respondents who answered (8 + 3 of 16 = 68.75 % -> 69)
+        figure("survey_x", "69", "percent of CDD", "percent", "survey_results", "sum(n)",
+               "wave = 2023; question = duree_cdd; answer in 1 an|2 ans", (survey[1], survey[2], survey[0])),
+        # a percent that differs: 7 of 20 = 35 % against 36 published; the note gives the gap in points
+        figure("survey_y", "36", "percent", "percent", "survey_results", "sum(n)",
+               "wave = 2023; question = contrat; answer = CDI",
+               ("survey_results", "max(denominator)", "wave = 2023; question = contrat")),
+        # a registry count: reproduced, and flagged as coming from the reference data alone
+        figure("ptsm_count", "2", "count", "value", "ptsm_overview", "count", computed_from="reference"),
+        # a sum over a snapshot the mart does not hold: not computable, never 0
+        figure("in_post", "89", "count", "value", "coordinator_vacancy_national", "sum(coordinators_in_post)",
+               "snapshot_date = 2024-03-31"),
+    ], {
+        "marts.ptsm_overview": ("ptsm_id varchar, region_code varchar", [("PTSM-01", "84"), ("PTSM-02", "84")]),
+        "marts.coordinator_vacancy_national": ("snapshot_date date, coordinators_in_post bigint",
+                                               [("2022-12-31", 70)]),
         "marts.survey_results": (SURVEY, [
             (2023, "duree_cdd", "1 an", 8, 16, 0.5), (2023, "duree_cdd", "2 ans", 3, 16, 0.1875),
             (2023, "duree_cdd", "3 ans", 5, 16, 0.3125),
             (2023, "contrat", "CDI", 7, 20, 0.35), (2023, "contrat", "CDD", 13, 20, 0.65),
-            # other waves are ignored: the comparison is on the report's wave (theme enquete_2023), even with a later one
+            # other waves are ignored: the definitions name the report's wave, even with a later one in the mart
             (2022, "contrat", "CDI", 20, 20, 1.0), (2025, "contrat", "CDI", 1, 20, 0.05),
         ]),
-    }, order_by="figure_id")
-    assert [(r[0], r[3], r[5], r[7]) for r in rows] == [
-        ("ptsm_count", "2", "reproduced",
-         "chiffre issu du seul référentiel (data/reference), pas des exports ; 2 PTSM dans ptsm_overview"),
-        ("survey_x", "69", "reproduced", "11 / 16 = 68.8 %"),
-        ("survey_y", "35", "differs", "7 / 20 = 35.0 % ; écart -1.0 points"),
+    })
+    assert rows == [
+        ("in_post", None, "not_computable", None, None, "aucune donnée dans les marts pour ce chiffre"),
+        ("ptsm_count", "2", "reproduced", 2.0, None,
+         "chiffre issu du seul référentiel (data/reference), pas des exports"),
+        ("survey_x", "69", "reproduced", 11.0, 16.0, "11 / 16 = 68.8 %"),
+        ("survey_y", "35", "differs", 7.0, 20.0, "7 / 20 = 35.0 % ; écart -1.0 points"),
     ]
 
 

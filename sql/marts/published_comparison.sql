@@ -9,7 +9,7 @@
 -- column source: Source du chiffre publié.
 -- column numerator: Numérateur recalculé (pour un pourcentage ou une moyenne) ou valeur recalculée ; vide pour une date, une liste ou un chiffre non calculable.
 -- column denominator: Dénominateur recalculé (base d'un pourcentage ou d'une moyenne, ou total dont le chiffre fait partie) ; vide s'il n'y en a pas.
--- column region_code: Région(s) dont parle le chiffre (codes séparés par « ; ») ; vide pour un chiffre national. Un lecteur régional reçoit les chiffres nationaux et ceux de sa seule région.
+-- column regions: Code(s) de la ou des régions dont parle le chiffre (codes séparés par « ; ») ; vide pour un chiffre national. Un lecteur régional reçoit les chiffres nationaux et ceux de sa seule région.
 -- column note: Détail du calcul (numérateur / dénominateur), écart constaté, ou raison de l'impossibilité de calcul ; signale les chiffres issus du seul référentiel (registre, populations), dont la reproduction ne valide pas les exports.
 --
 -- GENERATED from data/reference/published_figures.csv by `python -m pipelines.lib.catalogue.published_figures`:
@@ -61,27 +61,27 @@ with computed as (
         (select strftime(max("date_arrete_ptsm"), '%Y-%m-%d') from marts.ptsm_overview where "ptsm_id" = 'PTSM-35') as text_value, null::varchar as not_computable_reason
     union all
     select 'coord_in_post_2024q1' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("coordinators_in_post" as double)), 0) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as numerator,
+        (select sum(try_cast("coordinators_in_post" as double)) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'coord_vacancy_point' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n_vacant" as double)), 0) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as numerator,
-        (select coalesce(sum(try_cast("n_ptsm" as double)), 0) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as denominator,
+        (select sum(try_cast("n_vacant" as double)) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as numerator,
+        (select sum(try_cast("n_ptsm" as double)) from marts.coordinator_vacancy_national where "snapshot_date" = '2024-03-31') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'coord_posts_cofunded' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n_posts" as double)), 0) from marts.coordinator_posts_national where "dimension" = 'cofinancement' and "value" = 'oui') as numerator,
+        (select sum(try_cast("n_posts" as double)) from marts.coordinator_posts_national where "dimension" = 'cofinancement' and "value" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.coordinator_posts_national where "dimension" = 'cofinancement') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'coord_carrier_sanitaire' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n_posts" as double)), 0) from marts.coordinator_posts_national where "dimension" = 'porteur' and "value" = 'Établissement sanitaire') as numerator,
+        (select sum(try_cast("n_posts" as double)) from marts.coordinator_posts_national where "dimension" = 'porteur' and "value" = 'Établissement sanitaire') as numerator,
         (select max(try_cast("denominator" as double)) from marts.coordinator_posts_national where "dimension" = 'porteur') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'coord_carrier_association' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n_posts" as double)), 0) from marts.coordinator_posts_national where "dimension" = 'porteur' and "value" = 'Association') as numerator,
+        (select sum(try_cast("n_posts" as double)) from marts.coordinator_posts_national where "dimension" = 'porteur' and "value" = 'Association') as numerator,
         (select max(try_cast("denominator" as double)) from marts.coordinator_posts_national where "dimension" = 'porteur') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
@@ -96,157 +96,157 @@ with computed as (
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_cdi' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'CDI') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'CDI') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_cdd' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'CDD') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'CDD') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_titulaire' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'Titulaire de la fonction publique') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat' and "answer" = 'Titulaire de la fonction publique') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'contrat') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_cdd_1an' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" = '1 an') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" = '1 an') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_cdd_2ans' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" = '2 ans') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" = '2 ans') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_cdd_le_2ans' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" in ('1 an', '2 ans')) as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd' and "answer" in ('1 an', '2 ans')) as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'duree_cdd') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_temps_plein' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail' and "answer" = 'Temps plein') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail' and "answer" = 'Temps plein') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_temps_partiel' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail' and "answer" = 'Temps partiel') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail' and "answer" = 'Temps partiel') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'temps_travail') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_partiel_80' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'quotite' and "answer" = '80') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'quotite' and "answer" = '80') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'quotite') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_partiel_90' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'quotite' and "answer" = '90') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'quotite' and "answer" = '90') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'quotite') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_autres_missions' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'autres_missions' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'autres_missions' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'autres_missions') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_missions_impossibles' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'missions_realisables' and "answer" = 'non') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'missions_realisables' and "answer" = 'non') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'missions_realisables') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_poste_lie' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'poste_lie' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'poste_lie' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'poste_lie') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_pro_sante' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent' and "answer" = 'Professionnel de santé') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent' and "answer" = 'Professionnel de santé') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_direction' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent' and "answer" = 'Poste de direction') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent' and "answer" = 'Poste de direction') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'metier_precedent') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_exp_16plus' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" = '16 ans et plus') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" = '16 ans et plus') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_exp_lt6' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" = 'Moins de 6 ans') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" = 'Moins de 6 ans') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_exp_10plus' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" in ('11 à 15 ans', '16 ans et plus')) as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience' and "answer" in ('11 à 15 ans', '16 ans et plus')) as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'experience') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_master' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'diplome' and "answer" = 'Master ou plus') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'diplome' and "answer" = 'Master ou plus') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'diplome') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_ordinateur' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[ordinateur]' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[ordinateur]' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[ordinateur]') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_telephone' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[telephone]' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[telephone]' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[telephone]') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_vehicule' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[vehicule]' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[vehicule]' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[vehicule]') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_aucun_materiel' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[aucun]' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[aucun]' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'moyens[aucun]') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_salaire_lt2000' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche' and "answer" = '<2000') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche' and "answer" = '<2000') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_salaire_enveloppe' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche' and "answer" = '2300-2499') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche' and "answer" = '2300-2499') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'salaire_etp_tranche') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_porteur_sanitaire' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Établissement sanitaire') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Établissement sanitaire') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_porteur_association' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Association') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Association') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_porteur_medicosocial' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Établissement médico-social') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur' and "answer" = 'Établissement médico-social') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'porteur') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_enveloppe' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'enveloppe' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'enveloppe' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'enveloppe') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'survey_rdv_ars' as figure_id, 'percent' as result,
-        (select coalesce(sum(try_cast("n" as double)), 0) from marts.survey_results where "wave" = '2023' and "question" = 'rdv_ars' and "answer" = 'oui') as numerator,
+        (select sum(try_cast("n" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'rdv_ars' and "answer" = 'oui') as numerator,
         (select max(try_cast("denominator" as double)) from marts.survey_results where "wave" = '2023' and "question" = 'rdv_ars') as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'actions_na_total' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("n_current_actions" as double)), 0) from marts.ptsm_overview where "region_code" = '75') as numerator,
+        (select sum(try_cast("n_current_actions" as double)) from marts.ptsm_overview where "region_code" = '75') as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
@@ -301,32 +301,32 @@ with computed as (
         null::varchar as text_value, 'les 79 PTSM examinés par la Cour des comptes ne sont pas identifiés (le notebook 03 donne le décompte sur tous les PTSM)' as not_computable_reason
     union all
     select 'funding_bfc_per_ptsm' as figure_id, 'mean' as result,
-        (select coalesce(sum(try_cast("montant_eur" as double)), 0) from marts.ptsm_funding where "region_code" = '27' and "funder_group" = 'ars' and "annee" = '2023') as numerator,
+        (select sum(try_cast("montant_eur" as double)) from marts.ptsm_funding where "region_code" = '27' and "funder_group" = 'ars' and "annee" = '2023') as numerator,
         (select count(*)::double from marts.ptsm_overview where "region_code" = '27' and "actions_snapshot_date" is not null) as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'funding_ge_per_ptsm' as figure_id, 'mean' as result,
-        (select coalesce(sum(try_cast("montant_eur" as double)), 0) from marts.ptsm_funding where "region_code" = '44' and "funder_group" = 'ars' and "annee" = '2023') as numerator,
+        (select sum(try_cast("montant_eur" as double)) from marts.ptsm_funding where "region_code" = '44' and "funder_group" = 'ars' and "annee" = '2023') as numerator,
         (select count(*)::double from marts.ptsm_overview where "region_code" = '44' and "actions_snapshot_date" is not null) as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'funding_na_total' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("montant_eur" as double)), 0) from marts.ptsm_funding where "region_code" = '75' and "funder_group" = 'ars' and "annee" between '2019' and '2023') as numerator,
+        (select sum(try_cast("montant_eur" as double)) from marts.ptsm_funding where "region_code" = '75' and "funder_group" = 'ars' and "annee" between '2019' and '2023') as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'funding_47_daf' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("montant_eur" as double)), 0) from marts.ptsm_funding where "ptsm_id" = 'PTSM-47' and "funder" = 'ars_daf') as numerator,
+        (select sum(try_cast("montant_eur" as double)) from marts.ptsm_funding where "ptsm_id" = 'PTSM-47' and "funder" = 'ars_daf') as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'funding_33_daf' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("montant_eur" as double)), 0) from marts.ptsm_funding where "ptsm_id" = 'PTSM-33' and "funder" = 'ars_daf') as numerator,
+        (select sum(try_cast("montant_eur" as double)) from marts.ptsm_funding where "ptsm_id" = 'PTSM-33' and "funder" = 'ars_daf') as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
     union all
     select 'funding_55_formation' as figure_id, 'value' as result,
-        (select coalesce(sum(try_cast("total_eur" as double)), 0) from marts.ptsm_actions where "ptsm_id" = 'PTSM-55' and list_contains(string_split("thematiques", ';'), 'formation')) as numerator,
+        (select sum(try_cast("total_eur" as double)) from marts.ptsm_actions where "ptsm_id" = 'PTSM-55' and list_contains(string_split("thematiques", ';'), 'formation')) as numerator,
         null::double as denominator,
         null::varchar as text_value, null::varchar as not_computable_reason
 ),
@@ -383,7 +383,7 @@ select
     source,
     numerator,
     denominator,
-    nullif(region_code, '') as region_code,
+    nullif(region_code, '') as regions,
     nullif(concat_ws(' ; ',
         -- registry counts and populations come from data/reference alone: reproducing them validates no export
         case when computed_from = 'reference' then 'chiffre issu du seul référentiel (data/reference), pas des exports' end,

@@ -15,8 +15,8 @@ A filter is `;`-separated conditions `column op value` (`=`, `<>`, `<`, `<=`, `>
 Why a definition and not SQL branches: the scope of a figure (its PTSM, region, dates, wave) is then written once.
 `sql/marts/published_comparison.sql` and `docs/published_comparison.md` are generated from it
 (`python -m pipelines.lib.catalogue.published_figures`; a test fails when either is stale), the sample generator,
-the notebooks and the tests read it, and the region of each figure travels in the mart itself (`region_code`), so
-that an old release is filtered with its own table.
+the notebooks and the tests read it, and the regions each figure is about travel in the mart itself (`regions`), so
+that a reader of the release sees which figures are regional.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Aggregate:
         where = " and ".join(c.sql() for c in self.conditions)
         expression = {
             "count": "count(*)::double",
-            "sum": f'coalesce(sum(try_cast("{self.column}" as double)), 0)',
+            "sum": f'sum(try_cast("{self.column}" as double))',
             "max": f'max(try_cast("{self.column}" as double))',
             "min": f'min(try_cast("{self.column}" as double))',
             "earliest": f'strftime(min("{self.column}"), \'%Y-%m-%d\')',
@@ -241,7 +241,7 @@ _MART_HEADER = """\
 -- column source: Source du chiffre publié.
 -- column numerator: Numérateur recalculé (pour un pourcentage ou une moyenne) ou valeur recalculée ; vide pour une date, une liste ou un chiffre non calculable.
 -- column denominator: Dénominateur recalculé (base d'un pourcentage ou d'une moyenne, ou total dont le chiffre fait partie) ; vide s'il n'y en a pas.
--- column region_code: Région(s) dont parle le chiffre (codes séparés par « ; ») ; vide pour un chiffre national. Un lecteur régional reçoit les chiffres nationaux et ceux de sa seule région.
+-- column regions: Code(s) de la ou des régions dont parle le chiffre (codes séparés par « ; ») ; vide pour un chiffre national. Un lecteur régional reçoit les chiffres nationaux et ceux de sa seule région.
 -- column note: Détail du calcul (numérateur / dénominateur), écart constaté, ou raison de l'impossibilité de calcul ; signale les chiffres issus du seul référentiel (registre, populations), dont la reproduction ne valide pas les exports.
 --
 -- GENERATED from data/reference/published_figures.csv by `python -m pipelines.lib.catalogue.published_figures`:
@@ -304,7 +304,7 @@ select
     source,
     numerator,
     denominator,
-    nullif(region_code, '') as region_code,
+    nullif(region_code, '') as regions,
     nullif(concat_ws(' ; ',
         -- registry counts and populations come from data/reference alone: reproducing them validates no export
         case when computed_from = 'reference' then 'chiffre issu du seul référentiel (data/reference), pas des exports' end,
@@ -348,9 +348,9 @@ def documentation(figures: list[Figure], rows: list[dict[str, str]]) -> str:
         "a percent equal once rounded to a whole percent (half away from zero); `(approx.)` within ±2 points for a",
         "percent and ±5 % otherwise; lower and upper bounds on the right side, unrounded; amounts in EUR to the euro.",
         "",
-        "The column `region_code` says which region a figure is about (empty: national; `11;93` when it names PTSM of",
-        "two regions). It is published in the mart itself, so a regional reader (API token, `ptsm export --region`)",
-        "receives the national figures and its own region's only, filtered with the table of the release it reads.",
+        "The column `regions` says which region(s) a figure is about (empty: national; `11;93` when it names PTSM of",
+        "two regions); a regional reader (API token, `ptsm export --region`) receives the national figures and its own",
+        "region's only (`pipelines/lib/publish/figure_access.py`).",
         "",
         "| figure | published | computed as | base | region |",
         "|---|---|---|---|---|",
