@@ -50,3 +50,16 @@ def test_people_are_counted_once_and_their_fte_summed_and_an_absent_ptsm_is_vaca
     got = vacancy([("PTSM-01", "c1", 0.5, "2020-01-01", None), ("PTSM-01", "c2", 0.3, "2020-06-01", None)],
                   "2021-01-31")
     assert got == {("PTSM-01", "2021-01-31"): (2, 0.8, False), ("PTSM-02", "2021-01-31"): (0, 0.0, True)}
+
+
+def test_one_person_on_two_overlapping_rows_counts_once_with_the_fte_of_the_row_that_started_last():
+    # c1 at 0.8 from 2020, then a new row at 0.5 from 2021-02-01 whose start overlaps the first row's end (2021-03-15):
+    # Feb 28 and (beyond the first row's end) Mar 31 see one person at 0.5, never 1.3 FTE for one person
+    got = vacancy([("PTSM-01", "c1", 0.8, "2020-01-01", "2021-03-15"), ("PTSM-01", "c1", 0.5, "2021-02-01", None),
+                   # the same row sent twice counts once
+                   ("PTSM-02", "c9", 0.8, "2020-01-01", None), ("PTSM-02", "c9", 0.8, "2020-01-01", None)],
+                  "2021-03-31")
+    assert got[("PTSM-01", "2021-01-31")] == (1, 0.8, False)
+    assert got[("PTSM-01", "2021-02-28")] == (1, 0.5, False)
+    assert got[("PTSM-01", "2021-03-31")] == (1, 0.5, False)
+    assert got[("PTSM-02", "2021-02-28")] == (1, 0.8, False)

@@ -4,7 +4,7 @@
 -- column region_code: Code INSEE de la région du PTSM.
 -- column snapshot_date: Dernier jour du mois observé.
 -- column coordinators_in_post: Nombre de personnes en poste ce jour-là (date_debut ≤ jour ≤ date_fin, date_fin vide = toujours en poste).
--- column fte_in_post: Somme des ETP des personnes en poste ce jour-là.
+-- column fte_in_post: Somme des ETP des personnes en poste ce jour-là (une personne sur deux lignes simultanées compte avec l'ETP de la ligne commencée le plus tard).
 -- column vacant: Vrai si personne n'est en poste ce jour-là (un PTSM absent du recensement est vacant).
 with roster as (
     select max(roster_date) as roster_date
@@ -24,17 +24,33 @@ month_ends as (
     where months.snapshot_date <= roster.roster_date
 ),
 
-in_post as (
+-- one person, one FTE: a person on two overlapping rows of the same PTSM (a post change whose dates overlap, a row
+-- sent twice) counts once, with the FTE of the row that started last, as in coordinator_posts_national; summing
+-- both rows would give one person more than one FTE
+person_days as (
     select
         posts.ptsm_id,
         month_ends.snapshot_date,
-        count(distinct posts.coordonnateur_id) as coordinators_in_post,
-        sum(posts.etp) as fte_in_post
+        posts.coordonnateur_id,
+        posts.etp
     from staging.roster_posts as posts
     inner join month_ends
         on posts.date_debut <= month_ends.snapshot_date
         and (posts.date_fin is null or month_ends.snapshot_date <= posts.date_fin)
-    group by posts.ptsm_id, month_ends.snapshot_date
+    qualify row_number() over (
+        partition by posts.ptsm_id, month_ends.snapshot_date, posts.coordonnateur_id
+        order by posts.date_debut desc, posts.etp desc
+    ) = 1
+),
+
+in_post as (
+    select
+        ptsm_id,
+        snapshot_date,
+        count(*) as coordinators_in_post,
+        sum(etp) as fte_in_post
+    from person_days
+    group by ptsm_id, snapshot_date
 )
 
 select
