@@ -306,3 +306,28 @@ def test_three_waves_compare_each_with_the_one_before(waves):
     row = _rows(waves, "select n, denominator, previous_n, previous_denominator from marts.survey_wave_comparison "
                        "where wave = 2027 and answer = 'CDD'")
     assert row == [(0, 50, 32, 80)]
+
+
+def test_holm_correction_across_the_answers_of_a_pair_of_waves():
+    """Three answers compared between 2023 and 2025. Score-test p-values worked out by hand (z, then 2(1 − Φ(|z|))):
+    a 56/70 → 48/80: z = −2.6502, p = 0.008045; c 10/50 → 20/50: z = 2.1822, p = 0.029096;
+    b 0/3 → 1/2: z = 1.3693, p = 0.170904. Holm, m = 3: 3 × 0.008045 = 0.024135; 2 × 0.029096 = 0.058193;
+    1 × 0.170904. Only a survives at 5 %: c is significant on its own (its interval excludes 0), not once corrected."""
+    rows = build_model("marts/survey_wave_comparison", {"marts.survey_results": (
+        "wave integer, question varchar, answer varchar, n bigint, denominator bigint", [
+            (2023, "a", "oui", 56, 70), (2025, "a", "oui", 48, 80),
+            (2023, "b", "oui", 0, 3), (2025, "b", "oui", 1, 2),
+            (2023, "c", "oui", 10, 50), (2025, "c", "oui", 20, 50),
+        ])}, order_by="question")
+    got = {r[2]: (r[13], round(r[14], 5), round(r[15], 5), r[16]) for r in rows}
+    assert got == {"a": (True, 0.00805, 0.02414, True),
+                   "b": (False, 0.1709, 0.1709, False),
+                   "c": (True, 0.0291, 0.05819, False)}
+
+
+def test_holm_leaves_an_incomputable_difference_empty():
+    rows = build_model("marts/survey_wave_comparison", {"marts.survey_results": (
+        "wave integer, question varchar, answer varchar, n bigint, denominator bigint", [
+            (2023, "a", "oui", 3, 5), (2025, "b", "oui", 1, 2),
+        ])}, order_by="question")
+    assert [(r[2], r[14], r[15], r[16]) for r in rows] == [("a", None, None, None), ("b", None, None, None)]

@@ -121,6 +121,9 @@ def test_two_waves_only_the_significant_change_is_called_a_change(tmp_path, monk
         (2023, "enveloppe", "oui", 0, 3), (2023, "enveloppe", "non", 3, 3),
         (2025, "enveloppe", "oui", 1, 2), (2025, "enveloppe", "non", 1, 2),
         (2023, "moyens[ordinateur]", "oui", 60, 70), (2025, "moyens[ordinateur]", "oui", 70, 80),
+        # 10/50 -> 20/50: significant on its own (p = 0.029) but not once six comparisons are corrected (Holm: at
+        # best rank 5 of 6, 2 x 0.029 > 5 %), while CDI and CDD (p = 0.0080 each: 6 x 0.0080 = 0.048) survive
+        (2023, "autres_missions", "oui", 10, 50), (2025, "autres_missions", "oui", 20, 50),
     ])
     text = _text(_render(tmp_path, {**_single_date_marts(), "survey_wave_comparison": comparison}, monkeypatch))
     assert "La vague 2025 (réponses complètes : 80) est comparée à la vague 2023 (réponses complètes : 70)." in text
@@ -129,4 +132,5 @@ def test_two_waves_only_the_significant_change_is_called_a_change(tmp_path, monk
     assert ("Contrat : CDI : la part recule de 80 % (56/70) à 60 % (48/80), soit −20,0 pts "
             "[IC 95 % : −33,4 pts ; −5,2 pts].") in text  # (narrow no-break spaces read as spaces here)
     assert "Peut solliciter une enveloppe ARS : oui : la part" not in text  # +50 points, not significant
+    assert "1 écart le serait pris isolément" in text  # autres_missions: not called a change
     assert re.findall(r"Graphique (\d+) –", text) == ["1", "2", "3", "4"]

@@ -13,7 +13,10 @@
 -- column difference_points: Écart share − previous_share, en points de pourcentage.
 -- column ci_low_points: Borne basse de l'intervalle de confiance à 95 % de l'écart, en points (méthode hybride du score de Newcombe, 1998, pour deux proportions indépendantes : les vagues sont des enquêtes transversales distinctes, pas un panel, un même coordonnateur pouvant répondre aux deux ou à une seule).
 -- column ci_high_points: Borne haute de l'intervalle de confiance à 95 % de l'écart, en points (même méthode).
--- column significant: Vrai si l'intervalle exclut 0 (écart significatif au seuil de 5 %) ; vide si l'écart n'est pas calculable.
+-- column significant: Vrai si l'intervalle exclut 0 (écart significatif au seuil de 5 %, question par question) ; vide si l'écart n'est pas calculable.
+-- column p_value: Probabilité critique bilatérale du test du score comparant les deux parts (variance commune, équivalent au khi-deux du tableau 2×2) ; vide si l'écart n'est pas calculable.
+-- column p_value_adjusted: Probabilité critique corrigée de la multiplicité des tests par la méthode de Holm, sur toutes les modalités comparées entre les deux mêmes vagues ; vide si l'écart n'est pas calculable.
+-- column significant_adjusted: Vrai si l'écart reste significatif après correction de Holm (p corrigée < 0,05) et que l'intervalle exclut 0 : seuls ces écarts sont appelés « évolutions » ; vide si l'écart n'est pas calculable.
 with results as (
     select wave, question, answer, n, denominator
     from marts.survey_results
@@ -102,8 +105,30 @@ newcombe as (
     select
         *,
         p1 - p2 - sqrt((p1 - l1) ^ 2 + (u2 - p2) ^ 2) as ci_low,
-        p1 - p2 + sqrt((u1 - p1) ^ 2 + (p2 - l2) ^ 2) as ci_high
+        p1 - p2 + sqrt((u1 - p1) ^ 2 + (p2 - l2) ^ 2) as ci_high,
+        two_proportion_p_value(n, denominator, previous_n, previous_denominator) as p_value
     from wilson
+),
+
+-- Holm's step-down correction across every answer compared between the same two waves (about fifty tests per pair:
+-- at 5 % each, two or three would look significant by chance alone). Sorted by p, the k-th of m gets
+-- min(1, (m - k + 1) p), made non-decreasing along the order.
+holm_ranked as (
+    select
+        *,
+        row_number() over (partition by wave order by p_value, question, answer) as holm_rank,
+        count(p_value) over (partition by wave) as holm_tests
+    from newcombe
+    where p_value is not null
+),
+
+holm as (
+    select
+        wave, question, answer,
+        max(least(1.0, (holm_tests - holm_rank + 1) * p_value)) over (
+            partition by wave order by holm_rank rows between unbounded preceding and current row
+        ) as p_value_adjusted
+    from holm_ranked
 )
 
 select
@@ -120,6 +145,11 @@ select
     (100 * (p1 - p2))::double as difference_points,
     (100 * ci_low)::double as ci_low_points,
     (100 * ci_high)::double as ci_high_points,
-    (ci_low > 0 or ci_high < 0) as significant
+    (ci_low > 0 or ci_high < 0) as significant,
+    p_value::double as p_value,
+    holm.p_value_adjusted::double as p_value_adjusted,
+    case when ci_low is not null then (ci_low > 0 or ci_high < 0) and holm.p_value_adjusted < 0.05 end
+        as significant_adjusted
 from newcombe
+left join holm using (wave, question, answer)
 order by wave, question, answer
