@@ -11,12 +11,19 @@ REGISTRY = ("ptsm_id varchar, region_code varchar", [("PTSM-01", "84"), ("PTSM-0
 POSTS = ("ptsm_id varchar, coordonnateur_id varchar, etp double, date_debut date, date_fin date, roster_date date")
 
 
-def vacancy(posts: list[tuple], roster_date: str) -> dict[tuple[str, str], tuple[int, float, bool]]:
-    rows = build_model("marts/coordinator_vacancy_monthly", {
+MILESTONES = "ptsm_id varchar, date_arrete_ptsm date"
+
+
+def monthly(posts: list[tuple], roster_date: str, approvals: list[tuple] = ()) -> list[tuple]:
+    return build_model("marts/coordinator_vacancy_monthly", {
         "ref_ptsm_registry": REGISTRY,
         "staging.roster_posts": (POSTS, [(*post, roster_date) for post in posts]),
+        "staging.milestones": (MILESTONES, list(approvals)),
     })
-    return {(ptsm, str(day)): (n, fte, vacant) for ptsm, _, day, n, fte, vacant in rows}
+
+
+def vacancy(posts: list[tuple], roster_date: str) -> dict[tuple[str, str], tuple[int, float, bool]]:
+    return {(ptsm, str(day)): (n, fte, vacant) for ptsm, _, day, n, fte, vacant, _ in monthly(posts, roster_date)}
 
 
 def test_a_roster_date_that_is_not_a_month_end_stops_at_the_previous_month_end():
@@ -63,3 +70,35 @@ def test_one_person_on_two_overlapping_rows_counts_once_with_the_fte_of_the_row_
     assert got[("PTSM-01", "2021-02-28")] == (1, 0.5, False)
     assert got[("PTSM-01", "2021-03-31")] == (1, 0.5, False)
     assert got[("PTSM-02", "2021-02-28")] == (1, 0.8, False)
+
+
+def test_a_ptsm_counts_from_its_approval_decree():
+    """PTSM-02 is approved on 15 February 2021: at 31 January its empty post is not a vacancy (approved false), from
+    28 February it is. PTSM-01 has no known approval date (absent from the milestone file): counted throughout."""
+    rows = monthly([("PTSM-01", "c1", 1.0, "2020-01-01", None)], "2021-03-31",
+                   approvals=[("PTSM-02", "2021-02-15")])
+    assert {(p, str(d)): (vacant, approved) for p, _, d, _, _, vacant, approved in rows} == {
+        ("PTSM-01", "2021-01-31"): (False, True), ("PTSM-01", "2021-02-28"): (False, True),
+        ("PTSM-01", "2021-03-31"): (False, True),
+        ("PTSM-02", "2021-01-31"): (True, False), ("PTSM-02", "2021-02-28"): (True, True),
+        ("PTSM-02", "2021-03-31"): (True, True)}
+    national = build_model("marts/coordinator_vacancy_national", {
+        "ref_ptsm_registry": REGISTRY,
+        "marts.coordinator_vacancy_monthly": (
+            "ptsm_id varchar, region_code varchar, snapshot_date date, coordinators_in_post bigint, "
+            "fte_in_post double, vacant boolean, approved boolean", rows)})
+    # January: 1 approved PTSM, none vacant (0 %, not 1 of 2 = 50 %); February on: 1 vacant of 2 approved = 50 %
+    assert [(str(d), n, v, rate) for d, n, v, rate, *_ in national] == [
+        ("2021-01-31", 1, 0, 0.0), ("2021-02-28", 2, 1, 0.5), ("2021-03-31", 2, 1, 0.5)]
+
+
+def test_no_ptsm_approved_yet_gives_no_rate_rather_than_zero():
+    # a coordinator hired to draft PTSM-01's plan before its approval: in post, counted as a person, no vacancy anywhere
+    rows = monthly([("PTSM-01", "c1", 1.0, "2020-01-01", None)], "2021-01-31",
+                   approvals=[("PTSM-01", "2022-01-01"), ("PTSM-02", "2022-01-01")])
+    national = build_model("marts/coordinator_vacancy_national", {
+        "ref_ptsm_registry": REGISTRY,
+        "marts.coordinator_vacancy_monthly": (
+            "ptsm_id varchar, region_code varchar, snapshot_date date, coordinators_in_post bigint, "
+            "fte_in_post double, vacant boolean, approved boolean", rows)})
+    assert [(str(d), n, v, rate, people) for d, n, v, rate, people, _ in national] == [("2021-01-31", 0, 0, None, 1)]

@@ -6,6 +6,7 @@
 -- column coordinators_in_post: Nombre de personnes en poste ce jour-là (date_debut ≤ jour ≤ date_fin, date_fin vide = toujours en poste).
 -- column fte_in_post: Somme des ETP des personnes en poste ce jour-là (une personne sur deux lignes simultanées compte avec l'ETP de la ligne commencée le plus tard).
 -- column vacant: Vrai si personne n'est en poste ce jour-là (un PTSM absent du recensement est vacant).
+-- column approved: Vrai si le PTSM est arrêté ce jour-là (date_arrete_ptsm ≤ jour), ou si sa date d'arrêté est inconnue (absent du suivi des arrêtés) ; faux avant son arrêté : un poste non encore pourvu d'un PTSM non arrêté n'est pas une vacance.
 with roster as (
     select max(roster_date) as roster_date
     from staging.roster_posts
@@ -59,9 +60,11 @@ select
     month_ends.snapshot_date,
     coalesce(in_post.coordinators_in_post, 0)::bigint as coordinators_in_post,
     round(coalesce(in_post.fte_in_post, 0), 4)::double as fte_in_post,
-    in_post.ptsm_id is null as vacant
+    in_post.ptsm_id is null as vacant,
+    coalesce(milestones.date_arrete_ptsm <= month_ends.snapshot_date, true) as approved
 from ref_ptsm_registry as registry
 cross join month_ends
+left join staging.milestones as milestones on registry.ptsm_id = milestones.ptsm_id
 left join in_post
     on registry.ptsm_id = in_post.ptsm_id
     and month_ends.snapshot_date = in_post.snapshot_date
