@@ -80,6 +80,9 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
     # hand-worked from the fixture: 3 of 6 PTSM vacant on 2023-12-31; 6 of 9 respondents in CDI
     assert "3 PTSM sur 6 n’ont pas de coordonnateur" in fixture_reports["02_vacance_coordonnateurs"].replace("'", "’")
     assert "67\u202f% des répondants sont en CDI." in fixture_reports["01_enquete_coordonnateurs"]
+    # 9 complete answers in 2025, but only 3 PTSM (01, 13, 22) with someone in post on 2023-12-31: no rate above 100 %
+    assert ("Taux de réponse non calculable : la vague 2025 compte 9 réponses complètes pour 3 PTSM ayant un "
+            "coordonnateur en poste au 31 décembre 2023") in fixture_reports["01_enquete_coordonnateurs"]
     assert "La plus longue vacance cumulée depuis janvier 2021 est de 36 mois (PTSM Meuse et PTSM de Lille)" \
         in fixture_reports["00_synthese"]
 
