@@ -83,6 +83,9 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
     # 9 complete answers in 2025, but only 3 PTSM (01, 13, 22) with someone in post on 2023-12-31: no rate above 100 %
     assert ("Taux de réponse non calculable : la vague 2025 compte 9 réponses complètes pour 3 PTSM ayant un "
             "coordonnateur en poste au 31 décembre 2023") in fixture_reports["01_enquete_coordonnateurs"]
+    # the fixture's only line for a year after its workbook: PTSM-974, 3 000 € of 2024 in a June 2023 workbook
+    assert "les montants prévus pour une année postérieure au classeur qui les déclare (3\u202f000\u202f€ au total)" \
+        in fixture_reports["04_cofinancement"]
     assert "La plus longue vacance cumulée depuis janvier 2021 est de 36 mois (PTSM Meuse et PTSM de Lille)" \
         in fixture_reports["00_synthese"]
 
