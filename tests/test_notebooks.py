@@ -90,6 +90,16 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
         in fixture_reports["00_synthese"]
 
 
+@pytest.mark.slow  # executes every notebook
+def test_no_page_shows_a_code_identifier_to_its_reader(fixture_reports):
+    """Mart and column names, notebook parameters and status codes belong to the data dictionary, not to a page
+    (issue 21 §1); only the download lists name the files they offer."""
+    from pipelines.lib.reports.prose import internal_names
+
+    found = {name: internal_names(html) for name, html in fixture_reports.items()}
+    assert {name: names for name, names in found.items() if names} == {}
+
+
 @pytest.mark.parametrize("path", notebook_paths(NOTEBOOKS), ids=lambda p: p.name)
 def test_notebooks_are_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)

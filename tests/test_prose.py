@@ -83,3 +83,24 @@ def test_no_quantifier_is_typed_in_a_notebook():
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             found += [(path.name, m) for m in typed.findall("".join(cell["source"]))]
     assert found == []
+
+
+def test_internal_names_are_found_in_prose_headings_and_tables_but_not_in_download_lists():
+    from pipelines.lib.reports.prose import internal_names
+
+    page = ("<h2>Comparaison (<code>published_comparison</code>)</h2><p>exécuté avec le paramètre REGION</p>"
+            "<table><tr><td>statut not_computable</td></tr></table>"
+            "<ul><li><code>ptsm_overview</code> : <a href='donnees/ptsm_overview.csv'>CSV</a></li></ul>"
+            "<script>var survey_results = 1;</script><p>Taux de vacance : 14,4 % (15 sur 104)</p>")
+    found = internal_names(page)
+    assert len(found) == 3
+    assert any("published_comparison" in f for f in found) and any("REGION" in f for f in found)
+    assert any("not_computable" in f for f in found)
+    assert not any("ptsm_overview" in f or "survey_results" in f for f in found)
+
+
+def test_a_page_in_plain_french_has_no_internal_name():
+    from pipelines.lib.reports.prose import internal_names
+
+    assert internal_names("<h1>Vacance des postes</h1><p>Au 31 mars 2024, 15 PTSM sur 104 n'ont pas de "
+                          "coordonnateur en poste (Île-de-France, Provence-Alpes-Côte d'Azur).</p>") == []

@@ -77,6 +77,13 @@ def profiles(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.mark.slow
+def test_a_profile_shows_no_code_identifier(profiles):
+    from pipelines.lib.reports.prose import internal_names
+
+    assert {code: internal_names(profiles[code]) for code in ("93", "11")} == {"93": [], "11": []}
+
+
+@pytest.mark.slow
 def test_profile_has_the_furniture_and_opens_offline(profiles):
     page = profiles["93"]
     assert "<title>Profil régional — Provence-Alpes-Côte d'Azur — Observatoire des PTSM</title>" in page

@@ -85,6 +85,17 @@ def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
     assert links[0] == ("01", "Guadeloupe") and links[-1] == ("94", "Corse")
 
 
+def test_no_page_of_the_release_shows_a_code_identifier(sample_run):
+    """Every page of the sample release (home, reports, 18 profiles): no mart or column name, parameter or status code
+    outside the download lists (issue 21 §1)."""
+    from pipelines.lib.reports.prose import internal_names
+
+    pages = sorted((sample_run.root / "reports").rglob("*.html"))
+    assert len(pages) >= 25
+    found = {p.name: internal_names(p.read_text(encoding="utf-8")) for p in pages}
+    assert {name: names for name, names in found.items() if names} == {}
+
+
 def test_a_release_s_reports_weigh_at_most_12_mb(sample_run):
     """Issue 14: 12 releases are kept; 18 profiles each inlining plotly.js made one release's reports ~98 MB."""
     folder = sample_run.root / "reports"

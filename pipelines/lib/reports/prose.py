@@ -8,6 +8,7 @@ a function of the value, through one threshold table whose edges are tested (tes
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from pipelines.lib.reports.formatting import fr_num, fr_pct, is_missing
@@ -97,3 +98,26 @@ def trend(change: float, tolerance: float = 0.0) -> str:
     if change < -tolerance:
         return "en baisse"
     return "stable"
+
+
+# ---------------------------------------------------------------- internal names in what a reader sees
+
+# An identifier of the code (mart or column name, a notebook parameter) is noise to a reader of a ministry page: it
+# belongs in the data dictionary. The only place a page may print one is the list of files it offers for download,
+# where the file is named by its mart (each item links to `donnees/`).
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bREGION\b")
+
+
+def internal_names(page_html: str) -> list[str]:
+    """The code identifiers a reader sees on a page (snake_case words, `REGION`), with their context; download lists
+    excepted. Scripts, styles, chart data and hidden hover texts are not read."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    for hidden in soup(["script", "style", "noscript"]):
+        hidden.decompose()
+    for item in soup.find_all("li"):
+        if item.find("a", href=re.compile(r"(^|/)donnees/")):
+            item.decompose()
+    text = re.sub(r"\s+", " ", soup.get_text(" "))
+    return [text[max(0, m.start() - 60):m.end() + 20] for m in _IDENTIFIER.finditer(text)]
