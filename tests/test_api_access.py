@@ -13,6 +13,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -245,14 +246,60 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     shared = {name: (tmp_path / "marts" / "reports" / name).read_text(encoding="utf-8")
               for name in ("plotly-fr.min.js", "jupyterlab.css")}
     assert "</style" not in shared["jupyterlab.css"]
-    assert response.text == in_release.replace(
+    # the same page, its shared files inlined and its data links pointed at the API (../donnees/x.csv -> API)
+    inlined = in_release.replace(
         SHARED_TAG, '<script charset="utf-8">' + shared["plotly-fr.min.js"].replace("</script", "<\\/script")
         + "</script>").replace(css_tag, "<style>" + shared["jupyterlab.css"] + "</style>")
+    assert 'href="../donnees/ptsm_overview.csv"' in inlined
+    assert response.text == re.sub(
+        r'href="\.\./donnees/(\w+)\.(csv|parquet)"', r'href="http://testserver/v1/marts/\1?format=\2"', inlined,
+    ).replace('href="../donnees/DICTIONNAIRE.md"', 'href="http://testserver/v1/dictionary"')
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
     text = response.content.decode("utf-8")
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
     for elsewhere in ("PTSM Paris", "PTSM Gironde", "PTSM Lozère", "PTSM Côtes-d'Armor"):
         assert elsewhere not in text and html.escape(elsewhere) not in text  # ...others only inside France's totals
     written = export_region(tmp_path / "marts", "93", tmp_path / "ors-paca")
-    assert (tmp_path / "ors-paca" / "profil_region_93.html").read_bytes() == response.content
+    exported = (tmp_path / "ors-paca" / "profil_region_93.html").read_text(encoding="utf-8")
+    assert exported == re.sub(r'href="http://testserver/v1/marts/(\w+)\?format=(csv|parquet)"', r'href="\1.\2"',
+                              response.text).replace('href="http://testserver/v1/dictionary"', 'href="DICTIONNAIRE.md"')
     assert [p.name for p in written if p.suffix == ".html"] == ["profil_region_93.html"]
+
+
+def _links(page: str) -> list[str]:
+    import re
+
+    return [h for h in re.findall(r'href="([^"]+)"', page) if not h.startswith("#")]
+
+
+def test_a_profile_s_data_links_resolve_in_the_api_download_and_in_the_export(tmp_path):
+    """Issue 21 §6: a profile rendered in `reports/regions/` links its data one folder up (`../donnees/`); downloaded
+    from the API its links lead to the API's own files (fetched here with the same token), and in the export folder
+    to the files written beside it. Every link resolves in both."""
+    from pipelines.lib.reports.regional_export import export_region
+
+    marts = tmp_path / "data" / "marts"
+    marts.parent.mkdir(parents=True)
+    release = fake.publish(marts, "r-links", variant=1)
+    (release / "reports" / "regions").mkdir(parents=True)
+    links = "".join(f'<a href="../donnees/{name}">{name}</a>' for name in (
+        "ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv", "DICTIONNAIRE.md"))
+    (release / "reports" / "regions" / "93.html").write_text(f"<p>région 93</p>{links}", encoding="utf-8")
+    path = tmp_path / "t.json"
+    paca, _ = tokens.create_token(path, region="93", national=False)
+    with TestClient(create_app(marts, path)) as client:
+        page = client.get("/v1/regions/93/profile", headers=auth(paca)).text
+        hrefs = _links(page)
+        assert hrefs == ["http://testserver/v1/marts/ptsm_overview?format=csv",
+                         "http://testserver/v1/marts/ptsm_overview?format=parquet",
+                         "http://testserver/v1/marts/coordinator_vacancy_national?format=csv",
+                         "http://testserver/v1/dictionary"]
+        for href in hrefs:
+            response = client.get(href.removeprefix("http://testserver"), headers=auth(paca))
+            assert response.status_code == 200, (href, response.text[:300])
+    out = tmp_path / "ors-paca"
+    export_region(marts, "93", out)
+    exported = _links((out / "profil_region_93.html").read_text(encoding="utf-8"))
+    assert exported == ["ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv",
+                        "DICTIONNAIRE.md"]
+    assert all((out / href).is_file() for href in exported)

@@ -96,6 +96,21 @@ def test_no_page_of_the_release_shows_a_code_identifier(sample_run):
     assert {name: names for name, names in found.items() if names} == {}
 
 
+def test_every_link_of_every_page_resolves_in_the_site(sample_run):
+    """Issue 21 §6: the profiles linked their data to `regions/donnees/`, which does not exist (17 broken links each).
+    Every relative link of every page now reaches a file of the site (anchors and external URLs aside)."""
+    from urllib.parse import unquote, urlsplit
+
+    broken = []
+    for page in sorted((sample_run.root / "reports").rglob("*.html")):
+        for href in re.findall(r'(?:href|src)="([^"#]+)"', page.read_text(encoding="utf-8")):
+            if urlsplit(href).scheme:
+                continue
+            if not (page.parent / unquote(urlsplit(href).path)).exists():
+                broken.append(f"{page.relative_to(sample_run.root)} -> {href}")
+    assert broken == []
+
+
 def test_a_release_s_reports_weigh_at_most_12_mb(sample_run):
     """Issue 14: 12 releases are kept; 18 profiles each inlining plotly.js made one release's reports ~98 MB."""
     folder = sample_run.root / "reports"

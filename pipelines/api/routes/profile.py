@@ -32,6 +32,17 @@ def profile_path(state: ApiState, release: Release, code: str) -> str | None:
     return next((p for p in candidates if os.path.isfile(p)), None)
 
 
+def api_data_link(base_url: str):
+    """A profile downloaded from the API points its data links at the API (same token), not at the site's folder:
+    `<mart>.csv` -> `/v1/marts/<mart>?format=csv`, the dictionary -> `/v1/dictionary`."""
+    def link(name: str) -> str:
+        stem, _, suffix = name.rpartition(".")
+        if name == "DICTIONNAIRE.md":
+            return f"{base_url}v1/dictionary"
+        return f"{base_url}v1/marts/{stem}?format={suffix}"
+    return link
+
+
 @router.get("/v1/regions/{code}/profile",
             responses={200: {"description": "Profil régional (HTML autonome, en français)",
                              "content": {"text/html": {"schema": {"type": "string"}}}},
@@ -50,10 +61,10 @@ async def region_profile(request: Request, code: str, who: Principal = Depends(p
                        f"Le profil de la région {code} n'a pas été produit avec cette publication.")
 
     key = ("profile", code, path)
-    cache_key = (*key, release.path, getattr(release, "stamp", None))
+    cache_key = (*key, release.path, getattr(release, "stamp", None), str(request.base_url))
     body = state.cache.get(cache_key)
     if body is None:
-        body = await run_in_threadpool(standalone_profile, path)
+        body = await run_in_threadpool(standalone_profile, path, api_data_link(str(request.base_url)))
         state.cache.put(cache_key, body)
     return await respond(request, state, release, key, body, "text/html; charset=utf-8",
                          {"Content-Disposition": f'inline; filename="profil_region_{code}.html"'})

@@ -78,7 +78,8 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
     profile = release / releases.REPORTS / PROFILES_DIR / f"{code}.html"  # rendered with the release (helper trends)
     if profile.is_file():  # the copy in the release loads the folder's plotly.js; this one travels alone
         target = out_dir / f"profil_region_{code}.html"
-        write_atomic(target, standalone_profile(profile))
+        # its data links point at the files written beside it (the region's rows), the dictionary at this folder's
+        write_atomic(target, standalone_profile(profile, data_link=_exported_file))
         written.append(target)
         exported[target.name] = "profil régional (HTML, à ouvrir dans un navigateur)"
     subset = {m: dictionary[m] for m in exported if m in dictionary}
@@ -86,6 +87,11 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
                      title=f"Dictionnaire des données — export de la région {code} {regions[code]}")
     write_atomic(out_dir / "README.md", _region_readme(code, regions[code], manifest, exported))
     return written + [out_dir / DICTIONARY_JSON, out_dir / DICTIONARY_MD, out_dir / "README.md"]
+
+
+def _exported_file(name: str) -> str:
+    """A data file as the export folder holds it: marts and the dictionary sit beside the profile."""
+    return name
 
 
 def _region_readme(code: str, name: str, manifest: dict[str, Any], exported: dict[str, str]) -> str:

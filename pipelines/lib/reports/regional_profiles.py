@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from pipelines.lib.core.files import write_atomic
 from pipelines.lib.reports.notebooks import PLOTLY_FILE, TEMPLATE_CSS_FILE
@@ -35,6 +35,17 @@ PARAMETER_TAG = "parameters"
 SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
 SHARED_CSS_HREF = f"../{TEMPLATE_CSS_FILE}"
 SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
+# a profile in `<reports>/regions/` reaches the release's data files one folder up, through the reports' `donnees`
+DATA_HREF = re.compile(r'href="(?:\.\./)?donnees/([^"/]+)"')
+SITE_DATA_PREFIX = "../donnees/"
+
+
+def relink_data(page: str, link: Callable[[str], str]) -> str:
+    """Every link of `page` to a data file (`donnees/<file>`, `../donnees/<file>`) pointed at `link(<file>)`.
+
+    Why: one profile travels three ways (the site, `ptsm export --region`, the API) and its data files sit
+    somewhere else in each; the page is rendered once and its data links are pointed where the files are."""
+    return DATA_HREF.sub(lambda m: f'href="{html.escape(link(m.group(1)))}"', page)
 
 
 def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookNode:
@@ -61,18 +72,20 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
 
     body, _ = html_exporter().from_notebook_node(nb)
     body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
+    body = relink_data(body, lambda name: SITE_DATA_PREFIX + name)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
     return body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1)
 
 
-def standalone_profile(path: Path | str) -> bytes:
+def standalone_profile(path: Path | str, data_link: Callable[[str], str] | None = None) -> bytes:
     """The profile at `path` (`<reports>/regions/<code>.html`) as a page that opens alone, offline: the shared
     script tag replaced by plotly.js and the French locale inline, the shared stylesheet link by its content.
 
     Each is the release's own file in `<reports>/` (what the page was drawn with), else the installed one. A page
-    without the tags is returned as it is."""
+    without the tags is returned as it is. `data_link` points its data links where the reader will find the files
+    (the export folder, the API); without it they stay those of the site."""
     from pipelines.lib.reports.notebooks import plotly_bundle, template_css
 
     path = Path(path)
@@ -86,6 +99,8 @@ def standalone_profile(path: Path | str) -> bytes:
         text = shared.read_text(encoding="utf-8") if shared.is_file() else build()
         inline = element.format(re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE))
         page = page.replace(tag.encode("utf-8"), inline.encode("utf-8"), 1)
+    if data_link is not None:
+        page = relink_data(page.decode("utf-8"), data_link).encode("utf-8")
     return page
 
 
