@@ -1,4 +1,4 @@
-"""No count between 1 and 4 can be derived from `survey_results_region` (SPEC §4 disclosure control).
+"""No count between 1 and 4 can be derived from `survey_results_region` (docs/contract.md §4 disclosure control).
 
 Three layers: the checker (pipelines/lib/quality/disclosure.py) on hand-written published rows, so we know it sees
 each kind of subtraction; the SQL model run on hand-made answers seeded into an in-memory DuckDB (exact

@@ -4,7 +4,7 @@
     generate(out_dir, history_factor=N)     N-1 extra older snapshots of every workbook (benchmarks)
     generate(out_dir, volume_factor=N)      N times more actions per PTSM (benchmarks)
 
-Everything written is SYNTHETIC: file names carry `SYNTHETIQUE` (where the SPEC §2 name pattern allows it),
+Everything written is SYNTHETIC: file names carry `SYNTHETIQUE` (where the docs/contract.md §2 name pattern allows it),
 title blocks and the folder README say so, and coordinator names are obviously fake ("Camille SYNTHETIQUE-001").
 The same arguments always give byte-identical files: every random draw comes from `random.Random` streams seeded
 by strings, and XLSX archives are rewritten with fixed timestamps and no compression (deflate output depends on
@@ -1401,7 +1401,7 @@ def _clean(out: Path) -> None:
 
 
 def generate(out_dir: Path, *, seed: int = 2024, history_factor: int = 1, volume_factor: int = 1) -> None:
-    """Write the synthetic sample into out_dir (its four SPEC §2 sub-folders, a README and .gitattributes)."""
+    """Write the synthetic sample into out_dir (its four docs/contract.md §2 sub-folders, a README and .gitattributes)."""
     if history_factor < 1 or volume_factor < 1:
         raise ValueError("history_factor and volume_factor must be >= 1")
     out = Path(out_dir)

@@ -1,4 +1,4 @@
--- Current actions: the actions of each PTSM's current workbook whose status is not `Abandonnée` (SPEC §4).
+-- Current actions: the actions of each PTSM's current workbook whose status is not `Abandonnée` (docs/contract.md §4).
 select
     ptsm_id,
     num_action,

@@ -1,4 +1,4 @@
--- One row per complete survey response and question that applies to it (SPEC §4 survey_results):
+-- One row per complete survey response and question that applies to it (docs/contract.md §4 survey_results):
 -- duree_cdd only for CDD respondents, quotite only for part-time ones; answer null = item non-response.
 -- Multiple-choice items are always answered (ticked = oui); the derived salaire_etp_tranche is the FTE salary band.
 with responses as (

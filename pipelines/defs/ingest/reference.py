@@ -27,9 +27,9 @@ def _reference_asset(table: str) -> dg.AssetsDefinition:
 
 
 VOCABULARY_DESCRIPTIONS = {
-    "ref_vocabularies": "Controlled vocabularies of SPEC §3 and decree priorities (pipelines/lib/vocabularies.csv, "
+    "ref_vocabularies": "Controlled vocabularies of docs/contract.md §3 and decree priorities (pipelines/lib/vocabularies.csv, "
                         "read by pipelines.lib.catalogue.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
-    "ref_fte_salary_bands": "FTE salary bands of SPEC §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
+    "ref_fte_salary_bands": "FTE salary bands of docs/contract.md §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
 }
 
 

@@ -1,4 +1,4 @@
-"""The export formats of SPEC §2 described once, column by column, for the people who produce the files.
+"""The export formats of docs/contract.md §2 described once, column by column, for the people who produce the files.
 
 The templates (`ptsm template`), the Table Schemas (`schemas/`) and the validator's "how to fix" hints are all
 generated from these definitions and from the vocabularies, so that they cannot disagree with what the refresh

@@ -1,6 +1,6 @@
-"""The four export families of SPEC §2: where their files live, their columns, and how one row is typed.
+"""The four export families of docs/contract.md §2: where their files live, their columns, and how one row is typed.
 
-Typing a row returns the typed values and the list of problems found; the caller decides (per SPEC) whether
+Typing a row returns the typed values and the list of problems found; the caller decides (per docs/contract.md §2.1) whether
 a problem quarantines the whole row (actions, funding, roster, milestones) or only blanks one answer (survey).
 """
 
@@ -29,7 +29,7 @@ class Family:
     required: dict[str, list[str]]     # raw table -> columns a file must have
     key_column: str
     sheets: dict[str, str] | None = None  # folded sheet name -> raw table (XLSX with several sheets)
-    suffixes: tuple[str, ...] = TABULAR_SUFFIXES  # every family as CSV or any workbook format (SPEC §2)
+    suffixes: tuple[str, ...] = TABULAR_SUFFIXES  # every family as CSV or any workbook format (docs/contract.md §2)
 
     def sheet_table(self, sheet_name: str) -> str | None:
         """The raw table a sheet holds, by its name or a synonym people use (`Fiches actions`, `Budget`...) from

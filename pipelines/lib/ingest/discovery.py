@@ -1,4 +1,4 @@
-"""Which files under the exports folder are exports, and of which family (SPEC §2 "Files as people send them").
+"""Which files under the exports folder are exports, and of which family (docs/contract.md §2.2 "Files as people send them").
 
 Nothing is silently ignored: every file is either an export of a family (read), or named with a reason (reported
 in quality_report), or OS junk / an Office lock file (listed as ignored in the refresh summary). Family folders
