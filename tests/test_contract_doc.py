@@ -53,7 +53,7 @@ def test_contract_states_what_the_refresh_does():
 
 
 # A citation of something a clone does not have: the workspace's shared folder, an absolute path into the workspace,
-# or the old external SPEC. Built from pieces so that this file does not cite them itself.
+# or the old external contract file. Built from pieces so that this file does not cite them itself.
 OUTSIDE = re.compile("|".join([re.escape("../" + "shared"), re.escape("/" + "work/"), r"\bSP" + r"EC\b"]))
 
 
