@@ -11,7 +11,7 @@ select
     actions.num_action,
     actions.intitule,
     actions.statut,
-    actions.statut in ('En cours', 'Réalisée') as implemented,
+    actions.statut in (select statut from ref_action_statuses where implemented) as implemented,
     actions.priorisee_ctsm,
     actions.annee_debut,
     actions.annee_fin,

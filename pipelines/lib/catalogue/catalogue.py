@@ -114,12 +114,11 @@ def survey_question_labels() -> dict[str, str]:
 
 
 def survey_answers(question: str) -> list[str] | None:
-    """The answers a survey question publishes, in display order (None: the values given, e.g. quotite).
-    A choice question's answers are its labels (survey_results.answer is the label)."""
+    """The answers a survey question publishes, in display order (None: the values given, e.g. quotite). A choice
+    question's answers are the codes its column accepts (the survey vocabularies' codes are their labels)."""
     q = next(q for q in survey_questions() if q.question == question)
     if q.answers == "vocabulary":
-        labels = vocab.vocabulary(_survey_column(question).vocabulary).labels
-        return [labels[code] for code in column_values("enquete_coordonnateurs", "survey", question)]
+        return column_values("enquete_coordonnateurs", "survey", question)
     if q.answers == "yes_no":
         return list(YES_NO_ANSWERS)
     if q.answers == "ticked":
@@ -157,7 +156,7 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
     questions, answers = [], []
     for position, q in enumerate(survey_questions(), start=1):
         condition = q.condition or (None, None)
-        questions.append((q.question, position, q.answers, q.label, condition[0], condition[1]))
+        questions.append((q.question, position, q.answers, q.answers == "open", q.label, condition[0], condition[1]))
         answers += [(q.question, answer, rank) for rank, answer in enumerate(survey_answers(q.question) or [], start=1)]
     roles = load()["action_statuses"]
     statuses = [(code, position, code not in roles["abandoned"], code in roles["implemented"],
@@ -165,8 +164,8 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
                 for position, code in enumerate(vocab.vocabulary("statut").codes, start=1)]
     groups = sorted(set(vocab.vocabulary("financeur").groups.values()))
     return {
-        "ref_survey_questions": (["question", "position", "answers", "label", "condition_question", "condition_answer"],
-                                 questions),
+        "ref_survey_questions": (["question", "position", "answers", "open_answers", "label", "condition_question",
+                                  "condition_answer"], questions),
         "ref_survey_answers": (["question", "answer", "position"], answers),
         "ref_action_statuses": (["statut", "position", "current", "implemented", "not_started", "completed"], statuses),
         "ref_funder_groups": (["funder_group", "ars"], [(g, g == ars_group()) for g in groups]),
@@ -175,7 +174,7 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 CATALOGUE_TABLES = {
-    "ref_survey_questions": "question varchar, position integer, answers varchar, label varchar, "
+    "ref_survey_questions": "question varchar, position integer, answers varchar, open_answers boolean, label varchar, "
                             "condition_question varchar, condition_answer varchar",
     "ref_survey_answers": "question varchar, answer varchar, position integer",
     "ref_action_statuses": "statut varchar, position integer, current boolean, implemented boolean, "
