@@ -12,6 +12,7 @@ docs/contract.md. Vocabulary codes, labels and synonyms stay in vocabularies.csv
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,6 +67,11 @@ class Question:
 def load() -> dict:
     with CATALOGUE_FILE.open("rb") as handle:
         return tomllib.load(handle)
+
+
+def catalogue_sha256() -> str:
+    """SHA-256 of the catalogue file: part of the staging fingerprint (a column rule changed re-types the rows)."""
+    return hashlib.sha256(CATALOGUE_FILE.read_bytes()).hexdigest()
 
 
 def family_names() -> list[str]:

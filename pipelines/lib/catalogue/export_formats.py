@@ -45,17 +45,22 @@ def column(family: str, name: str) -> Column | None:
     return None
 
 
-def accepted_values(kind: str) -> list[str]:
-    """The labels of a vocabulary, in file order: what the drop-down lists offer."""
+def accepted_values(kind: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The labels of a vocabulary, in file order, without the codes a column excludes: what a drop-down offers."""
     vocab = load_vocabularies()[kind]
-    return [vocab.labels[code] for code in vocab.codes]
+    return [vocab.labels[code] for code in vocab.codes if code not in exclude]
 
 
-def accepted_spellings(kind: str) -> list[str]:
+def list_key(column: Column) -> str:
+    """The drop-down list a column uses: its vocabulary, or the part of it the column accepts."""
+    return column.vocabulary + "".join(f" sans {code}" for code in column.exclude) if column.vocabulary else column.kind
+
+
+def accepted_spellings(kind: str, exclude: tuple[str, ...] = ()) -> list[str]:
     """Every spelling the refresh accepts for a vocabulary as written in vocabularies.csv (code, label, synonyms)."""
     spellings: list[str] = []
     for row in vocabulary_rows():
-        if row["kind"] == kind:
+        if row["kind"] == kind and row["code"] not in exclude:
             for value in [row["code"], row["label"], *[s for s in row["synonyms"].split("|") if s]]:
                 if value not in spellings:
                     spellings.append(value)
@@ -74,7 +79,7 @@ def hint(family: str, field: str) -> str:
     if col is None:
         return ""
     if col.kind in ("choice", "choices"):
-        values = accepted_values(col.vocabulary)
+        values = accepted_values(col.vocabulary, col.exclude)
         shown = ", ".join(values[:8]) + (" ..." if len(values) > 8 else "")
         return f"{col.description} Valeurs acceptées : {shown} (liste complète dans la feuille Lisez-moi du modèle)."
     if col.kind == "ptsm":

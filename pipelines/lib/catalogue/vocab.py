@@ -85,6 +85,12 @@ def vocabulary_rows() -> tuple[dict[str, str], ...]:
     return _rows(vocabulary_file().read_bytes().decode("utf-8"))
 
 
+def file_lines(kind: str) -> list[str]:
+    """The lines of the vocabulary file for one kind, exactly as written (the raw layer fingerprints the sheet names
+    it reads with them)."""
+    return [line for line in vocabulary_file().read_text(encoding="utf-8").splitlines() if line.startswith(f"{kind},")]
+
+
 def _rows(text: str) -> tuple[dict[str, str], ...]:
     return tuple({column: (row.get(column) or "") for column in _COLUMNS} for row in csv.DictReader(io.StringIO(text)))
 

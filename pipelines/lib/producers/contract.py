@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 from typing import Callable
 
 from pipelines.lib.catalogue import export_formats as ef
