@@ -218,3 +218,31 @@ def test_survey_template_drop_down_offers_the_survey_employers_only(tmp_path):
     sheet_name, cells = validation.formula1.lstrip("=").split("!")
     first, last = cells.replace("$", "").split(":")
     assert [row[0].value for row in roster[sheet_name][f"{first}:{last}"]] == [*SURVEY_EMPLOYERS, "Cabinet de conseil"]
+
+
+# --- notebooks take their labels from the catalogue ---------------------------------------------------------------
+
+
+def label_dicts(source: str) -> list[list[str]]:
+    """Dict literals of notebook code keyed by catalogue values (vocabulary codes, survey questions, salary bands):
+    a label table typed into a notebook instead of read from the catalogue."""
+    keys = {q.question for q in catalogue.survey_questions()} | {band for band, _, _ in vocab.FTE_SALARY_BANDS}
+    keys |= {row["code"] for row in vocab.vocabulary_rows()}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Dict) and len(node.keys) >= 2:
+            literal = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            if len(literal) == len(node.keys) and set(literal) <= keys:
+                found.append(literal)
+    return found
+
+
+def test_the_label_dict_rule_catches_what_it_should():
+    assert label_dicts('QUESTIONS = {"contrat": "Contrat", "duree_cdd": "Durée du CDD"}') == [["contrat", "duree_cdd"]]
+    assert label_dicts('BANDS = {"<2000": "moins de 2 000 €", ">=3000": "3 000 € ou plus"}') == [["<2000", ">=3000"]]
+    assert label_dicts('columns = {"ptsm_nom": ("PTSM", None), "n": ("n", None)}') == []
+
+
+@pytest.mark.parametrize("name", sorted(notebook_sources()))
+def test_notebooks_type_no_catalogue_label_table(name):
+    assert label_dicts(notebook_sources()[name]) == []

@@ -119,6 +119,11 @@ def survey_question_labels() -> dict[str, str]:
     return {q.question: q.label for q in survey_questions()}
 
 
+def survey_item_labels() -> dict[str, str]:
+    """Multiple-choice item (moyens[...]) -> its French name, in display order (a chart of the items)."""
+    return {q["question"]: q["item"] for q in load()["survey_questions"] if "item" in q}
+
+
 def survey_answers(question: str) -> list[str] | None:
     """The answers a survey question publishes, in display order (None: the values given, e.g. quotite). A choice
     question's answers are the codes its column accepts (the survey vocabularies' codes are their labels)."""
@@ -151,6 +156,11 @@ def current_statuses() -> list[str]:
 
 def ars_group() -> str:
     return load()["funders"]["ars_group"]
+
+
+def thematic_blind_spots() -> dict[str, str]:
+    """Theme code -> the report's words for it, for the themes the report cites as blind spots (ch. 4.1)."""
+    return dict(load()["thematic_blind_spots"])
 
 
 def tripartite_sectors() -> list[str]:
