@@ -116,8 +116,6 @@ NOT_YET = {
     # the regional breakdown is being rewritten on another branch (disclosure); its `question <> 'quotite'` goes
     # through ref_survey_questions.open_answers like survey_results once merged
     "survey_results_region.sql": "edited on another branch",
-    # the column -> question unpivot and the CDD / part-time conditions are still written out here
-    "survey_answers_long.sql": "conditions not yet read from ref_survey_questions",
 }
 
 

@@ -18,6 +18,7 @@ import hypothesis
 import hypothesis.strategies as st
 import pytest
 
+from pipelines.lib.catalogue.reference import load_vocabulary_table
 from pipelines.lib.quality.disclosure import derivable_small_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,7 @@ def build(answers: list[tuple[str, str, str | None]]) -> tuple[list[dict], list[
     con.execute("create schema staging")
     con.execute("create table ref_ptsm_registry (ptsm_id varchar, region_code varchar)")
     con.executemany("insert into ref_ptsm_registry values (?, ?)", list(REGISTRY.items()))
+    load_vocabulary_table(con, "ref_survey_questions")  # the survey's questions, from the catalogue
     con.execute("create table staging.survey_answer_labels (question varchar, answer varchar, position integer)")
     con.executemany("insert into staging.survey_answer_labels values (?, ?, ?)", LABELS)
     con.execute("create table staging.survey_answers_long (wave integer, ptsm_id varchar, question varchar, answer varchar)")

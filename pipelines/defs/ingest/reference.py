@@ -37,6 +37,7 @@ VOCABULARY_DESCRIPTIONS = {
                           "question's vocabulary minus the codes its column excludes, oui/non, the FTE salary bands.",
     "ref_action_statuses": "What each action status means (current, implemented, not started, completed), from the catalogue.",
     "ref_funder_groups": "Funder groups and which one is ARS money, from the catalogue and the financeur vocabulary.",
+    "ref_fte_salary_rule": "Which temps_travail answers are full time and part time for the FTE salary, from the catalogue.",
     "ref_tripartite_sectors": "The sectors an action must all include to be tripartite, from the catalogue.",
 }
 

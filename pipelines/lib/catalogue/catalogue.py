@@ -143,6 +143,12 @@ def _survey_column(name: str) -> Column:
     return next(c for c in sheet("enquete_coordonnateurs", "survey").columns if c.name == name)
 
 
+def fte_salary_rule() -> tuple[str, str, str]:
+    """(working-time question, its full-time answer, its part-time answer): how salaire_etp_tranche is computed."""
+    question, part_time = next(q.condition for q in survey_questions() if q.question == "quotite")
+    return question, load()["fte_salary"]["full_time"], part_time
+
+
 def action_statuses(role: str) -> list[str]:
     """The status codes of a role (abandoned, implemented, not_started, completed), in vocabulary order."""
     codes = set(load()["action_statuses"][role])
@@ -172,7 +178,8 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
     questions, answers = [], []
     for position, q in enumerate(survey_questions(), start=1):
         condition = q.condition or (None, None)
-        questions.append((q.question, position, q.answers, q.answers == "open", q.label, condition[0], condition[1]))
+        questions.append((q.question, q.question.replace("[", "_").replace("]", ""), position, q.answers,
+                          q.answers == "open", q.label, condition[0], condition[1]))
         answers += [(q.question, answer, rank) for rank, answer in enumerate(survey_answers(q.question) or [], start=1)]
     roles = load()["action_statuses"]
     statuses = [(code, position, code not in roles["abandoned"], code in roles["implemented"],
@@ -180,8 +187,9 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
                 for position, code in enumerate(vocab.vocabulary("statut").codes, start=1)]
     groups = sorted(set(vocab.vocabulary("financeur").groups.values()))
     return {
-        "ref_survey_questions": (["question", "position", "answers", "open_answers", "label", "condition_question",
-                                  "condition_answer"], questions),
+        "ref_survey_questions": (["question", "column_name", "position", "answers", "open_answers", "label",
+                                  "condition_question", "condition_answer"], questions),
+        "ref_fte_salary_rule": (["work_time_question", "full_time_answer", "part_time_answer"], [fte_salary_rule()]),
         "ref_survey_answers": (["question", "answer", "position"], answers),
         "ref_action_statuses": (["statut", "position", "current", "implemented", "not_started", "completed"], statuses),
         "ref_funder_groups": (["funder_group", "ars"], [(g, g == ars_group()) for g in groups]),
@@ -190,8 +198,9 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
 
 
 CATALOGUE_TABLES = {
-    "ref_survey_questions": "question varchar, position integer, answers varchar, open_answers boolean, label varchar, "
-                            "condition_question varchar, condition_answer varchar",
+    "ref_survey_questions": "question varchar, column_name varchar, position integer, answers varchar, "
+                            "open_answers boolean, label varchar, condition_question varchar, condition_answer varchar",
+    "ref_fte_salary_rule": "work_time_question varchar, full_time_answer varchar, part_time_answer varchar",
     "ref_survey_answers": "question varchar, answer varchar, position integer",
     "ref_action_statuses": "statut varchar, position integer, current boolean, implemented boolean, "
                            "not_started boolean, completed boolean",
