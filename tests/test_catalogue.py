@@ -39,6 +39,14 @@ def test_survey_questions_their_answers_and_conditions():
     assert catalogue.survey_answers("quotite") is None  # the rates actually given
 
 
+def test_the_folders_read_are_the_catalogues_families():
+    # core (settings, below the catalogue) names the four folders for discovery and the sample generator
+    from pipelines.lib.core.config import EXPORT_FAMILIES
+
+    assert catalogue.family_names() == list(EXPORT_FAMILIES) == [
+        "enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm"]
+
+
 def test_status_roles_funders_and_sectors():
     assert catalogue.action_statuses("implemented") == ["En cours", "Réalisée"]
     assert catalogue.action_statuses("not_started") == ["Non démarrée", "Reportée"]

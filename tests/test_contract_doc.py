@@ -39,6 +39,9 @@ def test_contract_states_what_the_refresh_does():
             "`Cabinet de conseil` (valeur réservée au recensement des coordonnateurs) |") in COMMITTED
     # the roster's porteur is the whole vocabulary
     assert "| `porteur` | une valeur d'un vocabulaire | non | [`porteur`](#vocabulaire-porteur) | Employeur" in COMMITTED
+    assert ("| `porteur` | Porteur du poste | `Établissement sanitaire`, `Association`, `Établissement médico-social`, "
+            "`DAC`, `ARS`, `Autre` | tous les répondants complets |") in COMMITTED
+    assert "| `duree_cdd` | Durée du CDD | `Moins d'1 an`, `1 an`, `2 ans`, `3 ans`, `Plus de 3 ans` | `contrat` = `CDD` |" in COMMITTED
     assert "| `ars_fir` | ARS – Fonds d'intervention régional (FIR) | FIR | ars |" in COMMITTED
     assert "| `enfance_protegee` | Enfants protégés | ASE, PJJ | angle_mort |" in COMMITTED
     assert "| `date_fin` | date (`AAAA-MM-JJ`, `JJ/MM/AAAA`, date Excel) | colonne obligatoire, cellule vide permise |" in COMMITTED

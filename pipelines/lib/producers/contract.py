@@ -1,7 +1,8 @@
 """The project's data contract, `docs/contract.md`: its tables are generated here so they cannot drift.
 
 The page mixes prose written by hand (parsing rules, definitions, exit codes) with blocks generated from the code
-that does the work: the input columns from `pipelines/lib/catalogue/export_formats.py` and `families.py`, the
+that does the work: the input columns and survey questions from the catalogue (`pipelines/lib/catalogue/catalogue.toml`
+through `catalogue.py`), the
 vocabularies from `vocabularies.csv` (through `pipelines.lib.catalogue.vocab`, its one reader), the marts from the
 `-- mart:` / `-- grain:` / `-- column` headers of `sql/marts/*.sql` (the same headers the published DICTIONNAIRE.md
 is built from) and the commands from the `ptsm` argument parser. A generated block sits between
@@ -18,6 +19,7 @@ import re
 import sys
 from typing import Callable
 
+from pipelines.lib.catalogue import catalogue
 from pipelines.lib.catalogue import export_formats as ef
 from pipelines.lib.catalogue import families as fam
 from pipelines.lib.catalogue.vocab import KIND_LABELS, vocabulary_rows
@@ -56,9 +58,8 @@ def _values(family: str, column: ef.Column) -> str:
     """The accepted values of a column: its vocabulary (linked), the subset a family allows, or its bounds."""
     if column.vocabulary:
         text = f"[`{column.vocabulary}`](#{_anchor(column.vocabulary)})"
-        if family == "enquete_coordonnateurs" and column.name in fam.SURVEY_RESERVED:
-            reserved, reason = fam.SURVEY_RESERVED[column.name]
-            text += f" sauf {', '.join(f'`{v}`' for v in sorted(reserved))} ({reason})"
+        if column.exclude:
+            text += f" sauf {', '.join(f'`{v}`' for v in column.exclude)} ({column.exclude_reason})"
         return text
     bounds = [f"≥ {column.minimum:g}" if column.minimum is not None else "",
               f"≤ {column.maximum:g}" if column.maximum is not None else ""]
@@ -83,6 +84,16 @@ def inputs_block() -> str:
                   f"{_cell(c.description)} |" for c in sheet.columns]
         lines.append("")
     return "\n".join(lines)
+
+
+def survey_questions_block() -> str:
+    lines = ["| question | libellé | réponses publiées, dans l'ordre | posée à |", "|---|---|---|---|"]
+    for q in catalogue.survey_questions():
+        answers = catalogue.survey_answers(q.question)
+        shown = ", ".join(f"`{a}`" for a in answers) if answers is not None else "les valeurs données (texte)"
+        asked = f"`{q.condition[0]}` = `{q.condition[1]}`" if q.condition else "tous les répondants complets"
+        lines.append(f"| `{q.question}` | {_cell(q.label)} | {_cell(shown)} | {asked} |")
+    return "\n".join(lines) + "\n"
 
 
 def vocabularies_block() -> str:
@@ -151,7 +162,8 @@ def commands_block(parser: argparse.ArgumentParser) -> str:
 
 
 def blocks(parser: argparse.ArgumentParser) -> dict[str, Callable[[], str]]:
-    return {"inputs": inputs_block, "vocabularies": vocabularies_block, "marts": marts_block,
+    return {"inputs": inputs_block, "survey_questions": survey_questions_block, "vocabularies": vocabularies_block,
+            "marts": marts_block,
             "commands": lambda: commands_block(parser)}
 
 
