@@ -234,10 +234,11 @@ def label_dicts(source: str) -> list[list[str]]:
     a label table typed into a notebook instead of read from the catalogue."""
     keys = {q.question for q in catalogue.survey_questions()} | {band for band, _, _ in vocab.FTE_SALARY_BANDS}
     keys |= {row["code"] for row in vocab.vocabulary_rows()}
+    keys |= {int(code) for code in vocab.vocabulary("priorite").codes}  # priorities are integers in the marts
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Dict) and len(node.keys) >= 2:
-            literal = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            literal = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, (str, int))]
             if len(literal) == len(node.keys) and set(literal) <= keys:
                 found.append(literal)
     return found
@@ -246,6 +247,7 @@ def label_dicts(source: str) -> list[list[str]]:
 def test_the_label_dict_rule_catches_what_it_should():
     assert label_dicts('QUESTIONS = {"contrat": "Contrat", "duree_cdd": "Durée du CDD"}') == [["contrat", "duree_cdd"]]
     assert label_dicts('BANDS = {"<2000": "moins de 2 000 €", ">=3000": "3 000 € ou plus"}') == [["<2000", ">=3000"]]
+    assert label_dicts('P = {1: "1 Repérage", 2: "2 Parcours sans rupture"}') == [[1, 2]]
     assert label_dicts('columns = {"ptsm_nom": ("PTSM", None), "n": ("n", None)}') == []
 
 
