@@ -254,3 +254,17 @@ def test_the_label_dict_rule_catches_what_it_should():
 @pytest.mark.parametrize("name", sorted(notebook_sources()))
 def test_notebooks_type_no_catalogue_label_table(name):
     assert label_dicts(notebook_sources()[name]) == []
+
+
+def test_a_catalogue_change_retypes_the_rows(tmp_path, monkeypatch):
+    # why: the staging fingerprint must move when a column rule moves (an excluded code, a new column), or rows typed
+    # under the old rule would be kept; the catalogue ships with the code and is read once per process
+    from pipelines.lib.staging.typing_rows import rules_fingerprint
+
+    before = rules_fingerprint({"PTSM-01"}, b"key", "vocabularies")
+    edited = tmp_path / "catalogue.toml"
+    edited.write_text(catalogue.CATALOGUE_FILE.read_text(encoding="utf-8").replace(
+        'exclude = ["Cabinet de conseil"]', 'exclude = []'), encoding="utf-8")
+    assert edited.read_bytes() != catalogue.CATALOGUE_FILE.read_bytes()
+    monkeypatch.setattr(catalogue, "CATALOGUE_FILE", edited)
+    assert rules_fingerprint({"PTSM-01"}, b"key", "vocabularies") != before

@@ -8,6 +8,9 @@ employer). Everything else is generated from here: the row typers and column lis
 formats (`export_formats`: templates, Table Schemas, `ptsm check`), the SQL reference tables (`reference_rows`), the
 GX value sets (`value_sets`), chart labels and
 docs/contract.md. Vocabulary codes, labels and synonyms stay in vocabularies.csv, read by `vocab`.
+
+The catalogue ships with the code (like the SQL files) and is read once per process; its hash is part of the staging
+fingerprint, so rows typed under an older catalogue are typed again.
 """
 
 from __future__ import annotations
