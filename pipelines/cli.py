@@ -11,7 +11,8 @@ from pathlib import Path
 from pipelines.lib.core.config import get_settings
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The `ptsm` commands and their options (also the source of the commands table of docs/contract.md)."""
     parser = argparse.ArgumentParser(prog="ptsm", description="Observatoire des PTSM : exports DMSMP -> indicateurs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -68,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="check export files before sending them (no warehouse touched)")
     check.add_argument("files", nargs="+", type=Path)
     check.add_argument("--html", type=Path, help="also write the report as an HTML page")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
 
     args = parser.parse_args(argv)
     if args.command == "template":
@@ -173,7 +179,7 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
 
     from pipelines.lib.core.config import ALLOW_SAMPLE_TAG
 
-    # Only this command may fall back to the synthetic sample (SPEC §5): runs launched by Dagster never do.
+    # Only this command may fall back to the synthetic sample (docs/contract.md §5): runs launched by Dagster never do.
     tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
     if accept_drop:
         tags["ptsm/accept_drop"] = "true"

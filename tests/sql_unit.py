@@ -8,7 +8,8 @@ upstream tables are seeded from a few inline rows, compared with an expected tab
     })
 
 Only the tables a model reads need seeding; each seed names its columns with their DuckDB types, so a test reads as
-the table it describes. Values are given as Python literals (dates as ISO text, lists as Python lists).
+the table it describes. The reference tables built from the catalogue and the vocabularies (ref_action_statuses,
+ref_survey_answers...) are loaded from there unless a test seeds them: they are the rules, not the data. Values are given as Python literals (dates as ISO text, lists as Python lists).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.catalogue.reference import VOCABULARY_TABLES, load_vocabulary_table
 from pipelines.lib.warehouse.sql_files import LAYER_SCHEMA, build_table, load_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -44,6 +46,9 @@ def build_model(model: str, seeds: dict[str, Seed], *, order_by: str = "all",
     con = con or duckdb.connect()
     for table, (columns, rows) in seeds.items():
         seed(con, table, columns, rows)
+    for layer_name, table in sql_model.dependencies():
+        if layer_name == "reference" and table in VOCABULARY_TABLES and table not in seeds:
+            load_vocabulary_table(con, table)
     build_table(con, sql_model)
     return con.execute(f"select * from {sql_model.table} order by {order_by}").fetchall()
 

@@ -1,4 +1,4 @@
-"""No count between 1 and 4 can be derived from `survey_results_region` (SPEC §4 disclosure control).
+"""No count between 1 and 4 can be derived from `survey_results_region` (docs/contract.md §4 disclosure control).
 
 Three layers: the checker (pipelines/lib/quality/disclosure.py) on hand-written published rows, so we know it sees
 each kind of subtraction; the SQL model run on hand-made answers seeded into an in-memory DuckDB (exact
@@ -18,6 +18,7 @@ import hypothesis
 import hypothesis.strategies as st
 import pytest
 
+from pipelines.lib.catalogue.reference import load_vocabulary_table
 from pipelines.lib.quality.disclosure import derivable_small_counts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,6 +101,7 @@ def build(answers: list[tuple[str, str, str | None]]) -> tuple[list[dict], list[
     con.execute("create schema staging")
     con.execute("create table ref_ptsm_registry (ptsm_id varchar, region_code varchar)")
     con.executemany("insert into ref_ptsm_registry values (?, ?)", list(REGISTRY.items()))
+    load_vocabulary_table(con, "ref_survey_questions")  # the survey's questions, from the catalogue
     con.execute("create table staging.survey_answer_labels (question varchar, answer varchar, position integer)")
     con.executemany("insert into staging.survey_answer_labels values (?, ?, ?)", LABELS)
     con.execute("create table staging.survey_answers_long (wave integer, ptsm_id varchar, question varchar, answer varchar)")

@@ -1,4 +1,4 @@
-"""Files as people really send them (issue 13, SPEC §2 "Files as people send them"): one test per case seen.
+"""Files as people really send them (issue 13, docs/contract.md §2.2 "Files as people send them"): one test per case seen.
 
 Each test writes its files into a temporary exports folder and runs the real raw and staging layers in process on
 an in-memory DuckDB (the same functions the refresh runs), then asserts what reaches staging and what the

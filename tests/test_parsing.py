@@ -1,4 +1,4 @@
-"""Value-level parsing rules of SPEC §2, each case chosen for a variant real exports contain."""
+"""Value-level parsing rules of docs/contract.md §2, each case chosen for a variant real exports contain."""
 
 from datetime import date, datetime
 

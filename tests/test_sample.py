@@ -3,7 +3,7 @@
 The calibration test reads `data/sample/` with its own small reader (pandas + python-calamine), independently of the
 pipeline, and recomputes every figure as `docs/published_comparison.md` defines it; then judges it against
 `data/reference/published_figures.csv` with the pipeline's own judge (sql/macros/published_status.sql): the reading
-is independent, the status rules of SPEC §4 have one home.
+is independent, the status rules of docs/contract.md §4 have one home.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def test_generator_refuses_a_foreign_folder(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# An independent reader of the four export families (SPEC §2 rules, only as far as the sample needs them)
+# An independent reader of the four export families (docs/contract.md §2 rules, only as far as the sample needs them)
 # ---------------------------------------------------------------------------------------------------------------
 def fold(value: object) -> str:
     text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower()

@@ -1,4 +1,4 @@
-"""SQL unit tier: the one judge of a published figure (sql/macros/published_status.sql), on a table of
+"""SQL unit tier: the one judge of a published figure (sql/macros/published_status.sql, docs/contract.md §4), on a table of
 edge cases; and published_comparison built on seeded marts, so the mart is seen to use that judge and to take its
 figures as the definition table (data/reference/published_figures.csv) defines them."""
 

@@ -1,5 +1,5 @@
 """SQL unit tier: the FTE salary band of survey_answers_long comes from ref_fte_salary_bands, which is built from
-pipelines.lib.catalogue.vocab (the one home of the bands); SPEC §4: FTE = salary (full time) or salary × 100 / quotite
+pipelines.lib.catalogue.vocab (the one home of the bands); docs/contract.md §4: FTE = salary (full time) or salary × 100 / quotite
 (part time), half-open bands."""
 
 from __future__ import annotations

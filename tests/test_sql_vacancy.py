@@ -1,4 +1,4 @@
-"""SQL unit tier: coordinator_vacancy_monthly on the date edges of SPEC §4 ("in post at d: date_debut ≤ d and
+"""SQL unit tier: coordinator_vacancy_monthly on the date edges of docs/contract.md §4 ("in post at d: date_debut ≤ d and
 (date_fin empty or d ≤ date_fin)"; month ends from 2021-01-31 to the roster date)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The time marts (SPEC §4 "Time marts"), each SQL file run on an in-memory DuckDB seeded with a few hand-made rows.
+"""The time marts (docs/contract.md §4 "Time marts"), each SQL file run on an in-memory DuckDB seeded with a few hand-made rows.
 
 Every expected value is worked out by hand in the comments from the fixture rows below, never from the SQL."""
 
@@ -27,7 +27,7 @@ def _rows(con, sql: str) -> list[tuple]:
 # --- action plans: ptsm_plan_history, priority_coverage_monthly, action_progress ------------------------------
 
 # PTSM-A has three workbook dates; the middle one (2022-03-10) comes as two files with the same date, so both are
-# quarantined (SPEC §2.3) and the PTSM's readable plans are 2022-01-15, 2022-04-20 and 2022-06-30.
+# quarantined (docs/contract.md §2.3) and the PTSM's readable plans are 2022-01-15, 2022-04-20 and 2022-06-30.
 # PTSM-B has one readable workbook dated 2022-02-10 (after the 2022-01-31 month end) and a header-only workbook
 # (no row, so no ptsm_id) that must not count. PTSM-C never sent a workbook.
 WORKBOOKS = [

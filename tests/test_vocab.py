@@ -1,5 +1,5 @@
 """Vocabularies and reference metadata (priorities, blind spots, FTE salary bands) have one home,
-pipelines.lib.catalogue.vocab; everything else reads them from there. Expected values are written out from SPEC §3 and §4."""
+pipelines.lib.catalogue.vocab; everything else reads them from there. Expected values are written out from docs/contract.md §3 and §4."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_decree_priorities_are_the_six_of_the_decree():
 
 
 def test_blind_spots_are_the_publics_starred_in_the_spec():
-    # SPEC §3: the publics marked * are the report's "angles morts"
+    # docs/contract.md §3: the publics marked * are the report's "angles morts"
     assert vocab.blind_spot_publics() == ["perinatalite", "personnes_agees", "precarite", "migrants", "justice",
                                           "enfance_protegee", "addictions", "tnd"]
 

@@ -11,7 +11,7 @@ from pipelines.lib.publish.figure_access import FIGURES_MART, figures_for_region
 NATIONAL_ONLY = "national_only"
 REGIONAL = "regional"
 NATIONAL = "national"
-SMALL_CELL_THRESHOLD = 5  # SPEC §4: survey cells below national level with n < 5 are never shown
+SMALL_CELL_THRESHOLD = 5  # docs/contract.md §4: survey cells below national level with n < 5 are never shown
 
 
 def access_class(mart: str, columns: list[str]) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from pipelines.lib.catalogue.reference import regions
 
 
 def read_regions(reference_dir: Path) -> dict[str, str]:
-    with open(Path(reference_dir) / "regions.csv", encoding="utf-8", newline="") as fh:
-        return {row["region_code"]: row["region_nom"] for row in csv.DictReader(fh)}
+    return regions(Path(reference_dir))

@@ -1,6 +1,6 @@
 """French action templates of the synthetic sample, written from the report's vocabulary (ch. 2, 3, 4, 7, 8).
 
-Each template: title, decree priorities, publics, themes, sectors (canonical codes of SPEC §3). The general
+Each template: title, decree priorities, publics, themes, sectors (canonical codes of docs/contract.md §3). The general
 templates never name a vulnerable public ("angle mort"); those only appear through BLIND_SPOT_TEMPLATES, so the
 generator controls how many PTSM cover them. The titles are plausible, not taken from any real plan.
 """

@@ -2,7 +2,7 @@
 
 Every number here was worked out by hand so that, once the pipeline has run on `data/sample/`, the figures
 recomputed as `docs/published_comparison.md` says reproduce `data/reference/published_figures.csv` under the
-status rules of SPEC §4. The calibration lives here, never in the pipeline. The arithmetic is in the comments
+status rules of docs/contract.md §4. The calibration lives here, never in the pipeline. The arithmetic is in the comments
 (`round` is half away from zero). Nothing in this module is real data.
 
 Only valid with history_factor = volume_factor = 1 (the benchmark factors break the counts on purpose).

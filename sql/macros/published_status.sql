@@ -1,4 +1,4 @@
--- The one judge of a published figure (SPEC §4, published_comparison.status), used by marts/published_comparison,
+-- The one judge of a published figure (docs/contract.md §4, published_comparison.status), used by marts/published_comparison,
 -- tests/test_sample.py and tests/test_sql_published_status.py. Arguments:
 --   unit: the figure's unit as published_figures.csv writes it (count, percent, "percent (approx.)", EUR, date...);
 --   published_value: the published value as text;

@@ -71,11 +71,15 @@ changes as (
         count(num_to) as n_actions_to,
         count(*) filter (where num_from is null) as n_new,
         count(*) filter (where num_to is null) as n_dropped,
-        count(*) filter (where statut_from in ('Non démarrée', 'Reportée') and statut_to in ('En cours', 'Réalisée'))
-            as n_started,
-        count(*) filter (where statut_from <> 'Réalisée' and statut_to = 'Réalisée') as n_completed,
-        count(*) filter (where statut_from <> 'Abandonnée' and statut_to = 'Abandonnée') as n_abandoned
+        count(*) filter (where status_from.not_started and status_to.implemented) as n_started,
+        count(*) filter (where not status_from.completed and status_to.completed) as n_completed,
+        count(*) filter (where status_from.current and not status_to.current) as n_abandoned
     from matched
+    -- what each status means (not started, implemented, completed, current): the catalogue (ref_action_statuses)
+    left join ref_action_statuses as status_from
+        on matched.statut_from = status_from.statut
+    left join ref_action_statuses as status_to
+        on matched.statut_to = status_to.statut
     group by ptsm_id, from_date, to_date
 )
 

@@ -20,14 +20,17 @@
 -- column ars_eur: Part ARS (FIR, DAF, autres crédits ARS, appels à projets nationaux) de ce total (euros).
 with funding as (
     select
-        ptsm_id,
-        num_action,
-        count(distinct financeur) as n_funders,
-        count(distinct financeur) filter (where funder_group <> 'ars') as n_non_ars_funders,
-        sum(montant_eur) as total_eur,
-        coalesce(sum(montant_eur) filter (where funder_group = 'ars'), 0) as ars_eur
-    from staging.current_funding
-    group by ptsm_id, num_action
+        lines.ptsm_id,
+        lines.num_action,
+        count(distinct lines.financeur) as n_funders,
+        count(distinct lines.financeur) filter (where not groups.ars) as n_non_ars_funders,
+        sum(lines.montant_eur) as total_eur,
+        coalesce(sum(lines.montant_eur) filter (where groups.ars), 0) as ars_eur
+    from staging.current_funding as lines
+    -- which funder group is ARS money: the catalogue (ref_funder_groups)
+    left join ref_funder_groups as groups
+        on lines.funder_group = groups.funder_group
+    group by lines.ptsm_id, lines.num_action
 )
 
 select

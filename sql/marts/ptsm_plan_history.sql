@@ -27,7 +27,7 @@ action_priorities as (
         unnest(priorities) as priority,
         implemented
     from staging.workbook_actions
-    where statut <> 'Abandonnée'
+    where statut in (select statut from ref_action_statuses where current)
 ),
 
 counts as (

@@ -47,6 +47,8 @@ left join counts
     on waves.wave = counts.wave and labels.question = counts.question and labels.answer = counts.answer
 left join denominators
     on waves.wave = denominators.wave and labels.question = denominators.question
--- the part-time rates of one wave are not answers of another
-where labels.question <> 'quotite' or counts.n is not null
+inner join ref_survey_questions as questions
+    on labels.question = questions.question
+-- the open answers (part-time rates) of one wave are not answers of another
+where not questions.open_answers or counts.n is not null
 order by waves.wave, labels.question, labels.position, labels.answer

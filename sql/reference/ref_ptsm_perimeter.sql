@@ -1,5 +1,5 @@
 -- One row per perimeter item of each PTSM (`D:<département>` or `A:<arrondissement>`), with its population
--- and the PTSM population (the sum of its items, SPEC §1).
+-- and the PTSM population (the sum of its items, docs/contract.md §1).
 with items as (
     select
         registry.ptsm_id,

@@ -1,4 +1,4 @@
--- Current actions: the actions of each PTSM's current workbook whose status is not `Abandonnée` (SPEC §4).
+-- Current actions: the actions of each PTSM's current workbook whose status is not `Abandonnée` (docs/contract.md §4).
 select
     ptsm_id,
     num_action,
@@ -12,8 +12,8 @@ select
     publics,
     thematiques,
     secteurs,
-    list_has_all(secteurs, ['sanitaire', 'medico_social', 'social']) as tripartite,
+    list_has_all(secteurs, (select list(secteur) from ref_tripartite_sectors)) as tripartite,
     snapshot_date
 from staging.workbook_actions
 where selected
-    and statut <> 'Abandonnée'
+    and statut in (select statut from ref_action_statuses where current)

@@ -1,5 +1,5 @@
 -- Which file counts in the families whose latest file is the whole picture, and why others are set aside: the roster
--- (SPEC §2.2) and the milestones (§2.4), by one rule. One row per readable file of those families.
+-- and the milestones (docs/contract.md §2.3), by one rule. One row per readable file of those families.
 -- selected: the file with the latest date; should two readable files of a family carry that date, the last by name
 -- counts and the other is set aside with a reason naming the one kept (never merged). Older files are history (not
 -- selected, no reason). roster_posts and milestones keep the selected file, quality_report the reasons.

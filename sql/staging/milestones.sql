@@ -1,4 +1,4 @@
--- PTSM approval and CTSM signature dates from the milestone file latest_file_selection selects (SPEC §2.4);
+-- PTSM approval and CTSM signature dates from the milestone file latest_file_selection selects (docs/contract.md §2.3);
 -- a PTSM listed twice in that file keeps its last row.
 with ranked as (
     select

@@ -1,4 +1,4 @@
--- Posts of the current roster: the rows of the roster file latest_file_selection selects (SPEC §2.2).
+-- Posts of the current roster: the rows of the roster file latest_file_selection selects (docs/contract.md §2.3).
 with latest as (
     select
         source_file,

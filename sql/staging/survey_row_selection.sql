@@ -1,4 +1,4 @@
--- Which survey rows count, and why others are set aside (SPEC §2.1): one row per staged survey row.
+-- Which survey rows count, and why others are set aside (docs/contract.md §2.3): one row per staged survey row.
 -- The one home of the rule: survey_responses keeps the selected rows, quality_report the reasons.
 -- An `id` repeated within a wave keeps its last row in file order; then a response without submitdate is incomplete.
 with ranked as (

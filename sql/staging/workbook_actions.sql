@@ -2,7 +2,7 @@
 -- whether it is the one that counts today: the plan history read by the time marts, and the source of
 -- staging.current_actions. Which workbooks are readable is decided once, in staging.workbook_selection (a
 -- workbook set aside there, e.g. two of one PTSM on the same date, is skipped here as for the current plan).
--- "Implemented" = En cours or Réalisée (SPEC §4).
+-- "Implemented" = En cours or Réalisée (docs/contract.md §4).
 select
     actions.ptsm_id,
     actions.source_file,
@@ -11,7 +11,7 @@ select
     actions.num_action,
     actions.intitule,
     actions.statut,
-    actions.statut in ('En cours', 'Réalisée') as implemented,
+    actions.statut in (select statut from ref_action_statuses where implemented) as implemented,
     actions.priorisee_ctsm,
     actions.annee_debut,
     actions.annee_fin,

@@ -1,4 +1,4 @@
--- Which action-sheet workbook counts for each PTSM, and why others are set aside (SPEC §2.3): one row per readable
+-- Which action-sheet workbook counts for each PTSM, and why others are set aside (docs/contract.md §2.3): one row per readable
 -- workbook. The one home of the rule: current_workbooks keeps the selected rows, quality_report the reasons.
 -- selected: the PTSM's latest workbook among those that are not in a same-date conflict (two workbooks of one PTSM
 -- with the same date are both set aside, and the latest other one counts).

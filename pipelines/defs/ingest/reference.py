@@ -1,5 +1,6 @@
-"""Reference tables: one asset per CSV of data/reference, loaded as they are, and the vocabulary tables built by
-pipelines.lib.catalogue.vocab (the one reader of pipelines/lib/vocabularies.csv)."""
+"""Reference tables: one asset per CSV of data/reference, loaded as they are, and the tables built by
+pipelines.lib.catalogue.vocab (the one reader of pipelines/lib/vocabularies.csv) and pipelines.lib.catalogue.catalogue
+(the one reader of catalogue.toml)."""
 
 
 from pathlib import Path
@@ -27,9 +28,17 @@ def _reference_asset(table: str) -> dg.AssetsDefinition:
 
 
 VOCABULARY_DESCRIPTIONS = {
-    "ref_vocabularies": "Controlled vocabularies of SPEC §3 and decree priorities (pipelines/lib/vocabularies.csv, "
+    "ref_vocabularies": "Controlled vocabularies of docs/contract.md §3 and decree priorities (pipelines/lib/vocabularies.csv, "
                         "read by pipelines.lib.catalogue.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
-    "ref_fte_salary_bands": "FTE salary bands of SPEC §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
+    "ref_fte_salary_bands": "FTE salary bands of docs/contract.md §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
+    "ref_survey_questions": "Survey questions in display order, how their answers are listed and who is asked "
+                            "(condition), from the catalogue (pipelines/lib/catalogue/catalogue.toml).",
+    "ref_survey_answers": "The fixed answers of each survey question in display order, from the catalogue: a choice "
+                          "question's vocabulary minus the codes its column excludes, oui/non, the FTE salary bands.",
+    "ref_action_statuses": "What each action status means (current, implemented, not started, completed), from the catalogue.",
+    "ref_funder_groups": "Funder groups and which one is ARS money, from the catalogue and the financeur vocabulary.",
+    "ref_fte_salary_rule": "Which temps_travail answers are full time and part time for the FTE salary, from the catalogue.",
+    "ref_tripartite_sectors": "The sectors an action must all include to be tripartite, from the catalogue.",
 }
 
 

@@ -1,6 +1,6 @@
-"""The four export families of SPEC §2: where their files live, their columns, and how one row is typed.
+"""The four export families of docs/contract.md §2: where their files live, their columns, and how one row is typed.
 
-Typing a row returns the typed values and the list of problems found; the caller decides (per SPEC) whether
+Typing a row returns the typed values and the list of problems found; the caller decides (per docs/contract.md §2.1) whether
 a problem quarantines the whole row (actions, funding, roster, milestones) or only blanks one answer (survey).
 """
 
@@ -12,6 +12,7 @@ from typing import Callable
 from pipelines.lib.core import parsing as p
 from pipelines.lib.core.parsing import fold
 from pipelines.lib.core.file_formats import EXCEL_ERRORS, TABULAR_SUFFIXES
+from pipelines.lib.catalogue import catalogue
 from pipelines.lib.catalogue.vocab import vocabulary
 
 
@@ -29,7 +30,7 @@ class Family:
     required: dict[str, list[str]]     # raw table -> columns a file must have
     key_column: str
     sheets: dict[str, str] | None = None  # folded sheet name -> raw table (XLSX with several sheets)
-    suffixes: tuple[str, ...] = TABULAR_SUFFIXES  # every family as CSV or any workbook format (SPEC §2)
+    suffixes: tuple[str, ...] = TABULAR_SUFFIXES  # every family as CSV or any workbook format (docs/contract.md §2)
 
     def sheet_table(self, sheet_name: str) -> str | None:
         """The raw table a sheet holds, by its name or a synonym people use (`Fiches actions`, `Budget`...) from
@@ -44,62 +45,49 @@ class Family:
             return None
 
 
-SURVEY_CHOICES = {
-    "contrat": "contrat",
-    "duree_cdd": "duree_cdd",
-    "temps_travail": "temps_travail",
-    "metier_precedent": "metier_precedent",
-    "experience": "experience",
-    "diplome": "diplome",
-    "porteur": "porteur",
-}
+def _columns(family: str, table: str, kinds: tuple[str, ...] | None = None) -> list[str]:
+    return [c.name for c in catalogue.sheet(family, table).columns if kinds is None or c.kind in kinds]
+
+
+# The survey's columns by kind, from the catalogue (catalogue.toml): a choice column is typed with its vocabulary.
+SURVEY_CHOICES = {c.name: c.vocabulary for c in catalogue.sheet("enquete_coordonnateurs", "survey").columns
+                  if c.kind == "choice"}
 # Codes of a shared vocabulary that a survey column does not allow, with the French reason the quarantine gives:
 # the survey offers six employers, the roster seven (issue 19 §1). The answer is blanked and reported at staging,
 # so it never reaches the answer labels' list and never unbalances `answers_add_up_to_denominator`.
-SURVEY_RESERVED = {
-    "porteur": ({"Cabinet de conseil"}, "valeur réservée au recensement des coordonnateurs"),
-}
+SURVEY_RESERVED = {c.name: (set(c.exclude), c.exclude_reason)
+                   for c in catalogue.sheet("enquete_coordonnateurs", "survey").columns if c.exclude}
 NAME_MASK = "(nom masqué)"
 MAX_RESPONSE_ID = 2**53  # exact as a float, fits the staging BIGINT
-SURVEY_YES_NO = ["autres_missions", "missions_realisables", "poste_lie", "enveloppe", "rdv_ars"]
-SURVEY_MULTIPLE = ["moyens[ordinateur]", "moyens[telephone]", "moyens[vehicule]", "moyens[aucun]"]
+SURVEY_YES_NO = _columns("enquete_coordonnateurs", "survey", ("yes_no",))
+SURVEY_MULTIPLE = _columns("enquete_coordonnateurs", "survey", ("ticked",))
 SURVEY_COLUMNS = ["id", "submitdate", "ptsm_id", *SURVEY_CHOICES, "quotite", *SURVEY_YES_NO, *SURVEY_MULTIPLE, "salaire_net"]
 
-ROSTER_COLUMNS = ["ptsm_id", "coordonnateur", "etp", "date_debut", "date_fin", "type_contrat", "porteur",
-                  "financement_ars_eur", "cofinancement_eur", "cofinanceurs"]
-ACTION_COLUMNS = ["ptsm_id", "num_action", "intitule", "priorites", "publics", "thematiques", "secteurs", "statut",
-                  "priorisee_ctsm", "annee_debut", "annee_fin"]
-FUNDING_COLUMNS = ["num_action", "financeur", "annee", "montant_eur", "nature"]
-MILESTONE_COLUMNS = ["ptsm_id", "date_arrete_ptsm", "date_signature_ctsm"]
+ROSTER_COLUMNS = _columns("coordonnateurs", "roster")
+ACTION_COLUMNS = _columns("fiches_actions", "actions")
+FUNDING_COLUMNS = _columns("fiches_actions", "funding")
+MILESTONE_COLUMNS = _columns("statut_ptsm", "milestones")
 
-FAMILIES = {
-    "enquete_coordonnateurs": Family(
-        name="enquete_coordonnateurs",
-        raw_tables={"survey": SURVEY_COLUMNS},
-        required={"survey": ["id", "submitdate", "ptsm_id"]},
-        key_column="id",
-    ),
-    "coordonnateurs": Family(
-        name="coordonnateurs",
-        raw_tables={"roster": ROSTER_COLUMNS},
-        required={"roster": ["ptsm_id", "coordonnateur", "etp", "date_debut", "date_fin"]},
-        key_column="ptsm_id",
-    ),
-    "fiches_actions": Family(
-        name="fiches_actions",
-        raw_tables={"actions": ACTION_COLUMNS, "funding": FUNDING_COLUMNS},
-        required={"actions": ["ptsm_id", "num_action", "priorites", "statut"],
-                  "funding": ["num_action", "financeur", "montant_eur"]},
-        key_column="num_action",
-        sheets={"actions": "actions", "financements": "funding"},
-    ),
-    "statut_ptsm": Family(
-        name="statut_ptsm",
-        raw_tables={"milestones": MILESTONE_COLUMNS},
-        required={"milestones": ["ptsm_id", "date_arrete_ptsm", "date_signature_ctsm"]},
-        key_column="ptsm_id",
-    ),
-}
+
+def _family(name: str) -> Family:
+    sheets = [s for s in catalogue.sheets() if s.family == name]
+    return Family(
+        name=name,
+        raw_tables={s.table: [c.name for c in s.columns] for s in sheets},
+        required={s.table: [c.name for c in s.columns if c.required] for s in sheets},
+        key_column=catalogue.key_column(name),
+        sheets={s.sheet: s.table for s in sheets} if len(sheets) > 1 else None,
+    )
+
+
+FAMILIES = {name: _family(name) for name in catalogue.family_names()}
+# the survey's raw table keeps its historical column order (typing, raw fingerprints)
+FAMILIES["enquete_coordonnateurs"] = Family(
+    name="enquete_coordonnateurs",
+    raw_tables={"survey": SURVEY_COLUMNS},
+    required=FAMILIES["enquete_coordonnateurs"].required,
+    key_column=FAMILIES["enquete_coordonnateurs"].key_column,
+)
 
 
 def _apply(problems: list[Problem], field: str, value: str | None, parse: Callable[[str | None], object]) -> object:

@@ -1,9 +1,9 @@
-"""Controlled vocabularies of SPEC §3 and the reference metadata that goes with them, read from one data file
+"""Controlled vocabularies of docs/contract.md §3 and the reference metadata that goes with them, read from one data file
 (vocabularies.csv) by this module only: staging, the `ref_vocabularies` / `ref_fte_salary_bands` tables that SQL
 joins, the notebooks' labels (pipelines.lib.reports.marts_reader), the sample generator and the tests all come here.
 
 Besides the vocabularies proper, the file holds the decree priorities (kind `priorite`, code 1-6, short label) and
-marks the publics the report calls "angles morts" (group `angle_mort`). The FTE salary bands of SPEC §4 are below."""
+marks the publics the report calls "angles morts" (group `angle_mort`). The FTE salary bands of docs/contract.md §4 are below."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ KIND_LABELS = {
 
 BLIND_SPOT_GROUP = "angle_mort"  # `grp` of the publics the report calls "angles morts" (ch. 4.1)
 
-# SPEC §4 survey_results, derived question salaire_etp_tranche: half-open bands [lower, upper) of the net monthly
+# docs/contract.md §4 survey_results, derived question salaire_etp_tranche: half-open bands [lower, upper) of the net monthly
 # salary in full-time equivalent, in display order; None = unbounded.
 FTE_SALARY_BANDS = (
     ("<2000", None, 2000),
@@ -83,6 +83,12 @@ def vocabulary_rows() -> tuple[dict[str, str], ...]:
     """The rows of the vocabulary file as it is now, in file order (kind, code, label, synonyms as written, grp;
     empty cells as ""). Read each call: the reference tables and the notebook labels follow an edited file."""
     return _rows(vocabulary_file().read_bytes().decode("utf-8"))
+
+
+def file_lines(kind: str) -> list[str]:
+    """The lines of the vocabulary file for one kind, exactly as written (the raw layer fingerprints the sheet names
+    it reads with them)."""
+    return [line for line in vocabulary_file().read_text(encoding="utf-8").splitlines() if line.startswith(f"{kind},")]
 
 
 def _rows(text: str) -> tuple[dict[str, str], ...]:

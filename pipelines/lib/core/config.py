@@ -1,4 +1,4 @@
-"""The one place where paths and environment switches are read (SPEC §5)."""
+"""The one place where paths and environment switches are read (docs/contract.md §5)."""
 
 from __future__ import annotations
 

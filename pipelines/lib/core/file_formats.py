@@ -8,5 +8,5 @@ from __future__ import annotations
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 TABULAR_SUFFIXES = (".csv", *WORKBOOK_SUFFIXES)
 
-# Excel's error values: a cell showing one of these holds no value (SPEC §2, quarantined with a reason).
+# Excel's error values: a cell showing one of these holds no value (docs/contract.md §2, quarantined with a reason).
 EXCEL_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}

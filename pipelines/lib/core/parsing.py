@@ -1,4 +1,4 @@
-"""Value-level parsing rules of SPEC §2: text folding, French numbers, dates, yes/no answers.
+"""Value-level parsing rules of docs/contract.md §2: text folding, French numbers, dates, yes/no answers.
 
 Every parser takes the raw text of one cell and returns a typed value, ``None`` for an empty cell,
 or raises ``ValueError`` whose message is the French quarantine reason shown in ``quality_report``.

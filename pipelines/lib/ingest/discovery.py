@@ -1,4 +1,4 @@
-"""Which files under the exports folder are exports, and of which family (SPEC §2 "Files as people send them").
+"""Which files under the exports folder are exports, and of which family (docs/contract.md §2.2 "Files as people send them").
 
 Nothing is silently ignored: every file is either an export of a family (read), or named with a reason (reported
 in quality_report), or OS junk / an Office lock file (listed as ignored in the refresh summary). Family folders
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+from pipelines.lib.core.config import EXPORT_FAMILIES
 from pipelines.lib.core.parsing import fold
 from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected
 
 UNSORTED = "hors_famille"  # the ledger family of files that belong to no family folder
-FAMILY_NAMES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
+FAMILY_NAMES = EXPORT_FAMILIES  # the catalogue's families (tests/test_catalogue.py keeps them equal)
 JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
 JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export

@@ -21,7 +21,7 @@ from pipelines.lib.warehouse.bulk import insert_tuples
 from pipelines.lib.core.hashing import sha256_file
 from pipelines.lib.catalogue.families import Family
 from pipelines.lib.warehouse.fingerprint import code_fingerprint, fingerprint
-from pipelines.lib.catalogue.vocab import reload_vocabularies, vocabulary_file
+from pipelines.lib.catalogue.vocab import file_lines, reload_vocabularies
 from pipelines.lib.core.parsing import file_date, fold, survey_wave
 from pipelines.lib.ingest.readers import FileRejected, Table, read_tabular
 
@@ -117,8 +117,7 @@ def _sheet_names_read() -> str:
     """The rows of the vocabulary file that reading uses (sheet names, kind `feuille`), read afresh: adding a sheet
     synonym re-reads the workbooks it concerns; another vocabulary change only re-types (staging)."""
     reload_vocabularies()
-    lines = vocabulary_file().read_text(encoding="utf-8").splitlines()
-    return "\n".join(line for line in lines if line.startswith("feuille,"))
+    return "\n".join(file_lines("feuille"))
 
 
 def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:

@@ -1,4 +1,4 @@
-"""File-level reading of the exports (SPEC §2): encodings, delimiters, title blocks, sheets, size limits.
+"""File-level reading of the exports (docs/contract.md §2): encodings, delimiters, title blocks, sheets, size limits.
 
 Readers return every source row as text with the row number a spreadsheet shows; they never clean values.
 A file that cannot be read raises ``FileRejected`` with the French reason that goes to ``quality_report``;

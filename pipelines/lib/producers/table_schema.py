@@ -64,7 +64,7 @@ def field(column: ef.Column) -> dict[str, object]:
     if column.filled:
         constraints["required"] = True
     if column.kind == "choice":
-        constraints["enum"] = casings(ef.accepted_spellings(column.vocabulary))
+        constraints["enum"] = casings(ef.accepted_spellings(column.vocabulary, column.exclude))
     elif column.kind == "ptsm":
         constraints["enum"] = [p for p, _ in ef.registry()]
     elif column.kind == "yes_no":
@@ -72,7 +72,7 @@ def field(column: ef.Column) -> dict[str, object]:
     elif column.kind == "ticked":
         constraints["enum"] = casings(YES)
     elif column.kind == "choices":
-        one = "|".join(_escape(v) for v in casings(ef.accepted_spellings(column.vocabulary)))
+        one = "|".join(_escape(v) for v in casings(ef.accepted_spellings(column.vocabulary, column.exclude)))
         constraints["pattern"] = f"({one})( *; *({one}))* *;?"
     elif column.name in SPECIAL:
         constraints["pattern"] = SPECIAL[column.name]

@@ -107,8 +107,11 @@ def _styles(book) -> dict[str, object]:
 def _write_lists(sheet, styles, ptsm: str | None) -> dict[str, str]:
     """The values of every drop-down list, one column each on a hidden sheet; returns kind -> range formula."""
     columns: list[tuple[str, str, list[str]]] = [("ptsm", "Identifiants PTSM", [p for p, _ in ef.registry()])]
-    kinds = sorted({c.vocabulary for s in ef.SHEETS for c in s.columns if c.vocabulary})
-    columns += [(kind, f"Valeurs : {KIND_LABELS.get(kind, kind)}", ef.accepted_values(kind)) for kind in kinds]
+    # one list per vocabulary, and one per part of a vocabulary a column accepts (survey porteur: no roster-only value)
+    lists = {ef.list_key(c): c for s in ef.SHEETS for c in s.columns if c.vocabulary}
+    columns += [(key, f"Valeurs : {KIND_LABELS.get(c.vocabulary, c.vocabulary)}"
+                 + "".join(f" sans {code}" for code in c.exclude), ef.accepted_values(c.vocabulary, c.exclude))
+                for key, c in sorted(lists.items(), key=lambda item: (bool(item[1].exclude), item[0]))]
     columns += [("yes_no", "Valeurs : oui/non", ["Oui", "Non"]), ("ticked", "Valeurs : coché", ["Y"])]
     sources = {}
     for index, (kind, title, values) in enumerate(columns):
@@ -159,7 +162,7 @@ def _write_readme(sheet, styles, sheets: list[ef.Sheet], ptsm: str | None) -> No
         for column in spec.columns:
             accepted = KIND_TEXT[column.kind]
             if column.vocabulary:
-                accepted += " : " + " ; ".join(ef.accepted_values(column.vocabulary))
+                accepted += " : " + " ; ".join(ef.accepted_values(column.vocabulary, column.exclude))
             if column.minimum is not None and column.kind in ("integer", "number"):
                 accepted += f" (de {_num(column.minimum)}" + (f" à {_num(column.maximum)})" if column.maximum is not None else ")")
             required = "oui" if column.filled else ("colonne oui, valeur facultative" if column.required else "non")
@@ -191,7 +194,7 @@ def _validation(column: ef.Column, sources: dict[str, object]) -> dict[str, obje
     rule: dict[str, object] = {"input_title": title, "input_message": message, "error_title": title,
                                "ignore_blank": True}
     if column.kind in ("choice", "choices", "ptsm", "yes_no", "ticked"):
-        key = column.vocabulary or column.kind
+        key = ef.list_key(column)
         rule.update({"validate": "list", "source": sources[key]})
         if column.kind == "choices":  # several values separated by ";": the list helps, it does not forbid
             rule["error_type"] = "information"

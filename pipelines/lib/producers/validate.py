@@ -6,7 +6,6 @@ with nothing written anywhere: no warehouse, no marts. Exit code 0 when every fi
 
 from __future__ import annotations
 
-import csv
 import sys
 import tempfile
 from collections import Counter
@@ -15,9 +14,9 @@ from pathlib import Path
 from pipelines.lib.ingest import raw as ingest
 
 from pipelines.lib.staging import typing_rows as staging
-from pipelines.lib.core.config import get_settings
 from pipelines.lib.ingest.discovery import Discovery, archive_members, family_of, member_bytes
 from pipelines.lib.catalogue.families import FAMILIES
+from pipelines.lib.catalogue.reference import registry_rows
 from pipelines.lib.quality.findings import FileFindings, finding, render_page, render_text
 from pipelines.lib.core.parsing import fold
 from pipelines.lib.ingest.readers import WORKBOOK_SUFFIXES, FileRejected
@@ -41,8 +40,7 @@ def guess_family(path: Path) -> str | None:
 
 
 def registry_ids() -> set[str]:
-    with (get_settings().reference_dir / "ptsm_registry.csv").open(encoding="utf-8") as handle:
-        return {row["ptsm_id"] for row in csv.DictReader(handle)}
+    return {row["ptsm_id"] for row in registry_rows()}
 
 
 def check_archive(path: Path, registry: set[str]) -> list[FileFindings]:

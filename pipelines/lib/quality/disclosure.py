@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-THRESHOLD = 5  # SPEC §4: a sub-national cell with n < 5 is never published
+THRESHOLD = 5  # docs/contract.md §4: a sub-national cell with n < 5 is never published
 
 
 def _is_small(value: int | None) -> bool:
@@ -35,7 +35,7 @@ def derivable_small_counts(rows: Iterable[dict], national: Iterable[dict] | None
     denominator, and the denominator minus the visible cells (the complement: the hidden cells together, or
     the `non` of an `oui`-only item). With `national` (the unsuppressed national mart), also across regions:
     the national count minus the regions' visible counts, for each answer (national results are published
-    unsuppressed, SPEC §4, so a small national figure on its own is not a finding).
+    unsuppressed, docs/contract.md §4, so a small national figure on its own is not a finding).
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:

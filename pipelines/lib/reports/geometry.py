@@ -11,7 +11,6 @@ Arrondissement shapes are the 2018 COG shapes whose `code` is `<dep>00<n>` (COG 
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 from pathlib import Path
@@ -20,10 +19,11 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
+from pipelines.lib.catalogue.reference import registry_rows
+
 DEPARTEMENTS_FILE = "departements-avec-outre-mer.geojson"
 DEPARTEMENTS_SIMPLIFIED_FILE = "departements-metropole-simplifie.geojson"
 ARRONDISSEMENTS_FILE = "arrondissements-metropole-simplifie.geojson"
-REGISTRY_FILE = "ptsm_registry.csv"
 SLIVER_AREA = 1e-4  # square degrees, about 1 km2: gaps left between shapes simplified differently
 
 
@@ -54,8 +54,7 @@ def arrondissement_shape_code(cog_code: str) -> str:
 
 
 def read_registry(reference_dir: str | Path) -> list[dict[str, str]]:
-    with open(Path(reference_dir) / REGISTRY_FILE, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return registry_rows(Path(reference_dir))
 
 
 def _shapes(path: Path) -> dict[str, object]:

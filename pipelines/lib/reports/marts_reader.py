@@ -144,8 +144,8 @@ def show_figure(fig, source: str) -> None:
 
 def region_names() -> dict[str, str]:
     """Region code -> French name, from the shipped reference data (INSEE COG)."""
-    frame = pd.read_csv(get_settings().reference_dir / "regions.csv", dtype=str)
-    return dict(zip(frame["region_code"], frame["region_nom"]))
+    from pipelines.lib.catalogue.reference import regions
+    return regions()
 
 
 def vocabulary(kind: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ suppress stay suppressed. What each mart gives a region is declared in `pipeline
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
+from pipelines.lib.catalogue.reference import regions as reference_regions
 from pipelines.lib.publish import release as releases
 from pipelines.lib.publish.dictionary import DICTIONARY_JSON, DICTIONARY_MD, write_dictionary
 from pipelines.lib.publish.figure_access import FIGURES_MART, figures_for_region, read_figure_regions
@@ -25,8 +25,7 @@ from pipelines.lib.reports.regional_profiles import PROFILES_DIR, standalone_pro
 
 
 def _regions(reference_dir: Path) -> dict[str, str]:
-    with (reference_dir / "regions.csv").open(encoding="utf-8") as handle:
-        return {r["region_code"]: r["region_nom"] for r in csv.DictReader(handle)}
+    return reference_regions(reference_dir)
 
 
 def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference_dir: Path | None = None) -> list[Path]:

@@ -8,19 +8,16 @@ neither.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from pipelines.lib.core.config import get_settings
+from pipelines.lib.catalogue import reference
 
 PROFILES_DIR = "regions"
 
 
 def region_codes(reference_dir: Path | None = None) -> list[str]:
     """The INSEE region codes of the reference data, in COG order."""
-    path = Path(reference_dir or get_settings().reference_dir) / "regions.csv"
-    with path.open(encoding="utf-8") as handle:
-        return [row["region_code"] for row in csv.DictReader(handle)]
+    return reference.region_codes(reference_dir)
 
 
 def rendered_profiles(reports_dir: Path) -> list[tuple[str, str]]:

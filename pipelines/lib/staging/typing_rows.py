@@ -18,6 +18,7 @@ from pipelines.lib.warehouse.bulk import insert_tuples
 from pipelines.lib.warehouse.fingerprint import code_fingerprint, fingerprint
 from pipelines.lib.core.parsing import number_key
 from pipelines.lib.staging.pseudonym import pseudonymise
+from pipelines.lib.catalogue.catalogue import catalogue_sha256
 from pipelines.lib.catalogue.vocab import reload_vocabularies, synonym_usage
 
 S = pa.string()
@@ -97,8 +98,9 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection, family: str) -> None:
 
 def rules_fingerprint(registry: set[str], key: bytes, vocabularies_sha256: str) -> str:
     """Everything typing a row depends on besides the row: this module's code and the project code it imports,
-    the vocabulary file as read, the registry ids and the pseudonymisation key (hashed)."""
-    return fingerprint(code_fingerprint(__name__), vocabularies_sha256, "\n".join(sorted(registry)),
+    the vocabulary file as read, the catalogue (columns, excluded codes), the registry ids and the pseudonymisation
+    key (hashed)."""
+    return fingerprint(code_fingerprint(__name__), vocabularies_sha256, catalogue_sha256(), "\n".join(sorted(registry)),
                        hashlib.sha256(key).hexdigest())
 
 

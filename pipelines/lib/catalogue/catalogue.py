@@ -1,0 +1,212 @@
+"""The one catalogue (catalogue.toml, read here only): families, sheets and columns, survey questions with their
+answers and conditions, and what some vocabulary values mean to the marts (statuses, the ARS funder group, the
+tripartite sectors).
+
+Why one file: the same facts used to be restated in the typers, the SQL marts (question lists, status literals, the
+ARS group), the GX value sets, the notebooks and the templates, and drifted (a survey drop-down offered a roster-only
+employer). Everything else is generated from here: the row typers and column lists (`families`), the producers'
+formats (`export_formats`: templates, Table Schemas, `ptsm check`), the SQL reference tables (`reference_rows`), the
+GX value sets (`value_sets`), chart labels and
+docs/contract.md. Vocabulary codes, labels and synonyms stay in vocabularies.csv, read by `vocab`.
+
+The catalogue ships with the code (like the SQL files) and is read once per process; its hash is part of the staging
+fingerprint, so rows typed under an older catalogue are typed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.lib.catalogue import vocab
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
+YES_NO_ANSWERS = ("oui", "non")   # how survey_results writes a yes/no answer
+TICKED_ANSWERS = ("oui",)         # a ticked multiple-choice item
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str          # French help text, for the producer
+    kind: str                 # text | integer | number | date | datetime | yes_no | ticked | choice | choices | priorities | ptsm
+    required: bool = False    # the column must be in the file
+    vocabulary: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    example: str = ""
+    may_be_empty: bool = False  # a required column whose cells may stay empty (date_fin, date_signature_ctsm)
+    exclude: tuple[str, ...] = ()  # codes of the vocabulary this column refuses (survey porteur: Cabinet de conseil)
+    exclude_reason: str = ""
+
+    @property
+    def filled(self) -> bool:
+        """Every row must give a value (an empty cell quarantines the row)."""
+        return self.required and not self.may_be_empty
+
+
+@dataclass(frozen=True)
+class Sheet:
+    family: str
+    table: str                # raw table name
+    sheet: str                # the sheet name in a workbook
+    title: str                # French
+    file_pattern: str         # the file name to use
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str             # survey_results.question (the column code; salaire_etp_tranche is derived)
+    answers: str              # vocabulary | yes_no | ticked | open | fte_salary_bands
+    label: str                # French
+    condition: tuple[str, str] | None  # (question, answer) the respondent must have given to be asked
+
+
+@lru_cache(maxsize=1)
+def load() -> dict:
+    with CATALOGUE_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def catalogue_sha256() -> str:
+    """SHA-256 of the catalogue file: part of the staging fingerprint (a column rule changed re-types the rows)."""
+    return hashlib.sha256(CATALOGUE_FILE.read_bytes()).hexdigest()
+
+
+def family_names() -> list[str]:
+    return list(load()["families"])
+
+
+def key_column(family: str) -> str:
+    return load()["families"][family]["key_column"]
+
+
+def _column(spec: dict) -> Column:
+    return Column(name=spec["name"], description=spec["help"], kind=spec["type"], required=spec.get("required", False),
+                  vocabulary=spec.get("vocabulary"), minimum=spec.get("minimum"), maximum=spec.get("maximum"),
+                  example=spec.get("example", ""), may_be_empty=spec.get("may_be_empty", False),
+                  exclude=tuple(spec.get("exclude", ())), exclude_reason=spec.get("exclude_reason", ""))
+
+
+@lru_cache(maxsize=1)
+def sheets() -> tuple[Sheet, ...]:
+    """Every sheet of every family, in catalogue order."""
+    return tuple(Sheet(family, s["table"], s["sheet"], s["title"], s["file_pattern"],
+                       tuple(_column(c) for c in s["columns"]))
+                 for family, spec in load()["families"].items() for s in spec["sheets"])
+
+
+def sheet(family: str, table: str) -> Sheet:
+    return next(s for s in sheets() if s.family == family and s.table == table)
+
+
+def column_values(family: str, table: str, name: str) -> list[str]:
+    """The codes a choice column accepts, in vocabulary order: its vocabulary minus the codes it excludes."""
+    column = next(c for c in sheet(family, table).columns if c.name == name)
+    return [code for code in vocab.vocabulary(column.vocabulary).codes if code not in column.exclude]
+
+
+@lru_cache(maxsize=1)
+def survey_questions() -> tuple[Question, ...]:
+    return tuple(Question(q["question"], q["answers"], q["label"],
+                          (q["condition"]["question"], q["condition"]["answer"]) if "condition" in q else None)
+                 for q in load()["survey_questions"])
+
+
+def survey_question_labels() -> dict[str, str]:
+    """survey_results.question -> French label, in display order (charts, tables)."""
+    return {q.question: q.label for q in survey_questions()}
+
+
+def survey_item_labels() -> dict[str, str]:
+    """Multiple-choice item (moyens[...]) -> its French name, in display order (a chart of the items)."""
+    return {q["question"]: q["item"] for q in load()["survey_questions"] if "item" in q}
+
+
+def survey_answers(question: str) -> list[str] | None:
+    """The answers a survey question publishes, in display order (None: the values given, e.g. quotite). A choice
+    question's answers are the codes its column accepts (the survey vocabularies' codes are their labels)."""
+    q = next(q for q in survey_questions() if q.question == question)
+    if q.answers == "vocabulary":
+        return column_values("enquete_coordonnateurs", "survey", question)
+    if q.answers == "yes_no":
+        return list(YES_NO_ANSWERS)
+    if q.answers == "ticked":
+        return list(TICKED_ANSWERS)
+    if q.answers == "fte_salary_bands":
+        return [band for band, _, _ in vocab.FTE_SALARY_BANDS]
+    return None
+
+
+def _survey_column(name: str) -> Column:
+    return next(c for c in sheet("enquete_coordonnateurs", "survey").columns if c.name == name)
+
+
+def fte_salary_rule() -> tuple[str, str, str]:
+    """(working-time question, its full-time answer, its part-time answer): how salaire_etp_tranche is computed."""
+    question, part_time = next(q.condition for q in survey_questions() if q.question == "quotite")
+    return question, load()["fte_salary"]["full_time"], part_time
+
+
+def action_statuses(role: str) -> list[str]:
+    """The status codes of a role (abandoned, implemented, not_started, completed), in vocabulary order."""
+    codes = set(load()["action_statuses"][role])
+    return [code for code in vocab.vocabulary("statut").codes if code in codes]
+
+
+def current_statuses() -> list[str]:
+    """Statuses of "current" actions (not abandoned), in vocabulary order."""
+    return [code for code in vocab.vocabulary("statut").codes if code not in action_statuses("abandoned")]
+
+
+def ars_group() -> str:
+    return load()["funders"]["ars_group"]
+
+
+def thematic_blind_spots() -> dict[str, str]:
+    """Theme code -> the report's words for it, for the themes the report cites as blind spots (ch. 4.1)."""
+    return dict(load()["thematic_blind_spots"])
+
+
+def tripartite_sectors() -> list[str]:
+    return list(load()["sectors"]["tripartite"])
+
+
+def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
+    """The reference tables SQL joins instead of writing values: table -> (columns, rows)."""
+    questions, answers = [], []
+    for position, q in enumerate(survey_questions(), start=1):
+        condition = q.condition or (None, None)
+        questions.append((q.question, q.question.replace("[", "_").replace("]", ""), position, q.answers,
+                          q.answers == "open", q.label, condition[0], condition[1]))
+        answers += [(q.question, answer, rank) for rank, answer in enumerate(survey_answers(q.question) or [], start=1)]
+    roles = load()["action_statuses"]
+    statuses = [(code, position, code not in roles["abandoned"], code in roles["implemented"],
+                 code in roles["not_started"], code in roles["completed"])
+                for position, code in enumerate(vocab.vocabulary("statut").codes, start=1)]
+    groups = sorted(set(vocab.vocabulary("financeur").groups.values()))
+    return {
+        "ref_survey_questions": (["question", "column_name", "position", "answers", "open_answers", "label",
+                                  "condition_question", "condition_answer"], questions),
+        "ref_fte_salary_rule": (["work_time_question", "full_time_answer", "part_time_answer"], [fte_salary_rule()]),
+        "ref_survey_answers": (["question", "answer", "position"], answers),
+        "ref_action_statuses": (["statut", "position", "current", "implemented", "not_started", "completed"], statuses),
+        "ref_funder_groups": (["funder_group", "ars"], [(g, g == ars_group()) for g in groups]),
+        "ref_tripartite_sectors": (["secteur"], [(s,) for s in tripartite_sectors()]),
+    }
+
+
+CATALOGUE_TABLES = {
+    "ref_survey_questions": "question varchar, column_name varchar, position integer, answers varchar, "
+                            "open_answers boolean, label varchar, condition_question varchar, condition_answer varchar",
+    "ref_fte_salary_rule": "work_time_question varchar, full_time_answer varchar, part_time_answer varchar",
+    "ref_survey_answers": "question varchar, answer varchar, position integer",
+    "ref_action_statuses": "statut varchar, position integer, current boolean, implemented boolean, "
+                           "not_started boolean, completed boolean",
+    "ref_funder_groups": "funder_group varchar, ars boolean",
+    "ref_tripartite_sectors": "secteur varchar",
+}

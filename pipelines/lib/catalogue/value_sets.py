@@ -1,0 +1,59 @@
+"""The GX value sets of the mart suites (expectations/marts/*.json), generated from the catalogue and the regions.
+
+A value set of a column named `region_code`, `priority`, `public`, `funder`, `funder_group`, `statut` or `question`
+is the catalogue's, whatever the suite: a new value in vocabularies.csv, catalogue.toml or regions.csv reaches the
+checks by running `uv run python -m pipelines.lib.catalogue.value_sets`; tests/test_catalogue.py fails until then.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from pipelines.lib.catalogue import catalogue, vocab
+from pipelines.lib.catalogue.reference import region_codes
+from pipelines.lib.core.config import PROJECT_ROOT
+
+SUITES_DIR = PROJECT_ROOT / "expectations" / "marts"
+
+
+def value_set(column: str, regions: list[str]) -> list | None:
+    """The GX value set of a mart column named `column`, from the catalogue (None: not a catalogue column)."""
+    sets = {
+        "region_code": regions,
+        "priority": [int(code) for code in vocab.vocabulary("priorite").codes],
+        "public": list(vocab.vocabulary("public").codes),
+        "funder": list(vocab.vocabulary("financeur").codes),
+        "funder_group": list(dict.fromkeys(vocab.vocabulary("financeur").groups.values())),
+        "statut": catalogue.current_statuses(),
+        "question": [q.question for q in catalogue.survey_questions()],
+    }
+    return sets.get(column)
+
+
+def suites_with_value_sets(regions: list[str], suites_dir: Path = SUITES_DIR) -> dict[Path, str]:
+    """Each GX suite with its catalogue value sets rewritten (path -> text): the files as they should be."""
+    written = {}
+    for path in sorted(suites_dir.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for expectation in document["expectations"]:
+            kwargs = expectation["kwargs"]
+            if expectation["type"] == "expect_column_values_to_be_in_set":
+                values = value_set(kwargs["column"], regions)
+                if values is not None:
+                    kwargs["value_set"] = values
+        written[path] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return written
+
+
+def main() -> int:
+    for path, text in suites_with_value_sets(region_codes()).items():
+        if path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            print(f"written {path.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
