@@ -253,7 +253,9 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     assert 'href="../donnees/ptsm_overview.csv"' in inlined
     assert response.text == re.sub(
         r'href="\.\./donnees/(\w+)\.(csv|parquet)"', r'href="http://testserver/v1/marts/\1?format=\2"', inlined,
-    ).replace('href="../donnees/DICTIONNAIRE.md"', 'href="http://testserver/v1/dictionary"')
+    ).replace('href="../donnees/DICTIONNAIRE.md"', 'href="http://testserver/v1/dictionary"').replace(
+        '<nav class="ptsm-nav" aria-label="Publication"><a href="../index.html">Accueil de la publication</a>'
+        '<a href="../index.html#profils-regionaux">Tous les profils régionaux</a></nav>', "")  # no site around it
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
     text = response.content.decode("utf-8")
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
@@ -284,12 +286,14 @@ def test_a_profile_s_data_links_resolve_in_the_api_download_and_in_the_export(tm
     (release / "reports" / "regions").mkdir(parents=True)
     links = "".join(f'<a href="../donnees/{name}">{name}</a>' for name in (
         "ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv", "DICTIONNAIRE.md"))
-    (release / "reports" / "regions" / "93.html").write_text(f"<p>région 93</p>{links}", encoding="utf-8")
+    nav = '<nav class="ptsm-nav" aria-label="Publication"><a href="../index.html">Accueil de la publication</a></nav>'
+    (release / "reports" / "regions" / "93.html").write_text(f"{nav}<p>région 93</p>{links}", encoding="utf-8")
     path = tmp_path / "t.json"
     paca, _ = tokens.create_token(path, region="93", national=False)
     with TestClient(create_app(marts, path)) as client:
         page = client.get("/v1/regions/93/profile", headers=auth(paca)).text
         hrefs = _links(page)
+        assert "Accueil de la publication" not in page  # the site's way home means nothing in a downloaded file
         assert hrefs == ["http://testserver/v1/marts/ptsm_overview?format=csv",
                          "http://testserver/v1/marts/ptsm_overview?format=parquet",
                          "http://testserver/v1/marts/coordinator_vacancy_national?format=csv",

@@ -77,6 +77,14 @@ def profiles(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.mark.slow
+def test_a_profile_has_a_way_home_and_a_skip_link_to_its_content(profiles):
+    page = profiles["93"]
+    assert '<a class="ptsm-skip" href="#contenu">Aller au contenu</a>' in page and '<main id="contenu"' in page
+    assert '<a href="../index.html">Accueil de la publication</a>' in page
+    assert '<a href="../index.html#profils-regionaux">Tous les profils régionaux</a>' in page
+
+
+@pytest.mark.slow
 def test_a_profile_shows_no_code_identifier(profiles):
     from pipelines.lib.reports.prose import internal_names
 
@@ -203,7 +211,7 @@ def test_the_home_page_links_the_profiles_present_in_cog_order(tmp_path):
     for code in ("93", "11", "01"):
         (tmp_path / "regions" / f"{code}.html").write_text("<p>profil</p>", encoding="utf-8")
     page = index_html([], tmp_path, tmp_path)
-    section = page[page.index("<h2>Profils régionaux</h2>"):page.index("<h2>Données</h2>")]
+    section = page[page.index("<h2 id=\"profils-regionaux\">Profils régionaux</h2>"):page.index("<h2>Données</h2>")]
     assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section) == [
         ("regions/01.html", "Guadeloupe"), ("regions/11.html", "Île-de-France"),
         ("regions/93.html", "Provence-Alpes-Côte d'Azur")]

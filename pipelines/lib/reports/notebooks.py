@@ -273,7 +273,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
     )
     profiles = rendered_profiles(reports_dir)
     regions = "" if not profiles else (
-        "<h2>Profils régionaux</h2><p>Un profil par région : ses PTSM comparés à la France entière.</p><ul>"
+        "<h2 id=\"profils-regionaux\">Profils régionaux</h2><p>Un profil par région : ses PTSM comparés à la France entière.</p><ul>"
         + "".join(f'<li><a href="{PROFILES_DIR}/{code}.html">{html.escape(name, quote=False)}</a></li>' for code, name in profiles)
         + "</ul>")
     marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \

@@ -38,6 +38,8 @@ SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
 # a profile in `<reports>/regions/` reaches the release's data files one folder up, through the reports' `donnees`
 DATA_HREF = re.compile(r'href="(?:\.\./)?donnees/([^"/]+)"')
 SITE_DATA_PREFIX = "../donnees/"
+# the way home from a profile of the site; a profile that travels alone (export, API) has no site around it
+SITE_NAV = re.compile(r'<nav class="ptsm-nav"[^>]*>.*?</nav>', re.DOTALL)
 
 
 def relink_data(page: str, link: Callable[[str], str]) -> str:
@@ -68,11 +70,17 @@ def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookN
 def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
     reports folder above."""
-    from pipelines.lib.reports.notebooks import REPORT_CSS, SITE_NAME, html_exporter, share_template_css, strip_remote_scripts
+    from pipelines.lib.reports.notebooks import (INDEX_FILE, MAIN_ID, REPORT_CSS, SITE_NAME, html_exporter,
+                                                 share_template_css, strip_remote_scripts)
 
     body, _ = html_exporter().from_notebook_node(nb)
     body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
     body = relink_data(body, lambda name: SITE_DATA_PREFIX + name)
+    nav = (f'<a class="ptsm-skip" href="#{MAIN_ID}">Aller au contenu</a><nav class="ptsm-nav" aria-label="Publication">'
+           f'<a href="../{INDEX_FILE}">Accueil de la publication</a>'
+           f'<a href="../{INDEX_FILE}#profils-regionaux">Tous les profils régionaux</a></nav>')
+    body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    body = re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
@@ -99,8 +107,8 @@ def standalone_profile(path: Path | str, data_link: Callable[[str], str] | None 
         text = shared.read_text(encoding="utf-8") if shared.is_file() else build()
         inline = element.format(re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE))
         page = page.replace(tag.encode("utf-8"), inline.encode("utf-8"), 1)
-    if data_link is not None:
-        page = relink_data(page.decode("utf-8"), data_link).encode("utf-8")
+    if data_link is not None:  # travelling alone: data links where the files are, no site navigation
+        page = SITE_NAV.sub("", relink_data(page.decode("utf-8"), data_link)).encode("utf-8")
     return page
 
 
