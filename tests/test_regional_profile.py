@@ -84,6 +84,28 @@ def test_a_profile_has_a_way_home_and_a_skip_link_to_its_content(profiles):
     assert '<a href="../index.html#profils-regionaux">Tous les profils régionaux</a>' in page
 
 
+def _visible(page: str) -> str:
+    from bs4 import BeautifulSoup
+
+    return re.sub(r"\s+", " ", BeautifulSoup(page, "html.parser").get_text(" "))
+
+
+@pytest.mark.slow
+def test_a_profile_opens_on_what_to_remember_computed_from_its_region(profiles):
+    """Hand-worked on the fixture: 93 has one PTSM (PTSM-13), with a plan covering priorities 1-3, its coordinator in
+    post since June 2022; its lines: ARS 15 000 + 8 000 €, CAF 15 000 € -> 15 000 / 38 000 = 39 % outside ARS;
+    France: 27 000 of 129 000 € = 21 %. A region without PTSM says so, and nothing else."""
+    text = _visible(profiles["93"])
+    assert ("À retenir ¶ Plans d'actions : 1 PTSM sur 1 de la région a transmis un plan lisible. Priorités du décret : "
+            "aucun PTSM de la région ne vise les priorités « 4. Crise et urgence », « 5. Droits, pouvoir d'agir » et "
+            "« 6. Déterminants sociaux ». Coordination : 0 PTSM sur 1 est sans coordonnateur en poste au dernier "
+            "recensement. Financements : 39 % des euros des actions en cours viennent d'autres financeurs que l'ARS "
+            "(France : 21 %).") in text  # (narrow no-break spaces read as spaces here)
+    assert "Les 1 PTSM" not in text and "Le PTSM de la région Provence-Alpes-Côte d'Azur (registre)" in text
+    assert "À retenir ¶ Aucun PTSM de la région Île-de-France ne figure dans cette publication. Les PTSM" \
+        in _visible(profiles["11"])
+
+
 @pytest.mark.slow
 def test_a_profile_shows_no_code_identifier(profiles):
     from pipelines.lib.reports.prose import internal_names
