@@ -11,14 +11,17 @@ from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
+from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
-    """The 18 regional profiles (`<target>/regions/<code>.html`), then the numbered reports of the same release.
+    """The PTSM reviews (`<target>/ptsm/<id>.html`, templates: seconds for all), the 18 regional profiles
+    (`<target>/regions/<code>.html`), then the numbered reports of the same release.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
     written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
     renders the numbered reports only."""
+    render_ptsm_reviews(release, target / REVIEWS_DIR)
     if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
         render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
     return render_notebooks(notebooks_dir, target, release)
@@ -38,10 +41,13 @@ def reports_asset(context: dg.AssetExecutionContext, paths: PtsmPaths) -> dg.Mat
     )
     written = sorted(folder.glob("*.html"))
     profiles = sorted((folder / PROFILES_DIR).glob("*.html"))
-    context.log.info("Rapports écrits : %s ; profils régionaux : %d", ", ".join(p.name for p in written), len(profiles))
+    reviews = sorted((folder / REVIEWS_DIR).glob("*.html"))
+    context.log.info("Rapports écrits : %s ; profils régionaux : %d ; bilans de PTSM : %d",
+                     ", ".join(p.name for p in written), len(profiles), len(reviews))
     return dg.MaterializeResult(metadata={
         "reports": [p.name for p in written],
         "regional_profiles": len(profiles),
+        "ptsm_reviews": len(reviews),
         "reports_dir": str(Path(paths.reports_dir)),
         "release": folder.parent.name,
         "total_bytes": sum(p.stat().st_size for p in written),
