@@ -165,3 +165,78 @@ def test_milestones_five_year_horizon(reviews):
 def test_unknown_ptsm_is_a_french_error(reviews):
     with pytest.raises(KeyError, match="PTSM inconnu"):
         pr.review(reviews["data"], "PTSM-999")
+
+
+# --- delivered alone: the export and the API ---------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_export_writes_one_review_that_opens_alone(reviews, tmp_path):
+    written = pr.export_review(reviews["release"], "ptsm-03", tmp_path)  # the id is case-insensitive
+    assert [p.name for p in written] == ["bilan_PTSM-03.html"]
+    page = written[0].read_text(encoding="utf-8")
+    assert "../regions/" not in page and "../index.html" not in page  # no link into a release it travels without
+    assert "Un seul classeur lisible a été reçu" in text_of(page)
+    with pytest.raises(ValueError, match="PTSM inconnu"):
+        pr.export_review(reviews["release"], "PTSM-999", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def api(reviews, tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from pipelines.api import tokens
+    from pipelines.api.app import create_app
+
+    root = tmp_path_factory.mktemp("reviews-api")
+    store = root / "api_tokens.json"
+    keys = {"national": tokens.create_token(store, region=None, national=True)[0],
+            "84": tokens.create_token(store, region="84", national=False)[0],
+            "32": tokens.create_token(store, region="32", national=False)[0]}
+    marts = root / "marts"
+    marts.symlink_to(reviews["release"])
+    with TestClient(create_app(marts, store)) as client:
+        yield client, keys
+
+
+def get_review(api, token: str | None, ptsm: str):
+    client, keys = api
+    headers = {"Authorization": f"Bearer {keys[token]}"} if token else {}
+    return client.get(f"/v1/ptsm/{ptsm}/review", headers=headers)
+
+
+@pytest.mark.slow
+def test_the_api_serves_a_review_to_national_and_its_region_only(api):
+    ok = get_review(api, "national", "PTSM-01")
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/html")
+    assert "Bilan annuel du PTSM — PTSM Ain" in ok.text and "../regions/" not in ok.text
+    assert get_review(api, "84", "PTSM-01").status_code == 200  # Ain is in region 84
+    assert get_review(api, "84", "PTSM-03").status_code == 200
+    denied = get_review(api, "84", "PTSM-02")  # Aisne is in region 32
+    assert (denied.status_code, denied.json()["error"]["code"]) == (403, "forbidden_ptsm")
+    assert get_review(api, "32", "PTSM-02").status_code == 200
+    assert get_review(api, "32", "PTSM-01").status_code == 403
+    assert get_review(api, None, "PTSM-01").status_code == 401
+    for bad in ("PTSM-999", "ptsm_overview", "PTSM-01%00"):
+        response = get_review(api, "national", bad)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "unknown_ptsm")
+    assert get_review(api, "national", "..%2F..%2Fsecret").status_code == 404  # never reaches a path
+
+
+def test_a_deposit_token_reads_its_own_ptsm_only():
+    # the deposit portal's principal (helper "collection") carries its PTSM; the rule plugs it in as it is
+    from dataclasses import dataclass
+
+    from pipelines.api.routes.review import may_read_review
+    from pipelines.api.tokens import Principal
+
+    @dataclass(frozen=True)
+    class DepositPrincipal(Principal):
+        ptsm_id: str = ""
+
+    deposit = DepositPrincipal("t1", "ptsm", "84", "dépôt PTSM-01", ptsm_id="PTSM-01")
+    assert may_read_review(deposit, "PTSM-01", "84")
+    assert not may_read_review(deposit, "PTSM-03", "84")  # same region, another PTSM
+    regional = Principal("t2", "region", "84", "ORS")
+    assert may_read_review(regional, "PTSM-03", "84") and not may_read_review(regional, "PTSM-02", "32")
+    assert may_read_review(Principal("t3", "national", None, "DMSMP"), "PTSM-02", "32")
+    assert not may_read_review(Principal("t4", "autre", None, ""), "PTSM-02", "32")  # unknown scope: closed

@@ -350,11 +350,18 @@ def standalone_review(release: Path, ptsm_id: str, *, reference_dir: Path | None
     return render_review(review(data, ptsm_id), links=False)
 
 
-def ptsm_region(release: Path, ptsm_id: str) -> str | None:
-    """The region code of `ptsm_id` in the release (None when unknown): the API's access rule reads it."""
-    import duckdb
+def export_review(marts_dir: Path, ptsm_id: str, out_dir: Path, *, reference_dir: Path | None = None) -> list[Path]:
+    """`ptsm export --ptsm`: one PTSM's review, from the current release, as a page that opens alone offline
+    (`bilan_<PTSM-id>.html`). An id the release does not know is a French error naming where the ids are."""
+    from pipelines.lib.publish import release as releases
 
-    with duckdb.connect() as con:
-        row = con.execute("select region_code from read_parquet(?) where ptsm_id = ?",
-                          [str(Path(release) / "ptsm_overview.parquet"), ptsm_id]).fetchone()
-    return row[0] if row else None
+    release = releases.current(Path(marts_dir))
+    data = load_release(release, reference_dir)
+    pid = str(ptsm_id).strip().upper()
+    if pid not in data.overview:
+        raise ValueError(f"PTSM inconnu : {ptsm_id!r}. Identifiants valides : ceux du registre "
+                         f"(data/reference/ptsm_registry.csv), par exemple {', '.join(sorted(data.overview)[:3])}.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = write_atomic(out_dir / f"bilan_{pid}.html", render_review(review(data, pid), links=False), mode=0o644)
+    return [target]
