@@ -11,20 +11,34 @@ from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
+from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
     """The PTSM reviews (`<target>/ptsm/<id>.html`, templates: seconds for all), the 18 regional profiles
-    (`<target>/regions/<code>.html`), then the numbered reports of the same release.
+    (`<target>/regions/<code>.html`), then the numbered reports of the same release. The reviews' A4 PDFs
+    (`<target>/ptsm/<id>.pdf`) are printed by Chromium in the background meanwhile (pipelines/lib/reviews/printing.py);
+    without Chromium the pages are written and the log says why there is no PDF.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
     written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
     renders the numbered reports only."""
-    render_ptsm_reviews(release, target / REVIEWS_DIR)
-    if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
-        render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-    return render_notebooks(notebooks_dir, target, release)
+    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR)
+    missing = printing.available()
+    printer = printing.BackgroundPrinter(reviews) if missing is None else None
+    if missing is not None:
+        dg.get_dagster_logger().warning(missing)
+    try:
+        if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
+            render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
+        written = render_notebooks(notebooks_dir, target, release)
+    finally:
+        if printer is not None:
+            printer.join()  # never leave Chromium running after the step, even when a notebook failed
+    if printer is not None:
+        printer.result()
+    return written
 
 
 @dg.asset(
@@ -42,12 +56,14 @@ def reports_asset(context: dg.AssetExecutionContext, paths: PtsmPaths) -> dg.Mat
     written = sorted(folder.glob("*.html"))
     profiles = sorted((folder / PROFILES_DIR).glob("*.html"))
     reviews = sorted((folder / REVIEWS_DIR).glob("*.html"))
+    pdfs = sorted((folder / REVIEWS_DIR).glob("*.pdf"))
     context.log.info("Rapports écrits : %s ; profils régionaux : %d ; bilans de PTSM : %d",
                      ", ".join(p.name for p in written), len(profiles), len(reviews))
     return dg.MaterializeResult(metadata={
         "reports": [p.name for p in written],
         "regional_profiles": len(profiles),
         "ptsm_reviews": len(reviews),
+        "ptsm_review_pdfs": len(pdfs),
         "reports_dir": str(Path(paths.reports_dir)),
         "release": folder.parent.name,
         "total_bytes": sum(p.stat().st_size for p in written),

@@ -3,7 +3,7 @@ a downloaded browser), network cut, one browser for all pages.
 
 A review has no chart, so the reports' chart checks (pipelines/lib/reports/report_check.py) find nothing to draw;
 what can go wrong on a page of tables is text running over other text or past the screen: `INSPECT_JS` measures both.
-`print_pdf` is Chromium's own A4 print (the page's `@page` and `@media print` rules), used for the PDF of a review.
+`--pdf DIR` prints them too (pipelines/lib/reviews/printing.py), the A4 PDF a review is delivered as.
 
     uv run python -m pipelines.lib.reviews.review_check data/reports/ptsm [--screenshots DIR] [--pdf DIR]
 
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.lib.reports.report_check import launch
+from pipelines.lib.reviews.printing import print_pdfs
 
 WIDTHS = (1400, 390)  # a desktop screen and a phone
 
@@ -106,17 +107,6 @@ def check_review(browser, page_file: Path, width: int, screenshots: Path | None 
     return result
 
 
-def print_pdf(browser, page_file: Path, target: Path) -> Path:
-    """Chromium's A4 print of one page (its print stylesheet), offline, written to `target`."""
-    from pipelines.lib.core.files import write_atomic
-
-    context, page = _offline_page(browser, 1000)
-    page.goto(Path(page_file).resolve().as_uri())
-    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
-    context.close()
-    return write_atomic(target, pdf, mode=0o644)
-
-
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -135,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                 for label, value in check.problems().items():
                     print(f"  {label} : {value}")
                 failed |= not check.ok
-            if args.pdf is not None:
-                print_pdf(browser, page_file, args.pdf / f"{page_file.stem}.pdf")
         browser.close()
+    if args.pdf is not None:
+        print_pdfs(sorted(args.reviews_dir.glob("*.html")), args.pdf)
     return 1 if failed else 0
 
 
