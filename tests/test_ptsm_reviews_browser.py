@@ -1,0 +1,77 @@
+"""The PTSM reviews looked at the way a reader does: all 104 reviews of the synthetic sample opened in ONE headless
+Chromium with the network cut, at 1400 and 390 px (no console error, no request leaving the folder, no overlapping
+text, no page wider than the screen, lang="fr", one h1, every table captioned), and printed to A4 PDF. First, the
+check is shown able to fail on a hand-made bad page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline_runner import Run
+from pipelines.lib.reports.report_check import launch
+from pipelines.lib.reviews.printing import print_pdfs
+from pipelines.lib.reviews.ptsm_reviews import render_ptsm_reviews
+from pipelines.lib.reviews.review_check import WIDTHS, check_review
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = launch(p)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def sample_reviews(tmp_path_factory) -> list[Path]:
+    """Marts of the committed sample (the real refresh), then every review rendered as the refresh renders them."""
+    root = tmp_path_factory.mktemp("sample-reviews")
+    raw = root / "raw"
+    raw.mkdir()
+    run = Run(root, raw).refresh()
+    assert run.returncode == 0, run.output
+    return render_ptsm_reviews(run.marts.resolve(), root / "reports" / "ptsm")
+
+
+def test_the_check_can_fail(tmp_path, browser):
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<html><body><h1>Bilan</h1>"
+        '<p style="position:absolute;top:400px;left:10px">Texte A</p>'
+        '<p style="position:absolute;top:400px;left:10px">Texte B</p>'
+        '<table style="width:2000px"><tr><td>trop large</td></tr></table>'
+        '<img src="https://example.org/pixel.png" alt="">'
+        "</body></html>", encoding="utf-8")
+    check = check_review(browser, page, 390)
+    assert check.overlaps == ["Texte A | Texte B"]
+    assert check.overflow
+    assert check.outside_requests == ["https://example.org/pixel.png"]
+    assert check.structure == ["lang=None", "1 tableaux sans légende"]
+    assert not check.ok
+
+
+def test_every_sample_review_reads_well_at_both_widths_in_one_browser(sample_reviews, browser):
+    assert len(sample_reviews) == 104
+    problems = {}
+    for page in sample_reviews:
+        text = page.read_text(encoding="utf-8")
+        assert "Données SYNTHÉTIQUES" in text  # the synthetic mark on every page rendered from the sample
+        for width in WIDTHS:
+            check = check_review(browser, page, width)
+            if not check.ok:
+                problems[f"{page.stem}@{width}"] = check.problems()
+    assert problems == {}
+
+
+def test_sample_reviews_print_to_a4_pdf(sample_reviews, tmp_path):
+    pdfs = print_pdfs(sample_reviews[:3], tmp_path)
+    assert [p.name for p in pdfs] == [f"{p.stem}.pdf" for p in sample_reviews[:3]]
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and b"/MediaBox [0 0 594.95996 841.91998]" in data  # A4 in points
