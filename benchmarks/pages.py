@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         rows["reviews_pdf"].append(t_pdf)
         whole = work / f"all-{run}"
         shutil.rmtree(whole, ignore_errors=True)
-        rows["render_all"].append(timed(lambda: render_all(notebooks, release, whole))[0])
+        rows["render_all"].append(timed(lambda: render_all(notebooks, release, whole, work / f"bilans-{run}"))[0])
         out = work / "export"
         rows["export_one"].append(timed(lambda: subprocess.run(
             [sys.executable, "-m", "pipelines.cli", "export", "--ptsm", "PTSM-35", "--out", str(out)],

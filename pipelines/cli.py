@@ -159,6 +159,10 @@ def run_export_ptsm(ptsm_id: str, out: Path) -> int:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
     print(f"Bilan de {ptsm_id.strip().upper()} écrit : {', '.join(str(p) for p in written)}")
+    if not any(p.suffix == ".pdf" for p in written):
+        from pipelines.lib.reviews.printing import available
+
+        print(available())
     return 0
 
 

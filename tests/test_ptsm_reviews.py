@@ -172,7 +172,8 @@ def test_unknown_ptsm_is_a_french_error(reviews):
 @pytest.mark.slow
 def test_export_writes_one_review_that_opens_alone(reviews, tmp_path):
     written = pr.export_review(reviews["release"], "ptsm-03", tmp_path)  # the id is case-insensitive
-    assert [p.name for p in written] == ["bilan_PTSM-03.html"]
+    assert [p.name for p in written] == ["bilan_PTSM-03.html", "bilan_PTSM-03.pdf"]  # Chromium prints the PDF
+    assert written[1].read_bytes().startswith(b"%PDF-")
     page = written[0].read_text(encoding="utf-8")
     assert "../regions/" not in page and "../index.html" not in page  # no link into a release it travels without
     assert "Un seul classeur lisible a été reçu" in text_of(page)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline_runner import Run
 from pipelines.lib.reports.report_check import launch
-from pipelines.lib.reviews.printing import print_pdfs
+from pipelines.lib.reviews.printing import BackgroundPrinter, print_pdfs
 from pipelines.lib.reviews.ptsm_reviews import render_ptsm_reviews
 from pipelines.lib.reviews.review_check import WIDTHS, check_review
 
@@ -75,3 +75,20 @@ def test_sample_reviews_print_to_a4_pdf(sample_reviews, tmp_path):
     for pdf in pdfs:
         data = pdf.read_bytes()
         assert data.startswith(b"%PDF-") and b"/MediaBox [0 0 594.95996 841.91998]" in data  # A4 in points
+
+
+def test_the_refresh_s_pdfs_replace_the_previous_set_whole(sample_reviews, tmp_path):
+    out = tmp_path / "bilans"
+    out.mkdir()
+    (out / "PTSM-99.pdf").write_bytes(b"%PDF- an old release's")  # a PTSM of the previous set only
+    printer = BackgroundPrinter(sample_reviews[:2], out)
+    assert [p.name for p in printer.result()] == [f"{p.stem}.pdf" for p in sample_reviews[:2]]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{p.stem}.pdf" for p in sample_reviews[:2])
+    assert [p.name for p in tmp_path.iterdir()] == ["bilans"]  # no staging folder left beside it
+
+
+def test_a_failed_print_fails_the_step(tmp_path):
+    printer = BackgroundPrinter([tmp_path / "absent.html"], tmp_path / "bilans")
+    with pytest.raises(Exception):
+        printer.result()
+    assert not (tmp_path / "bilans").exists()  # the previous set (none here) is left as it was

@@ -3,7 +3,12 @@ PDF and the page never differ. One browser, one offline tab for every page: open
 page, one tab ~0.2 s.
 
 Printing runs in a background thread while the notebooks render (`BackgroundPrinter`): the kernel keeps one core
-busy, Chromium the other, so the 104 PDFs add little to the release's rendering time. Chromium is Debian's
+busy, Chromium the other, so the 104 PDFs add little to the release's rendering time.
+
+Where the PDFs go: `<PTSM_MARTS_DIR parent>/bilans/<PTSM-id>.pdf`, beside the release like the feedback pages
+(`retours/`), one set for the latest release, swapped in whole once all are printed. Not inside the release: the
+104 PDFs weigh ~5 MB and 12 releases are kept, which would break a release's 12 MB budget for its pages (issue 14);
+the HTML review in the release is the record, the PDF its printout. Chromium is Debian's
 /usr/bin/chromium driven by Playwright; where either is missing (an installation without the browser) the pages are
 still written and `available()` says why there is no PDF.
 """
@@ -12,13 +17,30 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import threading
+import uuid
 from pathlib import Path
 from typing import Iterable
 
 from pipelines.lib.core.files import write_atomic
 
 CHROMIUM = "/usr/bin/chromium"
+PDF_DIR = "bilans"
+
+
+def review_pdf_dir(marts_dir: Path) -> Path:
+    """Where the latest release's review PDFs are: beside the published marts (as `retours/`)."""
+    return Path(marts_dir).parent / PDF_DIR
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Replace the folder `out` by `staging` in one rename (a reader never sees half a set of PDFs)."""
+    old = out.parent / f".{out.name}-old-{uuid.uuid4().hex}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def available() -> str | None:
@@ -52,17 +74,25 @@ def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None) -> list[Path]
 
 
 class BackgroundPrinter:
-    """`print_pdfs` in a thread; `result()` waits and re-raises its error, so a failed print fails the step."""
+    """`print_pdfs` of `pages` into the folder `out` (printed aside, then swapped in whole) in a thread; `result()`
+    waits and re-raises its error, so a failed print fails the step."""
 
-    def __init__(self, pages: list[Path], out_dir: Path | None = None):
+    def __init__(self, pages: list[Path], out: Path):
         self.written: list[Path] = []
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(pages, out_dir), name="ptsm-review-pdf", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(pages, Path(out)), name="ptsm-review-pdf", daemon=True)
         self._thread.start()
 
-    def _run(self, pages: list[Path], out_dir: Path | None) -> None:
+    def _run(self, pages: list[Path], out: Path) -> None:
         try:
-            self.written = print_pdfs(pages, out_dir)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            for leftover in out.parent.glob(f".{out.name}-*"):  # left by a run killed while printing
+                shutil.rmtree(leftover, ignore_errors=True)
+            staging = out.parent / f".{out.name}-{uuid.uuid4().hex}"
+            staging.mkdir()
+            printed = print_pdfs(pages, staging)
+            swap_in(staging, out)
+            self.written = [out / p.name for p in printed]
         except BaseException as error:  # re-raised in the caller's thread by result()
             self.error = error
 

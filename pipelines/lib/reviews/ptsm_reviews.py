@@ -350,10 +350,13 @@ def standalone_review(release: Path, ptsm_id: str, *, reference_dir: Path | None
     return render_review(review(data, ptsm_id), links=False)
 
 
-def export_review(marts_dir: Path, ptsm_id: str, out_dir: Path, *, reference_dir: Path | None = None) -> list[Path]:
+def export_review(marts_dir: Path, ptsm_id: str, out_dir: Path, *, reference_dir: Path | None = None,
+                  pdf: bool = True) -> list[Path]:
     """`ptsm export --ptsm`: one PTSM's review, from the current release, as a page that opens alone offline
-    (`bilan_<PTSM-id>.html`). An id the release does not know is a French error naming where the ids are."""
+    (`bilan_<PTSM-id>.html`) and, when Chromium is there and `pdf`, its A4 print (`bilan_<PTSM-id>.pdf`). An id the
+    release does not know is a French error naming where the ids are."""
     from pipelines.lib.publish import release as releases
+    from pipelines.lib.reviews import printing
 
     release = releases.current(Path(marts_dir))
     data = load_release(release, reference_dir)
@@ -364,4 +367,6 @@ def export_review(marts_dir: Path, ptsm_id: str, out_dir: Path, *, reference_dir
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_atomic(out_dir / f"bilan_{pid}.html", render_review(review(data, pid), links=False), mode=0o644)
+    if pdf and printing.available() is None:
+        return [target, *printing.print_pdfs([target], out_dir)]
     return [target]
