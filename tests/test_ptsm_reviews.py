@@ -34,6 +34,13 @@ def test_small_bases_are_counts_never_percentages():
     assert pr.small_share(0, 0) == "inconnu" and pr.small_share(None, 4) == "inconnu"
 
 
+def test_the_published_page_check_refuses_a_percentage_of_a_small_base():
+    # why: the rule is checked on every rendered page; this proves the check can fail
+    assert pr.small_base_violations(f"<td>25{NNBSP}% (3 sur 12)</td> 45{NNBSP}% (9 sur 20)") == [
+        f"25{NNBSP}% (3 sur 12)".replace(NNBSP, " ")]
+    assert pr.small_base_violations("3 actions sur 12 ; 100 % (104 sur 104)") == []
+
+
 def test_horizon_and_window_dates():
     import datetime as dt
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ from pipelines.lib.catalogue import vocab
 from pipelines.lib.core.files import write_atomic
 from pipelines.lib.quality.feedback import ptsm_from_name
 from pipelines.lib.quality.findings import family_of_source, from_quality_row
-from pipelines.lib.reports.formatting import fr_date, fr_eur, fr_month, fr_num, fr_pct, is_missing
+from pipelines.lib.reports.formatting import NNBSP, fr_date, fr_eur, fr_month, fr_num, fr_pct, is_missing
+from pipelines.lib.reports.marts_reader import SYNTHETIC_TEXT  # the one synthetic mark of every page
 from pipelines.lib.reports.prose import count_noun
 
 REVIEWS_DIR = "ptsm"  # beside `regions/` in the reports folder of a release
@@ -41,7 +43,6 @@ THEMATIC_BLIND_SPOTS = {"prevention_suicide": "prévention", "premier_recours": 
                         "emploi": "insertion (emploi)"}
 MARTS = ["ptsm_overview", "ptsm_actions", "action_progress", "ptsm_plan_history", "ptsm_priority_coverage",
          "ptsm_public_coverage", "ptsm_funding", "ptsm_cofunding", "coordinator_vacancy_monthly", "quality_report"]
-SYNTHETIC_TEXT = "Données SYNTHÉTIQUES — échantillon de démonstration, ne pas diffuser comme données réelles"
 
 
 def small_share(n: int | None, base: int | None, noun: str = "action") -> str:
@@ -51,6 +52,15 @@ def small_share(n: int | None, base: int | None, noun: str = "action") -> str:
     if base < REVIEW_SMALL_BASE:
         return f"{count_noun(int(n), noun)} sur {fr_num(base)}"
     return f"{fr_pct(n / base)} ({fr_num(n)} sur {fr_num(base)})"
+
+
+_SHARE = re.compile(r"\d+(?:,\d+)?\s?%\s?\((\d+) sur (\d+)\)")
+
+
+def small_base_violations(page: str) -> list[str]:
+    """Every "NN % (n sur base)" of a page whose base is under REVIEW_SMALL_BASE: what `small_share` never writes,
+    checked on each page before it is published (a template that formats a share by hand is caught)."""
+    return [m.group(0) for m in _SHARE.finditer(page.replace(NNBSP, " ")) if int(m.group(2)) < REVIEW_SMALL_BASE]
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -325,8 +335,14 @@ def _environment():
 
 
 def render_review(values: dict[str, Any], *, links: bool = True, env=None) -> str:
-    """The page of one review; `links=False` for a copy that travels alone (no link to the release's other pages)."""
-    return (env or _environment()).get_template(TEMPLATE).render(r=values, links=links)
+    """The page of one review; `links=False` for a copy that travels alone (no link to the release's other pages).
+    A page giving a percentage of a base under 20 is refused (ValueError), never published."""
+    page = (env or _environment()).get_template(TEMPLATE).render(r=values, links=links)
+    wrong = small_base_violations(page)
+    if wrong:
+        raise ValueError(f"Bilan de {values['ptsm_id']} : pourcentage d'une base de moins de {REVIEW_SMALL_BASE} "
+                         f"({'; '.join(wrong[:3])}) ; écrire « n sur base » (small_share)")
+    return page
 
 
 def render_ptsm_reviews(release: Path, out_dir: Path, ptsm_ids: Iterable[str] | None = None, *,
