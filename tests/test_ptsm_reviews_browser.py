@@ -11,7 +11,7 @@ import pytest
 
 from pipeline_runner import Run
 from pipelines.lib.reports.report_check import launch
-from pipelines.lib.reviews.printing import BackgroundPrinter, print_pdfs
+from pipelines.lib.reviews.printing import BackgroundPrinter
 from pipelines.lib.reviews.ptsm_reviews import render_ptsm_reviews
 from pipelines.lib.reviews.review_check import WIDTHS, check_review
 
@@ -70,7 +70,8 @@ def test_every_sample_review_reads_well_at_both_widths_in_one_browser(sample_rev
 
 
 def test_sample_reviews_print_to_a4_pdf(sample_reviews, tmp_path):
-    pdfs = print_pdfs(sample_reviews[:3], tmp_path)
+    # in a thread of its own, as the refresh prints: this module's browser holds Playwright's loop in this thread
+    pdfs = BackgroundPrinter(sample_reviews[:3], tmp_path / "bilans").result()
     assert [p.name for p in pdfs] == [f"{p.stem}.pdf" for p in sample_reviews[:3]]
     for pdf in pdfs:
         data = pdf.read_bytes()
