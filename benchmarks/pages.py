@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     release = (work / "marts").resolve()
     notebooks = ROOT / "notebooks"
     rows: dict[str, list[float]] = {k: [] for k in ("profiles", "reports", "before", "reviews_html", "reviews_pdf",
-                                                     "render_all", "export_one")}
+                                                     "render_all", "export_one", "export_one_cpu")}
     counts = {}
     for run in range(args.runs):
         target = work / f"pages-{run}"
@@ -77,9 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(whole, ignore_errors=True)
         rows["render_all"].append(timed(lambda: render_all(notebooks, release, whole, work / f"bilans-{run}"))[0])
         out = work / "export"
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         rows["export_one"].append(timed(lambda: subprocess.run(
             [sys.executable, "-m", "pipelines.cli", "export", "--ptsm", "PTSM-35", "--out", str(out)],
             env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL))[0])
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # CPU of the export and its children (Chromium)
+        rows["export_one_cpu"].append(cpu_after.ru_utime + cpu_after.ru_stime
+                                      - cpu_before.ru_utime - cpu_before.ru_stime)
 
     med = {k: statistics.median(v) for k, v in rows.items()}
     n_reviews = counts["reviews"]
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{med['reviews_pdf'] / max(counts['pdfs'], 1):.3f} |",
         f"| **all pages of a release** (`render_all`: reviews, PDFs in the background, profiles, reports) | "
         f"{counts['profiles'] + counts['reports'] + 2 * n_reviews} | {med['render_all']:.1f} | |",
-        f"| one review on demand: `ptsm export --ptsm PTSM-35` (new process) | 1 | {med['export_one']:.1f} | |",
+        f"| one review on demand: `ptsm export --ptsm PTSM-35` (new process, HTML and PDF) | 1 | "
+        f"{med['export_one']:.1f} (CPU {med['export_one_cpu']:.1f}) | |",
         "",
         f"The reviews add {med['render_all'] - med['before']:+.1f} s to the previous release's rendering "
         f"({med['before']:.1f} s → {med['render_all']:.1f} s): their HTML takes {med['reviews_html']:.1f} s and their "

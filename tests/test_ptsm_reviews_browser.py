@@ -83,13 +83,23 @@ def test_the_refresh_s_pdfs_replace_the_previous_set_whole(sample_reviews, tmp_p
     out.mkdir()
     (out / "PTSM-99.pdf").write_bytes(b"%PDF- an old release's")  # a PTSM of the previous set only
     printer = BackgroundPrinter(sample_reviews[:2], out)
-    assert [p.name for p in printer.result()] == [f"{p.stem}.pdf" for p in sample_reviews[:2]]
+    printer.result()
+    assert sorted(p.name for p in out.iterdir()) == ["PTSM-99.pdf"]  # printed, not yet published
+    assert [p.name for p in printer.publish()] == [f"{p.stem}.pdf" for p in sample_reviews[:2]]
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{p.stem}.pdf" for p in sample_reviews[:2])
     assert [p.name for p in tmp_path.iterdir()] == ["bilans"]  # no staging folder left beside it
+
+
+def test_a_discarded_set_leaves_the_previous_pdfs(sample_reviews, tmp_path):
+    out = tmp_path / "bilans"
+    out.mkdir()
+    (out / "PTSM-99.pdf").write_bytes(b"%PDF- the release still shown")
+    BackgroundPrinter(sample_reviews[:1], out).discard()  # a notebook failed: these pages will not be shown
+    assert [p.name for p in tmp_path.iterdir()] == ["bilans"] and [p.name for p in out.iterdir()] == ["PTSM-99.pdf"]
 
 
 def test_a_failed_print_fails_the_step(tmp_path):
     printer = BackgroundPrinter([tmp_path / "absent.html"], tmp_path / "bilans")
     with pytest.raises(Exception):
         printer.result()
-    assert not (tmp_path / "bilans").exists()  # the previous set (none here) is left as it was
+    assert [p.name for p in tmp_path.iterdir()] == []  # nothing published, no staging folder left

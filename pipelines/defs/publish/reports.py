@@ -36,11 +36,12 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
             render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
         written = render_notebooks(notebooks_dir, target, release)
-    finally:
+    except BaseException:
         if printer is not None:
-            printer.join()  # never leave Chromium running after the step, even when a notebook failed
+            printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown
+        raise
     if printer is not None:
-        printer.result()
+        printer.publish()  # the PDFs of these pages, swapped in whole
     return written
 
 

@@ -74,25 +74,25 @@ def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None) -> list[Path]
 
 
 class BackgroundPrinter:
-    """`print_pdfs` of `pages` into the folder `out` (printed aside, then swapped in whole) in a thread; `result()`
-    waits and re-raises its error, so a failed print fails the step."""
+    """`print_pdfs` of `pages` in a thread, into a staging folder beside `out`. `result()` waits and re-raises its
+    error (a failed print fails the step); `publish()` then swaps the set in whole, `discard()` drops it (the step
+    failed elsewhere: the PDFs of the release still shown stay)."""
 
     def __init__(self, pages: list[Path], out: Path):
-        self.written: list[Path] = []
+        self.out = Path(out)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in self.out.parent.glob(f".{self.out.name}-*"):  # left by a run killed while printing
+            shutil.rmtree(leftover, ignore_errors=True)
+        self.staging = self.out.parent / f".{self.out.name}-{uuid.uuid4().hex}"
+        self.staging.mkdir()
+        self.printed: list[Path] = []
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(pages, Path(out)), name="ptsm-review-pdf", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(pages,), name="ptsm-review-pdf", daemon=True)
         self._thread.start()
 
-    def _run(self, pages: list[Path], out: Path) -> None:
+    def _run(self, pages: list[Path]) -> None:
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            for leftover in out.parent.glob(f".{out.name}-*"):  # left by a run killed while printing
-                shutil.rmtree(leftover, ignore_errors=True)
-            staging = out.parent / f".{out.name}-{uuid.uuid4().hex}"
-            staging.mkdir()
-            printed = print_pdfs(pages, staging)
-            swap_in(staging, out)
-            self.written = [out / p.name for p in printed]
+            self.printed = print_pdfs(pages, self.staging)
         except BaseException as error:  # re-raised in the caller's thread by result()
             self.error = error
 
@@ -103,5 +103,16 @@ class BackgroundPrinter:
     def result(self) -> list[Path]:
         self._thread.join()
         if self.error is not None:
+            self.discard()
             raise self.error
-        return self.written
+        return self.printed
+
+    def publish(self) -> list[Path]:
+        """Wait, then replace `out` by the printed set; the PDFs as published."""
+        printed = self.result()
+        swap_in(self.staging, self.out)
+        return [self.out / p.name for p in printed]
+
+    def discard(self) -> None:
+        self._thread.join()
+        shutil.rmtree(self.staging, ignore_errors=True)
