@@ -282,6 +282,15 @@ class Bench:
             landed.unlink()
             measure(command, env)  # back to the warm state (untimed)
 
+    def pages(self) -> None:
+        """All pages of one release, kind by kind (benchmarks/pages.py writes the per-page table, pages.md)."""
+        s = self.scenario("pages", "render every page of one sample release: reports, 18 profiles, 104 PTSM reviews "
+                                   "(HTML and PDF); detail in benchmarks/pages.md")
+        result = measure([PYTHON, "benchmarks/pages.py", "--work", str(self.work / "pages")])
+        if result.returncode != 0:
+            raise SystemExit(f"pages failed:\n{result.output[-3000:]}")
+        self.record(s, result)
+
     def uv_overhead(self) -> None:
         uv = shutil.which("uv")
         if uv is None:
@@ -412,6 +421,9 @@ def render(b: Bench, info: dict[str, str], started: dt.datetime, seconds: float,
     tiers = ROOT / "benchmarks" / "test_tiers.md"  # measured by hand (pytest), kept across harness runs
     if tiers.exists():
         lines += ["", tiers.read_text().strip()]
+    pages = ROOT / "benchmarks" / "pages.md"  # written by benchmarks/pages.py (the `pages` scenario)
+    if pages.exists():
+        lines += ["", pages.read_text().strip()]
     api = ROOT / "benchmarks" / "api_latency.md"
     if api.exists():
         lines += ["", "## API latency", "", "Measured separately by `benchmarks/api_latency.py` (not re-run by this "
@@ -424,7 +436,7 @@ def render(b: Bench, info: dict[str, str], started: dt.datetime, seconds: float,
 
 ALL = ["import_floor", "parse_floor_sample", "uv_run_overhead", "sample_cold", "sample_warm", "sample_plus_one",
        "history10_cold", "history10_warm", "volume10_cold", "volume10_warm", "history60_cold", "history60_warm",
-       "sample_reports"]
+       "sample_reports", "pages"]
 QUICK = ["import_floor", "parse_floor_sample", "sample_cold", "sample_warm", "sample_plus_one", "history10_warm"]
 
 
@@ -468,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
                                             b.inputs("history60", history=60), warm=True),
         "sample_reports": lambda: b.refresh("sample_reports", "full refresh on the sample with the notebooks, warm ledger",
                                             None, warm=True, reports=True),
+        "pages": b.pages,
     }
     paired = {"import_floor", "parse_floor_sample", "sample_cold"}
     if paired <= set(selected):

@@ -29,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--history", type=int, default=1, help="snapshots of every workbook (benchmarks)")
     sample.add_argument("--volume", type=int, default=1, help="multiply the actions per PTSM (benchmarks)")
 
-    export = commands.add_parser("export", help="write one region's rows of every published mart, for an ORS")
-    export.add_argument("--region", required=True, help="INSEE region code, e.g. 93")
+    export = commands.add_parser("export", help="write one region's rows of every published mart (ORS), or one PTSM's review")
+    export_scope = export.add_mutually_exclusive_group(required=True)
+    export_scope.add_argument("--region", help="INSEE region code, e.g. 93")
+    export_scope.add_argument("--ptsm", help="PTSM id, e.g. PTSM-35: its annual review alone (HTML, opens offline)")
     export.add_argument("--out", type=Path, required=True)
 
     serve = commands.add_parser("serve", help="read-only HTTP API over the published marts")
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Échantillon SYNTHÉTIQUE écrit dans {args.out}")
         return 0
     if args.command == "export":
-        return run_export(args.region, args.out)
+        return run_export_ptsm(args.ptsm, args.out) if args.ptsm else run_export(args.region, args.out)
     if args.command == "serve":
         from pipelines.api import cli as api_cli
 
@@ -150,6 +152,23 @@ def run_export(region: str, out: Path) -> int:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
     print(f"Région {region} : {len(written)} fichiers écrits dans {out}")
+    return 0
+
+
+def run_export_ptsm(ptsm_id: str, out: Path) -> int:
+    from pipelines.lib.reviews.ptsm_reviews import export_review
+
+    settings = get_settings()
+    try:
+        written = export_review(settings.marts_dir, ptsm_id, out, reference_dir=settings.reference_dir)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
+    print(f"Bilan de {ptsm_id.strip().upper()} écrit : {', '.join(str(p) for p in written)}")
+    if not any(p.suffix == ".pdf" for p in written):
+        from pipelines.lib.reviews.printing import available
+
+        print(available())
     return 0
 
 

@@ -237,3 +237,11 @@ def test_the_home_page_links_the_profiles_present_in_cog_order(tmp_path):
     assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section) == [
         ("regions/01.html", "Guadeloupe"), ("regions/11.html", "Île-de-France"),
         ("regions/93.html", "Provence-Alpes-Côte d'Azur")]
+
+
+@pytest.mark.slow
+def test_profile_links_the_reviews_of_its_ptsm_only(profiles):
+    # issue 24: each PTSM's review sits in ../ptsm/ of the same release; 93 has one PTSM in the fixture (PTSM-13)
+    assert re.findall(r'href="\.\./ptsm/([^"]+)\.html"', profiles["93"]) == ["PTSM-13"]
+    assert "../ptsm/" not in profiles["11"]
+    assert "Aucun PTSM de la région Île-de-France dans cette publication." in _text(profiles["11"])

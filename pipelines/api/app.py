@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from pipelines.api import errors, geo, openapi
 from pipelines.api.release import Publications
-from pipelines.api.routes import catalogue, health, marts, profile
+from pipelines.api.routes import catalogue, health, marts, profile, review
 from pipelines.api.routes import geo as geo_routes
 from pipelines.api.state import ApiState, RateLimiter
 from pipelines.api.tokens import TokenStore, tokens_path
@@ -125,7 +125,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
     )
     app.state.api = state
     errors.install_handlers(app)
-    for module in (health, marts, geo_routes, catalogue, profile):
+    for module in (health, marts, geo_routes, catalogue, profile, review):
         app.include_router(module.router)
     openapi.install(app, sorted(state.regions))
 

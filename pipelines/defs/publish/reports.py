@@ -11,17 +11,38 @@ from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
+from pipelines.lib.reviews import printing
+from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 
 
-def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
-    """The 18 regional profiles (`<target>/regions/<code>.html`), then the numbered reports of the same release.
+def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path | None = None) -> list[Path]:
+    """The PTSM reviews (`<target>/ptsm/<id>.html`, templates: seconds for all), the 18 regional profiles
+    (`<target>/regions/<code>.html`), then the numbered reports of the same release. With `pdf_dir`, the reviews' A4 PDFs
+    (`<pdf_dir>/<id>.pdf`) are printed by Chromium in the background meanwhile (pipelines/lib/reviews/printing.py);
+    without Chromium the pages are written and the log says why there is no PDF.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
     written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
     renders the numbered reports only."""
-    if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
-        render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-    return render_notebooks(notebooks_dir, target, release)
+    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR)
+    printer = None
+    if pdf_dir is not None:
+        missing = printing.available()
+        if missing is None:
+            printer = printing.BackgroundPrinter(reviews, pdf_dir)
+        else:
+            dg.get_dagster_logger().warning(missing)
+    try:
+        if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
+            render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
+        written = render_notebooks(notebooks_dir, target, release)
+    except BaseException:
+        if printer is not None:
+            printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown
+        raise
+    if printer is not None:
+        printer.publish()  # the PDFs of these pages, swapped in whole
+    return written
 
 
 @dg.asset(
@@ -34,14 +55,20 @@ def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
 def reports_asset(context: dg.AssetExecutionContext, paths: PtsmPaths) -> dg.MaterializeResult:
     folder = publish_reports(
         Path(paths.marts_dir), Path(paths.reports_dir),
-        lambda release, target: render_all(Path(paths.notebooks_dir), release, target),
+        lambda release, target: render_all(Path(paths.notebooks_dir), release, target,
+                                           printing.review_pdf_dir(Path(paths.marts_dir))),
     )
     written = sorted(folder.glob("*.html"))
     profiles = sorted((folder / PROFILES_DIR).glob("*.html"))
-    context.log.info("Rapports écrits : %s ; profils régionaux : %d", ", ".join(p.name for p in written), len(profiles))
+    reviews = sorted((folder / REVIEWS_DIR).glob("*.html"))
+    pdfs = sorted(printing.review_pdf_dir(Path(paths.marts_dir)).glob("*.pdf"))
+    context.log.info("Rapports écrits : %s ; profils régionaux : %d ; bilans de PTSM : %d",
+                     ", ".join(p.name for p in written), len(profiles), len(reviews))
     return dg.MaterializeResult(metadata={
         "reports": [p.name for p in written],
         "regional_profiles": len(profiles),
+        "ptsm_reviews": len(reviews),
+        "ptsm_review_pdfs": len(pdfs),
         "reports_dir": str(Path(paths.reports_dir)),
         "release": folder.parent.name,
         "total_bytes": sum(p.stat().st_size for p in written),

@@ -1,0 +1,105 @@
+"""The PTSM reviews looked at the way a reader does: all 104 reviews of the synthetic sample opened in ONE headless
+Chromium with the network cut, at 1400 and 390 px (no console error, no request leaving the folder, no overlapping
+text, no page wider than the screen, lang="fr", one h1, every table captioned), and printed to A4 PDF. First, the
+check is shown able to fail on a hand-made bad page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline_runner import Run
+from pipelines.lib.reports.report_check import launch
+from pipelines.lib.reviews.printing import BackgroundPrinter
+from pipelines.lib.reviews.ptsm_reviews import render_ptsm_reviews
+from pipelines.lib.reviews.review_check import WIDTHS, check_review
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = launch(p)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def sample_reviews(tmp_path_factory) -> list[Path]:
+    """Marts of the committed sample (the real refresh), then every review rendered as the refresh renders them."""
+    root = tmp_path_factory.mktemp("sample-reviews")
+    raw = root / "raw"
+    raw.mkdir()
+    run = Run(root, raw).refresh()
+    assert run.returncode == 0, run.output
+    return render_ptsm_reviews(run.marts.resolve(), root / "reports" / "ptsm")
+
+
+def test_the_check_can_fail(tmp_path, browser):
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<html><body><h1>Bilan</h1>"
+        '<p style="position:absolute;top:400px;left:10px">Texte A</p>'
+        '<p style="position:absolute;top:400px;left:10px">Texte B</p>'
+        '<table style="width:2000px"><tr><td>trop large</td></tr></table>'
+        '<img src="https://example.org/pixel.png" alt="">'
+        "</body></html>", encoding="utf-8")
+    check = check_review(browser, page, 390)
+    assert check.overlaps == ["Texte A | Texte B"]
+    assert check.overflow
+    assert check.outside_requests == ["https://example.org/pixel.png"]
+    assert check.structure == ["lang=None", "1 tableaux sans légende"]
+    assert not check.ok
+
+
+def test_every_sample_review_reads_well_at_both_widths_in_one_browser(sample_reviews, browser):
+    assert len(sample_reviews) == 104
+    problems = {}
+    for page in sample_reviews:
+        text = page.read_text(encoding="utf-8")
+        assert "Données SYNTHÉTIQUES" in text  # the synthetic mark on every page rendered from the sample
+        for width in WIDTHS:
+            check = check_review(browser, page, width)
+            if not check.ok:
+                problems[f"{page.stem}@{width}"] = check.problems()
+    assert problems == {}
+
+
+def test_sample_reviews_print_to_a4_pdf(sample_reviews, tmp_path):
+    # in a thread of its own, as the refresh prints: this module's browser holds Playwright's loop in this thread
+    pdfs = BackgroundPrinter(sample_reviews[:3], tmp_path / "bilans").result()
+    assert [p.name for p in pdfs] == [f"{p.stem}.pdf" for p in sample_reviews[:3]]
+    for pdf in pdfs:
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and b"/MediaBox [0 0 594.95996 841.91998]" in data  # A4 in points
+
+
+def test_the_refresh_s_pdfs_replace_the_previous_set_whole(sample_reviews, tmp_path):
+    out = tmp_path / "bilans"
+    out.mkdir()
+    (out / "PTSM-99.pdf").write_bytes(b"%PDF- an old release's")  # a PTSM of the previous set only
+    printer = BackgroundPrinter(sample_reviews[:2], out)
+    printer.result()
+    assert sorted(p.name for p in out.iterdir()) == ["PTSM-99.pdf"]  # printed, not yet published
+    assert [p.name for p in printer.publish()] == [f"{p.stem}.pdf" for p in sample_reviews[:2]]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{p.stem}.pdf" for p in sample_reviews[:2])
+    assert [p.name for p in tmp_path.iterdir()] == ["bilans"]  # no staging folder left beside it
+
+
+def test_a_discarded_set_leaves_the_previous_pdfs(sample_reviews, tmp_path):
+    out = tmp_path / "bilans"
+    out.mkdir()
+    (out / "PTSM-99.pdf").write_bytes(b"%PDF- the release still shown")
+    BackgroundPrinter(sample_reviews[:1], out).discard()  # a notebook failed: these pages will not be shown
+    assert [p.name for p in tmp_path.iterdir()] == ["bilans"] and [p.name for p in out.iterdir()] == ["PTSM-99.pdf"]
+
+
+def test_a_failed_print_fails_the_step(tmp_path):
+    printer = BackgroundPrinter([tmp_path / "absent.html"], tmp_path / "bilans")
+    with pytest.raises(Exception):
+        printer.result()
+    assert [p.name for p in tmp_path.iterdir()] == []  # nothing published, no staging folder left
