@@ -83,6 +83,9 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
     # 9 complete answers in 2025, but only 3 PTSM (01, 13, 22) with someone in post on 2023-12-31: no rate above 100 %
     assert ("Taux de réponse non calculable : la vague 2025 compte 9 réponses complètes pour 3 PTSM ayant un "
             "coordonnateur en poste au 31 décembre 2023") in fixture_reports["01_enquete_coordonnateurs"]
+    # a red bar has its legend: the fixture's salary band the report highlights, among 8 respondents with a salary
+    assert "lire les intervalles.</span> En rouge, la réponse « 2\u202f300–2\u202f499\u202f€ » que le rapport met en avant." \
+        in fixture_reports["01_enquete_coordonnateurs"]
     # the fixture's only line for a year after its workbook: PTSM-974, 3 000 € of 2024 in a June 2023 workbook
     assert "les montants prévus pour une année postérieure au classeur qui les déclare (3\u202f000\u202f€ au total)" \
         in fixture_reports["04_cofinancement"]
