@@ -1,6 +1,6 @@
 """Audit by integer programming: can a reader pin a suppressed survey count between 1 and 4?
 
-The subtraction checker in `disclosure` only follows one kind of arithmetic (a total minus visible cells).
+A subtraction checker only follows one kind of arithmetic (a total minus visible cells).
 A reader with a solver combines every published fact at once: visible counts, group denominators, national =
 sum of regions, a conditional question's denominator = its parent's cell, and a row that is absent (a count
 of 0 when row presence depends on the count). This module states those facts as linear equalities over the
@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from pipelines.lib.quality.disclosure import THRESHOLD
+from pipelines.lib.core.disclosure_rule import THRESHOLD
 
 _BIG = 10**6  # an upper bound on any count; only there to keep the problem bounded
 
@@ -33,9 +33,9 @@ class Finding:
     low: int
     high: int
 
-    def message(self) -> str:
+    def message(self, name: str | None = None) -> str:
         exact = f"vaut exactement {self.low}" if self.low == self.high else f"est comprise entre {self.low} et {self.high}"
-        return f"{self.cell} : la case masquée {exact} d'après ce qui est publié"
+        return f"{self.cell if name is None else name} : la case masquée {exact} d'après ce qui est publié"
 
 
 def _range(value: int | None | tuple[int, int | None]) -> tuple[int, int]:

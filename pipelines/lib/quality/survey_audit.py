@@ -51,7 +51,16 @@ class SurveyAudit:
     seconds: float
 
     def messages(self) -> list[str]:
-        return [f.message() for f in self.result.findings]
+        """One French sentence per disclosed count, naming the cell as a reader finds it in the marts."""
+        return [f.message(describe_cell(f.cell)) for f in self.result.findings]
+
+
+def describe_cell(cell: tuple) -> str:
+    if cell[0] == "d":
+        _, wave, region, question = cell
+        return f"{wave}, région {region}, nombre de répondants à {question}"
+    wave, region, question, answer = cell
+    return f"{wave}, région {region}, {question} = « {answer} »"
 
 
 def survey_facts(
@@ -94,7 +103,11 @@ def survey_facts(
         for (w, q, a) in nat_n:
             if w == wave:
                 questions[q].append(a)
+        # the complete responses: the denominator of an always-answered moyens[...] item (a fact only when no
+        # other question has more respondents, which holds for a real survey, not for every hand-made table)
         respondents_nat = max((nat_d[(wave, q)] for q in questions if _is_oui_only(q)), default=None)
+        if respondents_nat is not None and respondents_nat < max(nat_d[(wave, q)] for q in questions):
+            respondents_nat = None
         for region in region_list:
             responses = ("R", wave, region)
             cells[responses] = None
@@ -154,14 +167,14 @@ def audit_survey(national, regional, regions=None) -> SurveyAudit:
     return SurveyAudit(result, time.perf_counter() - start)
 
 
-def audit_marts(con, regions: Iterable[str] | None = None) -> SurveyAudit:
-    """Audit the survey marts of a DuckDB warehouse (schema `marts`)."""
+def audit_marts(con, regions: Iterable[str] | None = None, schema: str = "marts") -> SurveyAudit:
+    """Audit the survey marts of a DuckDB warehouse (`schema`: marts, or the scratch schema before publication)."""
 
     def rows(sql: str) -> list[dict]:
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, r)) for r in cursor.fetchall()]
 
-    national = rows("select wave, question, answer, n, denominator from marts.survey_results")
-    regional = rows("select wave, region_code, question, answer, n, denominator, share from marts.survey_results_region")
+    national = rows(f"select wave, question, answer, n, denominator from {schema}.survey_results")
+    regional = rows(f"select wave, region_code, question, answer, n, denominator, share from {schema}.survey_results_region")
     return audit_survey(national, regional, regions)
