@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor
 from pipelines.defs.checks import build_mart_checks
+from pipelines.defs.checks.disclosure import disclosure_audit_check
 from pipelines.defs.freshness import FRESHNESS_SELECTION, daily_freshness, freshness_checks, freshness_job
 from pipelines.defs.ingest.exports import raw_assets
 from pipelines.defs.ingest.reference import reference_assets
@@ -36,7 +37,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """The code location, with its resources pointed at `settings` (default: the environment, read now)."""
     return dg.Definitions(
         assets=all_assets,
-        asset_checks=[*build_mart_checks(), *freshness_checks],
+        asset_checks=[*build_mart_checks(), disclosure_audit_check, *freshness_checks],
         jobs=[refresh_job, refresh_no_reports_job, freshness_job],
         schedules=[monthly_refresh, daily_freshness],
         sensors=[raw_exports_sensor, run_failure_alert],

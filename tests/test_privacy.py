@@ -141,27 +141,18 @@ def _region_rows(site, wave, region, question):
 
 
 @pytest.mark.slow
-def test_cells_under_five_are_suppressed_with_a_second_cell_when_one_could_be_recomputed(site):
-    # region 84, 12 respondents: Titulaire (1) and Autre (0) are under 5; with CDD (5) and CDI (6) shown, 12 - 11
-    # would give 1 for the two hidden cells together, so the smallest shown cell, CDD, is hidden too (12 - 6 = 6)
-    assert _region_rows(site, 2024, "84", "contrat") == [
-        ("Autre", None, 12, None, True),
-        ("CDD", None, 12, None, True),
-        # CDI (6) too: the national 2024 CDI count is 7, and 7 - 6 would give region 32's lone respondent
-        ("CDI", None, 12, None, True),
-        ("Titulaire de la fonction publique", None, 12, None, True),
-    ]
-    # Temps partiel (4) is under 5: alone it would be 12 - 8, so Temps plein (8) is hidden too
+def test_a_region_holding_nearly_every_respondent_is_masked_whole(site):
+    # 2024: region 84 has 12 of the 13 respondents, region 32 the 13th. Whatever 84 shows, the national results
+    # minus 84 are region 32's lone respondent (and 84's denominator 12 says the others hold 1): so 84, the only
+    # region with 5 respondents or more, is masked whole, denominators included (issue 20 §1)
+    masked = [("Autre", None, None, None, True), ("CDD", None, None, None, True), ("CDI", None, None, None, True),
+              ("Titulaire de la fonction publique", None, None, None, True)]
+    assert _region_rows(site, 2024, "84", "contrat") == masked
     assert _region_rows(site, 2024, "84", "temps_travail") == [
-        ("Temps partiel", None, 12, None, True),
-        ("Temps plein", None, 12, None, True),
-    ]
+        ("Temps partiel", None, None, None, True), ("Temps plein", None, None, None, True)]
     # region 32 has one respondent: every cell and the denominator are hidden
-    assert _region_rows(site, 2024, "32", "contrat") == [
-        ("Autre", None, None, None, True), ("CDD", None, None, None, True), ("CDI", None, None, None, True),
-        ("Titulaire de la fonction publique", None, None, None, True),
-    ]
-    # the national results are not suppressed (which is why region 84's CDI is hidden above)
+    assert _region_rows(site, 2024, "32", "contrat") == masked
+    # the national results are not suppressed
     assert site.query("select n from marts.survey_results where wave = 2024 and question = 'contrat' "
                       "and answer = 'CDI'") == [(7,)]
     assert site.query("select n, denominator from marts.survey_results where wave = 2024 and question = 'contrat' "
@@ -178,11 +169,12 @@ def test_every_published_regional_cell_respects_the_rules(site):
         assert n is None or (n >= 5 and denominator >= 5)
         assert denominator is None or denominator >= 5
         groups.setdefault((wave, region, question), []).append((n, denominator, suppressed))
-    for key, cells in groups.items():
-        hidden = sum(1 for _, _, s in cells if s)
-        shown_total = cells[0][1]
-        # a single hidden cell next to a published total could be recomputed
-        assert not (hidden == 1 and shown_total is not None and len(cells) > 1), key
+    # and nothing masked can be recomputed: the integer-programming audit of everything published on the survey
+    from pipelines.lib.quality.survey_audit import audit_marts
+
+    with duckdb.connect(str(site.db), read_only=True) as con:
+        regions = [r for (r,) in con.execute("select distinct region_code from ref_ptsm_registry").fetchall()]
+        assert audit_marts(con, regions).messages() == []
 
 
 @pytest.mark.slow
@@ -193,8 +185,8 @@ def test_the_region_export_copies_the_suppressed_cells_as_published(site):
     assert {r["region_code"] for r in rows} == {"84"}
     cells = {(r["question"], r["answer"]): (r["n"], r["denominator"], r["share"], r["suppressed"])
              for r in rows if r["wave"] == "2024"}
-    assert cells[("temps_travail", "Temps plein")] == ("", "12", "", "vrai")
-    assert cells[("contrat", "CDI")] == ("", "12", "", "vrai")
+    assert cells[("temps_travail", "Temps plein")] == ("", "", "", "vrai")
+    assert cells[("contrat", "CDI")] == ("", "", "", "vrai")
     from pipelines.lib.publish.french_csv import format_cell
 
     published = site.query("select question, answer, n, denominator, share, suppressed from marts.survey_results_region "

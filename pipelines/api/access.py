@@ -5,13 +5,14 @@ survey cells below national level.
 
 from __future__ import annotations
 
+from pipelines.lib.core.disclosure_rule import THRESHOLD
 from pipelines.lib.publish import mart_access
 from pipelines.lib.publish.figure_access import FIGURES_MART, figures_for_region, read_figure_regions  # noqa: F401
 
 NATIONAL_ONLY = "national_only"
 REGIONAL = "regional"
 NATIONAL = "national"
-SMALL_CELL_THRESHOLD = 5  # docs/contract.md §4: survey cells below national level with n < 5 are never shown
+SMALL_CELL_THRESHOLD = THRESHOLD  # docs/contract.md §4: survey cells below national level with n < 5 are never shown
 
 
 def access_class(mart: str, columns: list[str]) -> str:

@@ -1,6 +1,6 @@
 """Audit by integer programming: can a reader pin a suppressed survey count between 1 and 4?
 
-The subtraction checker in `disclosure` only follows one kind of arithmetic (a total minus visible cells).
+A subtraction checker only follows one kind of arithmetic (a total minus visible cells).
 A reader with a solver combines every published fact at once: visible counts, group denominators, national =
 sum of regions, a conditional question's denominator = its parent's cell, and a row that is absent (a count
 of 0 when row presence depends on the count). This module states those facts as linear equalities over the
@@ -8,8 +8,9 @@ unknown true counts (non-negative integers) and, for each count the reader does 
 and maximum over every table consistent with them (SciPy's `milp`, HiGHS). The count is disclosed when both
 bounds lie in 1..THRESHOLD-1 (an exact value in 1-4 is the case min == max).
 
-It is cheap: the linear relaxation bounds every cell first (outer bounds), and a MILP is solved only for a
-cell the relaxation cannot prove safe.
+It is cheap: any table consistent with what is published is a witness for every cell at once (a cell that is 0,
+or THRESHOLD or more, in one such table cannot be pinned in 1..THRESHOLD-1), so the two bounds are solved only for
+the cells no witness found so far clears, and each solve is a new witness.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_array
 
-from pipelines.lib.quality.disclosure import THRESHOLD
+from pipelines.lib.core.disclosure_rule import THRESHOLD
 
 _BIG = 10**6  # an upper bound on any count; only there to keep the problem bounded
 
@@ -31,64 +33,108 @@ class Finding:
     low: int
     high: int
 
-    def message(self) -> str:
+    def message(self, name: str | None = None) -> str:
         exact = f"vaut exactement {self.low}" if self.low == self.high else f"est comprise entre {self.low} et {self.high}"
-        return f"{self.cell} : la case masquée {exact} d'après ce qui est publié"
+        return f"{self.cell if name is None else name} : la case masquée {exact} d'après ce qui est publié"
+
+
+def _range(value: int | None | tuple[int, int | None]) -> tuple[int, int]:
+    """A published count, a masked one (None), or a masked one the reader still bounds ((low, high or None))."""
+    if value is None:
+        return 0, _BIG
+    if isinstance(value, tuple):
+        return value[0], _BIG if value[1] is None else value[1]
+    return value, value
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """What the audit proved: `audited` masked protected cells, `safe` of them not pinnable in 1..THRESHOLD-1."""
+
+    findings: list[Finding]
+    audited: int
+    safe: int
 
 
 def audit(
     cells: Mapping[Hashable, int | None],
     sums: Iterable[tuple[Iterable[Hashable], Hashable | int]],
+    protected: Iterable[Hashable] | None = None,
 ) -> list[Finding]:
     """Every masked cell a reader can pin in 1..THRESHOLD-1; an empty list proves the publication safe.
 
-    `cells` maps each cell to its published count, or None when masked (a row absent from a table whose
-    shape depends on the count is published as 0 by the caller). `sums` are the published relations: the
-    parts add up to the total (a cell key, or a published integer).
+    `cells` maps each cell to its published count, or None when masked, or (low, high) when masked but bounded
+    (high None: unbounded); a row absent from a table whose shape depends on the count is published as 0 by the
+    caller, and a row present there is (1, None). `sums` are the published relations: the
+    parts add up to the total (a cell key, or a published integer). `protected`: the cells whose disclosure
+    matters (default: every cell); the others are unknowns that only carry facts (slacks, respondents).
     """
+    return audit_report(cells, sums, protected).findings
+
+
+def audit_report(
+    cells: Mapping[Hashable, int | None],
+    sums: Iterable[tuple[Iterable[Hashable], Hashable | int]],
+    protected: Iterable[Hashable] | None = None,
+) -> AuditResult:
+    """`audit` with the counts of cells audited and proven safe."""
     keys = list(cells)
     index = {key: i for i, key in enumerate(keys)}
-    rows, rhs = [], []
-    for parts, total in sums:
-        row = np.zeros(len(keys))
+    data, row_ids, col_ids, rhs = [], [], [], []
+    for r, (parts, total) in enumerate(sums):
         for part in parts:
-            row[index[part]] += 1
+            data.append(1.0)
+            row_ids.append(r)
+            col_ids.append(index[part])
         if isinstance(total, int):
-            value = float(total)
+            rhs.append(float(total))
         else:
-            row[index[total]] -= 1
-            value = 0.0
-        rows.append(row)
-        rhs.append(value)
-    low = np.array([0.0 if cells[k] is None else float(cells[k]) for k in keys])
-    high = np.array([_BIG if cells[k] is None else float(cells[k]) for k in keys])
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
-    constraint = [LinearConstraint(a_eq, b_eq, b_eq)] if rows else []
+            data.append(-1.0)
+            row_ids.append(r)
+            col_ids.append(index[total])
+            rhs.append(0.0)
+    low = np.array([float(_range(cells[k])[0]) for k in keys])
+    high = np.array([float(_range(cells[k])[1]) for k in keys])
+    a_eq = coo_array((data, (row_ids, col_ids)), shape=(len(rhs), len(keys))).tocsr() if rhs else None
+    b_eq = np.array(rhs) if rhs else None
+    constraint = [LinearConstraint(a_eq, b_eq, b_eq)] if rhs else []
+    integrality = np.ones(len(keys))
+    wanted = [index[k] for k in keys if not isinstance(cells[k], int) and (protected is None or k in set(protected))]
 
-    def bound(i: int, sense: float, integer: bool) -> float:
-        c = np.zeros(len(keys))
-        c[i] = sense
-        if integer:
-            result = milp(c, constraints=constraint, integrality=np.ones(len(keys)), bounds=Bounds(low, high))
-        else:
-            result = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=list(zip(low, high)), method="highs")
+    def solve(c: np.ndarray) -> np.ndarray:
+        result = milp(c, constraints=constraint, integrality=integrality, bounds=Bounds(low, high))
         if result.status != 0:
             raise ValueError("Les chiffres publiés sur l'enquête sont incohérents entre eux : audit impossible.")
-        return sense * result.fun
+        return np.round(result.x)
 
+    # A masked cell is safe once some table consistent with what is published gives it 0 or THRESHOLD or more:
+    # every solution found is such a witness for all cells at once, so most cells need no solve of their own.
+    unresolved = set(wanted)
+
+    def witness(x: np.ndarray) -> None:
+        unresolved.difference_update({i for i in unresolved if x[i] < 1 or x[i] >= THRESHOLD})
+
+    if wanted:
+        spread = np.zeros(len(keys))
+        spread[wanted] = 1.0
+        witness(solve(spread))  # as many zeros as the facts allow
+        witness(solve(-spread))  # as large as they allow
     findings = []
-    for key in keys:
-        if cells[key] is not None:
+    for i in sorted(unresolved):
+        if i not in unresolved:
             continue
-        i = index[key]
-        # Relaxation: max_LP >= max_int and min_LP <= min_int. Safe for sure only with integer bounds, so the
-        # relaxation only tells which MILP to skip: max_LP < THRESHOLD already caps the integer maximum.
-        lp_high = bound(i, -1.0, integer=False)
-        int_high = round(bound(i, -1.0, integer=True)) if lp_high >= THRESHOLD else int(np.floor(lp_high + 1e-9))
-        if int_high >= THRESHOLD or int_high < 1:
+        c = np.zeros(len(keys))
+        c[i] = -1.0
+        x = solve(c)
+        witness(x)
+        high_i = x[i]
+        if i not in unresolved:
             continue
-        int_low = round(bound(i, 1.0, integer=True))
-        if int_low >= 1:
-            findings.append(Finding(key, int_low, int_high))
-    return findings
+        c[i] = 1.0
+        x = solve(c)
+        witness(x)
+        if i in unresolved:
+            findings.append(Finding(keys[i], int(x[i]), int(high_i)))
+            unresolved.discard(i)
+    findings.sort(key=lambda f: index[f.cell])
+    return AuditResult(findings, len(wanted), len(wanted) - len(findings))

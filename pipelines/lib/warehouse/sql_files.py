@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.lib.core import disclosure_rule
+
 LAYER_SCHEMA = {"reference": "main", "staging": "staging", "marts": "marts"}
 # Marts are built and checked here; `marts` receives them only when the release is published.
 SCRATCH_SCHEMA = "marts_next"
@@ -75,7 +77,9 @@ def load_models(sql_dir: Path, layer: str) -> list[SqlModel]:
 
 
 def create_macros(con, sql_dir: Path) -> None:
-    """Run sql/macros/*.sql (each a `create or replace macro`): rules shared by several models and by tests."""
+    """Run sql/macros/*.sql (each a `create or replace macro`): rules shared by several models and by tests; and
+    `disclosure_threshold()`, from the one constant of pipelines.lib.core.disclosure_rule."""
+    con.execute(disclosure_rule.MACRO_SQL)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
 

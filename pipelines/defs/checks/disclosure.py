@@ -1,0 +1,43 @@
+"""The disclosure audit as a blocking check of every release (issue 20 §1, issue 19 §6).
+
+It runs on the survey marts as built in the scratch schema, before anything is published: a masked survey count
+that a reader could pin between 1 and 4 (pipelines/lib/quality/survey_audit.py) fails the check, the release is
+not published and the previous publication stays in place; the refresh summary names each such cell in French.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib.quality.survey_audit import audit_marts
+from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
+
+CHECK_NAME = "disclosure_audit"
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "survey_results_region"]),
+    name=CHECK_NAME,
+    blocking=True,
+    additional_deps=[dg.AssetKey(["marts", "survey_results"])],
+    description="Secret statistique : aucun effectif d'enquête de 1 à 4 ne peut être retrouvé, par programmation "
+                "linéaire en nombres entiers, à partir de survey_results et survey_results_region (toutes vagues, "
+                "toutes régions).",
+)
+def disclosure_audit_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        # every region the reader knows exists (the registry is published); one absent from the table has no row
+        regions = [r for (r,) in conn.execute(
+            "select distinct region_code from ref_ptsm_registry where region_code is not null").fetchall()]
+        audit = audit_marts(conn, regions, schema=SCRATCH_SCHEMA)
+    failures = [f"Secret statistique rompu : {message}" for message in audit.messages()]
+    return dg.AssetCheckResult(
+        passed=not failures,
+        metadata={
+            "failed_expectations": dg.MetadataValue.json(failures),
+            "cells_audited": audit.result.audited,
+            "cells_safe": audit.result.safe,
+            "seconds": round(audit.seconds, 2),
+        },
+    )
