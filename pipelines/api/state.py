@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,31 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from pipelines.api.access import read_figure_regions
 from pipelines.api.cache import ResponseCache
+from pipelines.api.limits import RateLimiter
 from pipelines.api.regions import read_regions
 from pipelines.api.release import Publications, PublicationError, Release
 from pipelines.api.tokens import TokenStore
-
-
-class RateLimiter:
-    """A token bucket per API token: `per_minute` requests a minute on average, bursts up to `burst`."""
-
-    def __init__(self, per_minute: int, burst: int | None = None):
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else per_minute)
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, key: str, now: float | None = None) -> float:
-        """0 when the request may go; else the seconds to wait before the next one."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            level, stamp = self._buckets.get(key, (self.burst, now))
-            level = min(self.burst, level + (now - stamp) * self.rate)
-            if level >= 1:
-                self._buckets[key] = (level - 1, now)
-                return 0.0
-            self._buckets[key] = (level, now)
-            return (1 - level) / self.rate
 
 
 @dataclass
@@ -49,7 +27,9 @@ class ApiState:
     tokens: TokenStore
     reference_dir: Path
     reports_dir: Path | None = None
-    rate_limiter: RateLimiter | None = None
+    rate_limiter: RateLimiter | None = None  # requests per token
+    anonymous_limiter: RateLimiter | None = None  # requests without a valid token, per client address
+    byte_limiter: RateLimiter | None = None  # bytes sent per token
     cache: ResponseCache = field(default_factory=ResponseCache)
     database: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)  # in memory: Parquet only
     _broken: dict[tuple, PublicationError] = field(default_factory=dict)
