@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pipelines.api.access import read_figure_regions
 from pipelines.api.cache import ResponseCache
+from pipelines.api.errors import RETRY_AFTER, ApiError
 from pipelines.api.limits import RateLimiter
 from pipelines.api.regions import read_regions
 from pipelines.api.release import Publications, PublicationError, Release
@@ -87,17 +88,33 @@ class ApiState:
             while len(self._broken) > 8:
                 self._broken.pop(next(iter(self._broken)))
 
-    def release_broken_now(self, release: Release, exc: Exception) -> PublicationError:
-        """A file of a loaded release vanished or turned unreadable: stop serving it (503 until replaced)."""
+    def require_mart(self, release: Release, mart: str) -> None:
+        """A 503 for this mart alone when its file is missing or no longer the one the manifest vouches for."""
+        reason = release.check_mart(mart)
+        if reason is not None:
+            raise mart_unavailable(release, mart, reason)
+
+    def release_broken_now(self, release: Release, exc: Exception) -> Exception:
+        """A file of a loaded release vanished or turned unreadable while being read: a mart's own file fails that
+        mart only; anything else stops serving the release (503 until replaced)."""
         key = getattr(release, "stamp", None) or self.publications.key(release.path)
         if not os.path.isdir(release.path):
             return PublicationError("la publication a été remplacée pendant la requête ; réessayer")
+        for mart in release.marts:
+            reason = release.check_mart(mart)
+            if reason is not None and mart in str(exc):
+                return mart_unavailable(release, mart, reason)
         missing = sorted(name for name in (release.manifest.get("files") or {})
                          if not os.path.exists(os.path.join(release.path, name)))
         reason = f"fichier absent ({', '.join(missing)})" if missing else _reason(exc)
         error = PublicationError(f"publication {os.path.basename(release.path)} inutilisable : {reason}")
         self.mark_broken(key, error)
         return error
+
+
+def mart_unavailable(release: Release, mart: str, reason: str) -> ApiError:
+    return ApiError(503, "mart_unavailable", f"Mart {mart} indisponible dans la publication {release.release_id} : "
+                    f"{reason}. Les autres marts restent servis.", {"Retry-After": RETRY_AFTER})
 
 
 def _reason(exc: Exception) -> str:

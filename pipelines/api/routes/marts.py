@@ -84,6 +84,7 @@ def build_query(state: ApiState, release: Release, who: Principal, request: Requ
     """Check a mart request against the token and the mart's columns; the query and the region served."""
     if name not in release.marts:
         raise ApiError(404, "unknown_mart", f"Mart inconnu : {name!r}. Voir GET /v1/marts.")
+    state.require_mart(release, name)
     columns = release.columns[name]
     names = [n for n, _ in columns]
     kind = access.access_class(name, names)
