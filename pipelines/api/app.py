@@ -22,6 +22,7 @@ from pipelines.api.release import Publications
 from pipelines.api.routes import catalogue, health, marts, profile
 from pipelines.api.routes import geo as geo_routes
 from pipelines.api.limits import RequestLimits
+from pipelines.api.rendered import ReplayRendered
 from pipelines.api.state import ApiState, RateLimiter
 from pipelines.api.tokens import TokenStore, tokens_path
 
@@ -140,6 +141,7 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
     async def docs():
         return HTMLResponse(openapi.docs_page(app.openapi()))
 
+    app.add_middleware(ReplayRendered, state=state)
     app.add_middleware(HeadAsGet)
     app.add_middleware(AllowHead)
     app.add_middleware(RequestLimits, anonymous=state.anonymous_limiter)

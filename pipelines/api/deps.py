@@ -46,8 +46,10 @@ async def principal(
     return found
 
 
-async def current_release(state: ApiState = Depends(get_state)) -> Release:
-    return await state.current_release()
+async def current_release(request: Request, state: ApiState = Depends(get_state)) -> Release:
+    release = await state.current_release()
+    request.state.ptsm_release_stamp = getattr(release, "stamp", None)  # rendered.ReplayRendered checks it
+    return release
 
 
 def scope_region(state: ApiState, who: Principal, region: str | None) -> str | None:

@@ -31,7 +31,8 @@ class ApiState:
     rate_limiter: RateLimiter | None = None  # requests per token
     anonymous_limiter: RateLimiter | None = None  # requests without a valid token, per client address
     byte_limiter: RateLimiter | None = None  # bytes sent per token
-    cache: ResponseCache = field(default_factory=ResponseCache)
+    cache: ResponseCache = field(default_factory=ResponseCache)  # encoded bodies (routes)
+    rendered: ResponseCache = field(default_factory=ResponseCache)  # whole answers replayed (rendered.py)
     database: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)  # in memory: Parquet only
     _broken: dict[tuple, PublicationError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

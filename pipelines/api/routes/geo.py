@@ -34,6 +34,7 @@ async def ptsm_geojson(
     if "ptsm_overview" not in release.marts:
         raise PublicationError("la publication n'a pas de mart ptsm_overview")
     state.require_mart(release, "ptsm_overview")
+    request.state.ptsm_mart = "ptsm_overview"
     served_region = scope_region(state, who, region)
     key = ("geo", served_region)
     cache_key = (*key, release.path, getattr(release, "stamp", None))

@@ -85,6 +85,7 @@ def build_query(state: ApiState, release: Release, who: Principal, request: Requ
     if name not in release.marts:
         raise ApiError(404, "unknown_mart", f"Mart inconnu : {name!r}. Voir GET /v1/marts.")
     state.require_mart(release, name)
+    request.state.ptsm_mart = name  # a replayed answer re-checks this mart's file (rendered.py)
     columns = release.columns[name]
     names = [n for n, _ in columns]
     kind = access.access_class(name, names)
