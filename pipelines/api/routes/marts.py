@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 from urllib.parse import urlencode
 
 import duckdb
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from pipelines.api import access, formats, schemas
@@ -15,7 +15,7 @@ from pipelines.api.deps import ALL, current_release, principal, reject_unknown_p
 from pipelines.api.errors import ApiError
 from pipelines.api.query import MAX_OFFSET, RESERVED, MartQuery, QueryError
 from pipelines.api.release import Release
-from pipelines.api.responses import release_headers, release_meta, respond
+from pipelines.api.responses import release_meta, respond
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
 
@@ -32,7 +32,7 @@ MART_CONTENT = {
 @router.get("/v1/marts", response_model=schemas.MartList, responses=schemas.error_responses(400, 401, 503),
             summary="Liste des marts et de leurs descriptions")
 async def list_marts(request: Request, who: Principal = Depends(principal),
-                     release: Release = Depends(current_release)):
+                     release: Release = Depends(current_release), state: ApiState = Depends(get_state)):
     reject_unknown_params(request, set())
     items = []
     for name in release.marts:
@@ -49,16 +49,22 @@ async def list_marts(request: Request, who: Principal = Depends(principal),
             "columns": columns,
             "formats": ["csv", "json", "parquet"],
         })
-    return JSONResponse({**release_meta(release), "marts": items}, headers=release_headers(release))
+    body = json.dumps({**release_meta(release), "marts": items}, ensure_ascii=False).encode("utf-8")
+    return await respond(request, state, release, ("marts", who.is_national), body, "application/json")
 
 
 @router.get("/v1/dictionary", response_model=schemas.Dictionary, responses=schemas.error_responses(400, 401, 503),
             summary="Dictionnaire des données (description de chaque mart et colonne)")
 async def dictionary(request: Request, who: Principal = Depends(principal),
-                     release: Release = Depends(current_release)):
+                     release: Release = Depends(current_release), state: ApiState = Depends(get_state)):
     reject_unknown_params(request, set())
-    return JSONResponse({"release_id": release.release_id, "marts": release.dictionary},
-                        headers=release_headers(release))
+    cache_key = ("dictionary", release.path, getattr(release, "stamp", None))
+    body = state.cache.get(cache_key)
+    if body is None:
+        body = json.dumps({"release_id": release.release_id, "marts": release.dictionary},
+                          ensure_ascii=False).encode("utf-8")
+        state.cache.put(cache_key, body)
+    return await respond(request, state, release, ("dictionary",), body, "application/json")
 
 
 def fetch(state: ApiState, release: Release, sql: str, params: list, arrow: bool = True):
@@ -166,7 +172,10 @@ async def get_mart(
                 return formats.to_csv(table)
             if format == "parquet":
                 return formats.to_parquet(table, meta)
-            total = fetch(state, release, *query.count_sql(release.parquet(name)), arrow=False)[0][0]
+            if offset == 0 and (limit is None or table.num_rows < limit):
+                total = table.num_rows  # the whole answer is here: no second scan to count it
+            else:
+                total = fetch(state, release, *query.count_sql(release.parquet(name)), arrow=False)[0][0]
             page = {"total": total, "limit": limit, "offset": offset, "links": {}}
             if limit is not None:
                 if offset + limit < total:
