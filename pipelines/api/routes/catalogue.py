@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from pipelines.api import access, schemas
 from fastapi.security import HTTPAuthorizationCredentials
 
-from pipelines.api.deps import bearer, current_release, principal, reject_unknown_params
+from pipelines.api.deps import current_release, principal, reject_unknown_params
 from pipelines.api.routes import marts
 from pipelines.api.tokens import Principal
 from pipelines.api.release import Release
@@ -37,12 +37,13 @@ async def catalogue(request: Request, release: Release = Depends(current_release
     return await respond(request, state, release, ("catalogue",), encoded, "application/json")
 
 
-async def optional_principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                             state: ApiState = Depends(get_state)) -> Principal | None:
-    """The caller when a token is sent (then it must be valid), else None: the package is public."""
-    if credentials is None:
+async def optional_principal(request: Request, state: ApiState = Depends(get_state)) -> Principal | None:
+    """The caller when a token is sent (then it must be valid), else None: the package is public (read from the
+    header by hand, so OpenAPI does not declare the route as needing a token)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         return None
-    return await principal(request, credentials, state)
+    return await principal(request, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip()), state)
 
 
 @router.get("/v1/catalogue/datapackage.json", responses={200: {"description": "Data Package Frictionless",
