@@ -63,9 +63,19 @@ def scenarios(ptsm_ids: list[str], has_profile: bool) -> list[tuple[str, str, di
     return rows
 
 
-def measure(port: int, path: str, params, token: str, total: int) -> tuple[float, float, int, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port: int, path: str, params, token: str, total: int, pid: int) -> tuple[float, float, int, float, float]:
+    """Median and p95 latency (ms), body size, requests/s, and the server's CPU milliseconds per request: the
+    last one hardly depends on what else runs on the machine."""
+    before = cpu_seconds(pid)
     latencies, size, wall = asyncio.run(lat.run_scenario(port, path, params, token, CLIENTS, total))
-    return statistics.median(latencies), lat.p95(latencies), size, total / wall
+    cpu_ms = (cpu_seconds(pid) - before) * 1000 / total
+    return statistics.median(latencies), lat.p95(latencies), size, total / wall, cpu_ms
 
 
 def main() -> None:
@@ -96,13 +106,16 @@ def main() -> None:
             for label, path, params, kind, total in scenarios(ptsm_ids, has_profile):
                 if isinstance(params, dict):  # warm-up: fills the cache (the uncached rows stay uncached)
                     asyncio.run(lat.run_scenario(port, path, params, issued[kind], CLIENTS, 2 * CLIENTS))
-                health_before = measure(port, "/v1/health", {}, issued[kind], 1600)
-                median, high, size, rate = measure(port, path, params, issued[kind], total)
-                health_after = measure(port, "/v1/health", {}, issued[kind], 1600)
+                health_before = measure(port, "/v1/health", {}, issued[kind], 1600, server.pid)
+                median, high, size, rate, cpu = measure(port, path, params, issued[kind], total, server.pid)
+                health_after = measure(port, "/v1/health", {}, issued[kind], 1600, server.pid)
                 health_p95 = (health_before[1] + health_after[1]) / 2
-                rows.append((label, total, size, median, high, rate, health_p95, high / health_p95))
+                health_cpu = (health_before[4] + health_after[4]) / 2
+                rows.append((label, total, size, median, high, rate, health_p95, high / health_p95, cpu,
+                             cpu / health_cpu))
                 print(f"{label:<62} p95 {high:7.2f} ms  health p95 {health_p95:6.2f} ms  ratio {high / health_p95:5.2f}"
-                      f"  {rate:6.0f} req/s  {size} B", flush=True)
+                      f"  {rate:6.0f} req/s  {size} B  CPU {cpu:.2f} ms/req ({cpu / health_cpu:.2f} x health)",
+                      flush=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -120,12 +133,16 @@ def main() -> None:
         f"({'échantillon synthétique' if manifest.get('synthetic') else 'exports réels'}). "
         "`uv run python benchmarks/api_load.py`.",
         "",
-        "| requête | requêtes | octets envoyés | médiane (ms) | p95 (ms) | débit (req/s) | p95 /v1/health (ms) | p95 / p95 health |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "Dernières colonnes : temps CPU du processus serveur par requête (/proc, presque indépendant de la charge "
+        "des autres processus) et son rapport à celui de /v1/health.",
+        "",
+        "| requête | requêtes | octets envoyés | médiane (ms) | p95 (ms) | débit (req/s) | p95 /v1/health (ms) "
+        "| p95 / p95 health | CPU serveur (ms/req) | CPU / CPU health |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, total, size, median, high, rate, health_p95, ratio in rows:
+    for label, total, size, median, high, rate, health_p95, ratio, cpu, cpu_ratio in rows:
         lines.append(f"| {label} | {total} | {size} | {median:.1f} | {high:.1f} | {rate:.0f} | {health_p95:.1f} | "
-                     f"{ratio:.2f} |")
+                     f"{ratio:.2f} | {cpu:.2f} | {cpu_ratio:.2f} |")
     met = [r for r in rows if r[4] <= GOAL_MS]
     lines += ["", f"Objectif p95 ≤ {GOAL_MS:.0f} ms à {CLIENTS} clients : tenu pour {len(met)} requêtes sur {len(rows)} "
                   f"sur cette machine chargée."]
