@@ -106,22 +106,28 @@ class MartQuery:
             params.extend(parsed)
         return (" where " + " and ".join(clauses) if clauses else ""), params
 
-    def _masked(self) -> str:
+    def _masked(self, parquet: str | None, relation: str | None) -> tuple[str, list]:
+        """The mart with its small cells masked, read from a Parquet file, or from a relation registered on the
+        cursor (the release's verified table in memory, see Release.table)."""
         masked = access.masked_columns(self.names())
         items = [f"{masked[n]} as {quote(n)}" if n in masked else quote(n) for n in self.names()]
-        return f"select {', '.join(items)} from read_parquet(?)"
+        if relation is not None:
+            return f"select {', '.join(items)} from {quote(relation)}", []
+        return f"select {', '.join(items)} from read_parquet(?)", [parquet]
 
-    def sql(self, parquet: str) -> tuple[str, list]:
+    def sql(self, parquet: str | None, relation: str | None = None) -> tuple[str, list]:
         where, params = self._where()
         fields = ", ".join(quote(n) for n in (self.select or self.names()))
-        sql = f"select {fields} from ({self._masked()}) as masked{where}"
-        params = [parquet, *params]
+        source, source_params = self._masked(parquet, relation)
+        sql = f"select {fields} from ({source}) as masked{where}"
+        params = [*source_params, *params]
         if self.limit is not None:
             sql += f" limit {int(self.limit)} offset {int(self.offset)}"
         elif self.offset:
             sql += f" offset {int(self.offset)}"
         return sql, params
 
-    def count_sql(self, parquet: str) -> tuple[str, list]:
+    def count_sql(self, parquet: str | None, relation: str | None = None) -> tuple[str, list]:
         where, params = self._where()
-        return f"select count(*) from ({self._masked()}) as masked{where}", [parquet, *params]
+        source, source_params = self._masked(parquet, relation)
+        return f"select count(*) from ({source}) as masked{where}", [*source_params, *params]

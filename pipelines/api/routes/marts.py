@@ -7,6 +7,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 import duckdb
+import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -67,12 +68,20 @@ async def dictionary(request: Request, who: Principal = Depends(principal),
     return await respond(request, state, release, ("dictionary",), body, "application/json")
 
 
-def fetch(state: ApiState, release: Release, sql: str, params: list, arrow: bool = True):
+def relation_name(mart: str) -> str:
+    return f"mart_{mart}"
+
+
+def fetch(state: ApiState, release: Release, sql: str, params: list, arrow: bool = True, mart: str | None = None):
+    """Run one query on its own cursor; `mart`: register the release's verified table of that mart under
+    relation_name(mart) first (the query reads memory, not the file)."""
     cursor = state.database.cursor()
     try:
+        if mart is not None:
+            cursor.register(relation_name(mart), release.table(mart))
         relation = cursor.sql(sql, params=params)
         return relation.to_arrow_table() if arrow else relation.fetchall()
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+    except (duckdb.IOException, duckdb.InvalidInputException, OSError, pa.ArrowException) as exc:
         raise state.release_broken_now(release, exc) from exc
     finally:
         cursor.close()
@@ -167,7 +176,7 @@ async def get_mart(
         meta = {"mart": name, **release_meta(release), "region": served_region or ALL, "ptsm": ptsm}
 
         def build() -> bytes:
-            table = fetch(state, release, *query.sql(release.parquet(name)))
+            table = fetch(state, release, *query.sql(None, relation_name(name)), mart=name)
             if format == "csv":
                 return formats.to_csv(table)
             if format == "parquet":
@@ -175,7 +184,8 @@ async def get_mart(
             if offset == 0 and (limit is None or table.num_rows < limit):
                 total = table.num_rows  # the whole answer is here: no second scan to count it
             else:
-                total = fetch(state, release, *query.count_sql(release.parquet(name)), arrow=False)[0][0]
+                total = fetch(state, release, *query.count_sql(None, relation_name(name)), arrow=False,
+                              mart=name)[0][0]
             page = {"total": total, "limit": limit, "offset": offset, "links": {}}
             if limit is not None:
                 if offset + limit < total:
