@@ -33,6 +33,7 @@ class ApiState:
     byte_limiter: RateLimiter | None = None  # bytes sent per token
     cache: ResponseCache = field(default_factory=ResponseCache)  # encoded bodies (routes)
     rendered: ResponseCache = field(default_factory=ResponseCache)  # whole answers replayed (rendered.py)
+    masked: ResponseCache = field(default_factory=ResponseCache)  # masked marts in memory (routes/marts.py)
     database: duckdb.DuckDBPyConnection = field(default_factory=lambda: duckdb.connect(
         config={"enable_object_cache": True}))  # in memory: Parquet only; footers kept between queries
     _broken: dict[tuple, PublicationError] = field(default_factory=dict)
