@@ -2,6 +2,8 @@
 
 Identifiers come from the Parquet schema only; every value a client sends is a bound parameter. Filters
 apply to the masked values (filtering `n=3` on a masked mart finds nothing, it cannot reveal a hidden 3).
+The API masks a whole mart once per release in SQL (`masked_sql`) and answers each request with `apply`, the same
+scope, filters, fields and page in memory; `sql` states the same request as one DuckDB query.
 """
 
 from __future__ import annotations
