@@ -58,9 +58,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(marts_dir: Path, tokens_file: Path, port: int, workers: int, access_log: bool) -> subprocess.Popen:
+def start_server(marts_dir: Path, tokens_file: Path, port: int, workers: int, access_log: bool,
+                 reports_dir: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PTSM_MARTS_DIR": str(marts_dir), "PTSM_TOKENS_FILE": str(tokens_file),
-           "PTSM_API_RATE_PER_MINUTE": "0"}  # measure latency, not the per-token rate limit
+           "PTSM_API_RATE_PER_MINUTE": "0", "PTSM_API_ANONYMOUS_RATE_PER_MINUTE": "0",  # latency, not the limits
+           "PTSM_API_BYTES_PER_MINUTE": "0", "PTSM_API_MAX_CONNECTIONS_PER_CLIENT": "0"}
+    if reports_dir is not None:
+        env["PTSM_REPORTS_DIR"] = str(reports_dir)
     command = [sys.executable, "-m", "uvicorn", "pipelines.api.app:app_from_settings", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "info"]
     if not access_log:

@@ -291,6 +291,15 @@ class Bench:
             raise SystemExit(f"pages failed:\n{result.output[-3000:]}")
         self.record(s, result)
 
+    def api_load(self) -> None:
+        """The ORS API at 32 clients side by side with /v1/health (benchmarks/api_load.py) on the sample publication:
+        not a refresh scenario (no wall time here), it writes benchmarks/api_load.md, copied into the report."""
+        if not (ROOT / "data" / "marts" / "manifest.json").is_file():
+            subprocess.run([PYTHON, "-m", "pipelines.cli", "refresh"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        self.say("  api_load: every data endpoint at 32 clients, with /v1/health ...")
+        subprocess.run([PYTHON, str(ROOT / "benchmarks" / "api_load.py"), "--write",
+                        str(ROOT / "benchmarks" / "api_load.md")], cwd=ROOT, check=True)
+
     def uv_overhead(self) -> None:
         uv = shutil.which("uv")
         if uv is None:
@@ -429,6 +438,12 @@ def render(b: Bench, info: dict[str, str], started: dt.datetime, seconds: float,
         lines += ["", "## API latency", "", "Measured separately by `benchmarks/api_latency.py` (not re-run by this "
                   "harness); copied from [benchmarks/api_latency.md](benchmarks/api_latency.md):", "",
                   api.read_text().strip().replace("\n## ", "\n### ").replace("## ", "### ", 1)]
+    load = ROOT / "benchmarks" / "api_load.md"  # `--only api_load` (issue 20 §4)
+    if load.exists():
+        lines += ["", "## API load (32 clients, ratios to /v1/health)", "",
+                  "Written by `benchmarks/api_load.py` (`benchmarks/run.py --only api_load`); copied from "
+                  "[benchmarks/api_load.md](benchmarks/api_load.md):", "",
+                  load.read_text().strip().replace("\n## ", "\n### ").replace("## ", "### ", 1)]
     return "\n".join(lines) + "\n"
 
 
@@ -436,7 +451,7 @@ def render(b: Bench, info: dict[str, str], started: dt.datetime, seconds: float,
 
 ALL = ["import_floor", "parse_floor_sample", "uv_run_overhead", "sample_cold", "sample_warm", "sample_plus_one",
        "history10_cold", "history10_warm", "volume10_cold", "volume10_warm", "history60_cold", "history60_warm",
-       "sample_reports", "pages"]
+       "sample_reports", "pages", "api_load"]
 QUICK = ["import_floor", "parse_floor_sample", "sample_cold", "sample_warm", "sample_plus_one", "history10_warm"]
 
 
@@ -478,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
                                             runs=min(args.runs, args.cold_runs_history60)),
         "history60_warm": lambda: b.refresh("history60_warm", "history ×60, warm ledger",
                                             b.inputs("history60", history=60), warm=True),
+        "api_load": b.api_load,
         "sample_reports": lambda: b.refresh("sample_reports", "full refresh on the sample with the notebooks, warm ledger",
                                             None, warm=True, reports=True),
         "pages": b.pages,

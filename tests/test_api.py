@@ -558,7 +558,8 @@ def test_fuzz_endpoints_from_the_openapi_description(env):
     operations = [result.ok() for result in api.get_all_operations()]
     assert {op.path for op in operations} == {
         "/v1/health", "/v1/marts", "/v1/dictionary", "/v1/geo/ptsm.geojson", "/v1/catalogue",
-        "/v1/catalogue/datapackage.json", "/v1/regions/{code}/profile", "/v1/ptsm/{ptsm_id}/review",
+        "/v1/catalogue/datapackage.json", "/v1/catalogue/{name}.csv", "/v1/regions/{code}/profile",
+        "/v1/ptsm/{ptsm_id}/review",
         *(f"/v1/marts/{m}" for m in fake.DESCRIPTIONS),
     }
     budget = max(2, hypothesis.settings.default.max_examples // 30)  # 10 in CI, 2 with the local profile

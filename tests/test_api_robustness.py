@@ -188,8 +188,10 @@ def test_a_file_deleted_after_loading_is_a_503_not_a_500(tmp_path):
     (site.release / "coordinator_vacancy_monthly.parquet").unlink()
     response = site.get("/v1/marts/coordinator_vacancy_monthly", site.paca)
     assert response.status_code == 503
-    assert response.json()["error"]["message"] == "publication r1 inutilisable : fichier absent (coordinator_vacancy_monthly.parquet)"
-    assert site.get("/v1/health").json()["status"] == "error"
+    assert response.json()["error"]["message"] == (
+        "Mart coordinator_vacancy_monthly indisponible dans la publication r1 : fichier absent "
+        "(coordinator_vacancy_monthly.parquet). Les autres marts restent servis.")  # that mart only (issue 20 §3)
+    assert site.get("/v1/health").json()["status"] == "degraded"
 
 
 # ---------------------------------------------------------------- 6. smaller rules

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from pipelines.api import errors
+from pipelines.api import errors, tokens
 from pipelines.api.query import QueryError, parse_value
 from pipelines.api.release import Publications
 from pipelines.api.responses import gzip_quality
@@ -29,7 +29,8 @@ def test_the_health_router_works_alone_on_any_state(tmp_path):
     marts = tmp_path / "marts"
     fake.publish(marts, "seul", variant=3)
     app = FastAPI()
-    app.state.api = ApiState(publications=Publications(marts), tokens=TokenStore(tmp_path / "none.json"),
+    tokens.create_token(tmp_path / "t.json", region=None, national=True)  # no token file at all is "degraded"
+    app.state.api = ApiState(publications=Publications(marts), tokens=TokenStore(tmp_path / "t.json"),
                              reference_dir=REFERENCE)
     errors.install_handlers(app)
     app.include_router(health.router)

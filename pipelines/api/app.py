@@ -21,10 +21,14 @@ from pipelines.api import errors, geo, openapi
 from pipelines.api.release import Publications
 from pipelines.api.routes import catalogue, health, marts, profile, review
 from pipelines.api.routes import geo as geo_routes
+from pipelines.api.limits import RequestLimits
+from pipelines.api.rendered import ReplayRendered
 from pipelines.api.state import ApiState, RateLimiter
 from pipelines.api.tokens import TokenStore, tokens_path
 
 DEFAULT_RATE_PER_MINUTE = 600  # per token; a full regional download is about 15 requests
+DEFAULT_ANONYMOUS_RATE_PER_MINUTE = 120  # per client address, without a valid token (health, catalogue, docs)
+DEFAULT_BYTES_PER_MINUTE = 256 << 20  # per token: every profile and mart of the sample several times over
 
 
 class HeadAsGet:
@@ -91,10 +95,12 @@ class NoSniff:
 
 
 def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = None, *,
-               reports_dir: Path | None = None, rate_per_minute: int | None = None) -> FastAPI:
+               reports_dir: Path | None = None, rate_per_minute: int | None = None,
+               anonymous_rate_per_minute: int | None = None, bytes_per_minute: int | None = None) -> FastAPI:
     """Build the API over one marts symlink and one token file (both re-read as they change).
 
-    `rate_per_minute`: requests allowed per token (None: no limit; `ptsm serve` sets one)."""
+    `rate_per_minute`: requests allowed per token; `anonymous_rate_per_minute`: requests without a valid token
+    per client address; `bytes_per_minute`: bytes sent per token (None: no limit; `ptsm serve` sets all three)."""
     if reference_dir is None:
         from pipelines.lib.core.config import get_settings
 
@@ -105,6 +111,8 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
         reference_dir=Path(reference_dir),
         reports_dir=Path(reports_dir) if reports_dir else None,
         rate_limiter=RateLimiter(rate_per_minute) if rate_per_minute else None,
+        anonymous_limiter=RateLimiter(anonymous_rate_per_minute) if anonymous_rate_per_minute else None,
+        byte_limiter=RateLimiter(bytes_per_minute) if bytes_per_minute else None,
     )
     app = FastAPI(
         title="API des observatoires régionaux PTSM",
@@ -133,8 +141,10 @@ def create_app(marts_dir: Path, tokens_file: Path, reference_dir: Path | None = 
     async def docs():
         return HTMLResponse(openapi.docs_page(app.openapi()))
 
+    app.add_middleware(ReplayRendered, state=state)
     app.add_middleware(HeadAsGet)
     app.add_middleware(AllowHead)
+    app.add_middleware(RequestLimits, anonymous=state.anonymous_limiter)
     app.add_middleware(NoSniff)
     return app
 
@@ -144,9 +154,14 @@ def app_from_settings() -> FastAPI:
     from pipelines.lib.core.config import get_settings
 
     settings = get_settings()
-    rate = int(os.environ.get("PTSM_API_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE))  # 0: no limit (benchmarks)
+    def limit(name: str, default: int) -> int | None:
+        return int(os.environ.get(name, default)) or None  # 0: no limit (benchmarks)
+
     app = create_app(settings.marts_dir, tokens_path(), settings.reference_dir, reports_dir=settings.reports_dir,
-                     rate_per_minute=rate or None)
+                     rate_per_minute=limit("PTSM_API_RATE_PER_MINUTE", DEFAULT_RATE_PER_MINUTE),
+                     anonymous_rate_per_minute=limit("PTSM_API_ANONYMOUS_RATE_PER_MINUTE",
+                                                     DEFAULT_ANONYMOUS_RATE_PER_MINUTE),
+                     bytes_per_minute=limit("PTSM_API_BYTES_PER_MINUTE", DEFAULT_BYTES_PER_MINUTE))
     # dissolve the PTSM shapes now rather than on the first map request (about 1 s of shapely work)
     threading.Thread(target=geo.ptsm_geometries, args=(str(settings.reference_dir),), daemon=True).start()
     return app

@@ -13,24 +13,27 @@ class ResponseCache:
     def __init__(self, max_bytes: int = 256 << 20):
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple] = OrderedDict()  # key -> (value, size)
         self._size = 0
 
     def get(self, key: tuple) -> bytes | None:
         with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
-    def put(self, key: tuple, body: bytes) -> None:
-        if len(body) > self.max_bytes // 4:
+    def put(self, key: tuple, body, size: int | None = None) -> None:
+        """Keep `body` (bytes, or any value whose weight is `size` bytes)."""
+        size = len(body) if size is None else size
+        if size > self.max_bytes // 4:
             return
         with self._lock:
             if key in self._items:
                 return
-            self._items[key] = body
-            self._size += len(body)
+            self._items[key] = (body, size)
+            self._size += size
             while self._size > self.max_bytes:
-                _, old = self._items.popitem(last=False)
-                self._size -= len(old)
+                _, (_, old) = self._items.popitem(last=False)
+                self._size -= old

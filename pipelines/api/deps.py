@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipelines.api.errors import ApiError
+from pipelines.api.limits import client_address, retry_after
 from pipelines.api.release import Release
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
@@ -17,24 +16,40 @@ bearer = HTTPBearer(auto_error=False, description="Jeton régional ou national (
 
 
 async def principal(
+    request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     state: ApiState = Depends(get_state),
 ) -> Principal:
+    """The caller. A bad token costs its client address (RequestLimits already charged requests without one);
+    a good one is limited in requests and in bytes served (charged by responses.respond)."""
     if credentials is None:
         raise ApiError(401, "missing_token", "Jeton absent : envoyer `Authorization: Bearer <jeton>`.")
     found = state.tokens.verify(credentials.credentials)
     if found is None:
+        if state.anonymous_limiter is not None:
+            wait = state.anonymous_limiter.take(client_address(request.scope))
+            if wait > 0:
+                raise ApiError(429, "rate_limited_client", "Trop de jetons invalides depuis cette adresse ; "
+                               "réessayer après le délai indiqué.", retry_after(wait))
         raise ApiError(401, "invalid_token", "Jeton invalide ou révoqué.")
     if state.rate_limiter is not None:
         wait = state.rate_limiter.take(found.token_id)
         if wait > 0:
             raise ApiError(429, "rate_limited", "Trop de requêtes pour ce jeton ; réessayer après le délai indiqué.",
-                           {"Retry-After": str(max(1, math.ceil(wait)))})
+                           retry_after(wait))
+    if state.byte_limiter is not None:
+        wait = state.byte_limiter.wait(found.token_id)
+        if wait > 0:
+            raise ApiError(429, "rate_limited_bytes", "Volume téléchargé trop important pour ce jeton ; réessayer "
+                           "après le délai indiqué.", retry_after(wait))
+    request.state.token_id = found.token_id
     return found
 
 
-async def current_release(state: ApiState = Depends(get_state)) -> Release:
-    return await state.current_release()
+async def current_release(request: Request, state: ApiState = Depends(get_state)) -> Release:
+    release = await state.current_release()
+    request.state.ptsm_release_stamp = getattr(release, "stamp", None)  # rendered.ReplayRendered checks it
+    return release
 
 
 def scope_region(state: ApiState, who: Principal, region: str | None) -> str | None:

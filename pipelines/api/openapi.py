@@ -74,7 +74,7 @@ def install(app: FastAPI, region_codes: list[str]) -> None:
         for mart in release.marts:
             description = (release.dictionary.get(mart) or {}).get("description")
             paths[f"/v1/marts/{mart}"] = {"get": _mart_operation(
-                template, mart, release.columns[mart], description, [*region_codes, "all"],
+                template, mart, release.columns.get(mart, []), description, [*region_codes, "all"],
                 sorted(release.regions_of_ptsm))}
         for parameter in paths["/v1/geo/ptsm.geojson"]["get"]["parameters"]:
             if parameter["name"] == "region":

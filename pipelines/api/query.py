@@ -2,12 +2,17 @@
 
 Identifiers come from the Parquet schema only; every value a client sends is a bound parameter. Filters
 apply to the masked values (filtering `n=3` on a masked mart finds nothing, it cannot reveal a hidden 3).
+The API masks a whole mart once per release in SQL (`masked_sql`) and answers each request with `apply`, the same
+scope, filters, fields and page in memory; `sql` states the same request as one DuckDB query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.api import access
 
@@ -106,22 +111,70 @@ class MartQuery:
             params.extend(parsed)
         return (" where " + " and ".join(clauses) if clauses else ""), params
 
-    def _masked(self) -> str:
+    def _masked(self, parquet: str | None, relation: str | None) -> tuple[str, list]:
+        """The mart with its small cells masked, read from a Parquet file, or from a relation registered on the
+        cursor (the release's verified table in memory, see Release.table)."""
         masked = access.masked_columns(self.names())
         items = [f"{masked[n]} as {quote(n)}" if n in masked else quote(n) for n in self.names()]
-        return f"select {', '.join(items)} from read_parquet(?)"
+        if relation is not None:
+            return f"select {', '.join(items)} from {quote(relation)}", []
+        return f"select {', '.join(items)} from read_parquet(?)", [parquet]
 
-    def sql(self, parquet: str) -> tuple[str, list]:
+    def sql(self, parquet: str | None, relation: str | None = None) -> tuple[str, list]:
         where, params = self._where()
         fields = ", ".join(quote(n) for n in (self.select or self.names()))
-        sql = f"select {fields} from ({self._masked()}) as masked{where}"
-        params = [parquet, *params]
+        source, source_params = self._masked(parquet, relation)
+        sql = f"select {fields} from ({source}) as masked{where}"
+        params = [*source_params, *params]
         if self.limit is not None:
             sql += f" limit {int(self.limit)} offset {int(self.offset)}"
         elif self.offset:
             sql += f" offset {int(self.offset)}"
         return sql, params
 
-    def count_sql(self, parquet: str) -> tuple[str, list]:
+    def masked_sql(self, relation: str) -> str:
+        """The whole mart with its small cells masked (computed once per release, see routes.marts.masked_table)."""
+        return self._masked(None, relation)[0]
+
+    def apply(self, masked: pa.Table) -> tuple[pa.Table, int]:
+        """The same scope, filters, fields and page as `sql`, on the masked mart held in memory (rows in file
+        order); returns (page, total rows before the page). Filters compare masked values, as in SQL; a null
+        never matches."""
+        types = dict(self.columns)
+        conditions = []
+        if self.region is not None:
+            conditions.append(pc.equal(masked["region_code"], self.region))
+        if self.ptsm is not None:
+            conditions.append(pc.equal(masked["ptsm_id"], self.ptsm))
+        if self.figure_ids is not None:
+            conditions.append(_is_in(masked["figure_id"], list(self.figure_ids)))
+        for name, values in self.filters.items():
+            conditions.append(_is_in(masked[name], [parse_value(name, types[name], v) for v in values]))
+        table = masked
+        if conditions:
+            keep = conditions[0]
+            for condition in conditions[1:]:
+                keep = pc.and_(keep, condition)
+            table = table.filter(keep)
+        total = table.num_rows
+        if self.select:
+            table = table.select(self.select)
+        start = min(self.offset, total)
+        stop = total if self.limit is None else min(total, start + self.limit)
+        return table.slice(start, stop - start), total
+
+    def count_sql(self, parquet: str | None, relation: str | None = None) -> tuple[str, list]:
         where, params = self._where()
-        return f"select count(*) from ({self._masked()}) as masked{where}", [parquet, *params]
+        source, source_params = self._masked(parquet, relation)
+        return f"select count(*) from ({source}) as masked{where}", [*source_params, *params]
+
+
+def _is_in(column, values: list):
+    """`column in values`, the values typed like the column (a decimal or timestamp column compares as DuckDB
+    would, through the values' own type)."""
+    try:
+        value_set = pa.array(values, type=column.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        value_set = pa.array(values)
+        column = column.cast(value_set.type)
+    return pc.is_in(column, value_set=value_set)

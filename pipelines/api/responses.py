@@ -114,4 +114,8 @@ async def respond(request: Request, state: ApiState, release: Release, key: tupl
             state.cache.put(gz_key, compressed)
         headers["Content-Encoding"] = "gzip"
         body = compressed
+    request.state.ptsm_replayable = getattr(request.state, "ptsm_mart", None)  # rendered.py may replay this answer
+    token_id = getattr(request.state, "token_id", None)
+    if state.byte_limiter is not None and token_id is not None:
+        state.byte_limiter.charge(token_id, len(body))
     return Response(body, media_type=media_type, headers=headers)

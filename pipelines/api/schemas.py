@@ -111,7 +111,11 @@ def error_responses(*codes: int) -> dict:
         401: "Jeton absent ou invalide.",
         403: "Jeton sans droit sur cette région ou sur la vue nationale.",
         404: "Mart, région ou profil inconnu.",
-        429: "Trop de requêtes pour ce jeton (voir Retry-After).",
-        503: "Aucune publication utilisable, ou fichier de jetons illisible (voir Retry-After).",
+        414: "URL trop longue (8 Kio au plus).",
+        429: "Trop de requêtes pour ce jeton, ou sans jeton valide depuis cette adresse, ou trop d'octets "
+             "envoyés à ce jeton (voir Retry-After).",
+        431: "En-têtes de la requête trop volumineux (16 Kio au plus).",
+        503: "Aucune publication utilisable, mart indisponible, ou fichier de jetons illisible (voir Retry-After).",
     }
+    codes = sorted(set(codes) | {414, 429, 431})  # the request limits of limits.py apply to every route
     return {code: {"model": ErrorBody, "description": descriptions[code]} for code in codes}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,31 +15,11 @@ from starlette.concurrency import run_in_threadpool
 
 from pipelines.api.access import read_figure_regions
 from pipelines.api.cache import ResponseCache
+from pipelines.api.errors import RETRY_AFTER, ApiError
+from pipelines.api.limits import RateLimiter
 from pipelines.api.regions import read_regions
 from pipelines.api.release import Publications, PublicationError, Release
 from pipelines.api.tokens import TokenStore
-
-
-class RateLimiter:
-    """A token bucket per API token: `per_minute` requests a minute on average, bursts up to `burst`."""
-
-    def __init__(self, per_minute: int, burst: int | None = None):
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else per_minute)
-        self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, key: str, now: float | None = None) -> float:
-        """0 when the request may go; else the seconds to wait before the next one."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            level, stamp = self._buckets.get(key, (self.burst, now))
-            level = min(self.burst, level + (now - stamp) * self.rate)
-            if level >= 1:
-                self._buckets[key] = (level - 1, now)
-                return 0.0
-            self._buckets[key] = (level, now)
-            return (1 - level) / self.rate
 
 
 @dataclass
@@ -49,9 +28,14 @@ class ApiState:
     tokens: TokenStore
     reference_dir: Path
     reports_dir: Path | None = None
-    rate_limiter: RateLimiter | None = None
-    cache: ResponseCache = field(default_factory=ResponseCache)
-    database: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)  # in memory: Parquet only
+    rate_limiter: RateLimiter | None = None  # requests per token
+    anonymous_limiter: RateLimiter | None = None  # requests without a valid token, per client address
+    byte_limiter: RateLimiter | None = None  # bytes sent per token
+    cache: ResponseCache = field(default_factory=ResponseCache)  # encoded bodies (routes)
+    rendered: ResponseCache = field(default_factory=ResponseCache)  # whole answers replayed (rendered.py)
+    masked: ResponseCache = field(default_factory=ResponseCache)  # masked marts in memory (routes/marts.py)
+    database: duckdb.DuckDBPyConnection = field(default_factory=lambda: duckdb.connect(
+        config={"enable_object_cache": True}))  # in memory: Parquet only; footers kept between queries
     _broken: dict[tuple, PublicationError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -107,17 +91,33 @@ class ApiState:
             while len(self._broken) > 8:
                 self._broken.pop(next(iter(self._broken)))
 
-    def release_broken_now(self, release: Release, exc: Exception) -> PublicationError:
-        """A file of a loaded release vanished or turned unreadable: stop serving it (503 until replaced)."""
+    def require_mart(self, release: Release, mart: str) -> None:
+        """A 503 for this mart alone when its file is missing or no longer the one the manifest vouches for."""
+        reason = release.check_mart(mart)
+        if reason is not None:
+            raise mart_unavailable(release, mart, reason)
+
+    def release_broken_now(self, release: Release, exc: Exception) -> Exception:
+        """A file of a loaded release vanished or turned unreadable while being read: a mart's own file fails that
+        mart only; anything else stops serving the release (503 until replaced)."""
         key = getattr(release, "stamp", None) or self.publications.key(release.path)
         if not os.path.isdir(release.path):
             return PublicationError("la publication a été remplacée pendant la requête ; réessayer")
+        for mart in release.marts:
+            reason = release.check_mart(mart)
+            if reason is not None and mart in str(exc):
+                return mart_unavailable(release, mart, reason)
         missing = sorted(name for name in (release.manifest.get("files") or {})
                          if not os.path.exists(os.path.join(release.path, name)))
         reason = f"fichier absent ({', '.join(missing)})" if missing else _reason(exc)
         error = PublicationError(f"publication {os.path.basename(release.path)} inutilisable : {reason}")
         self.mark_broken(key, error)
         return error
+
+
+def mart_unavailable(release: Release, mart: str, reason: str) -> ApiError:
+    return ApiError(503, "mart_unavailable", f"Mart {mart} indisponible dans la publication {release.release_id} : "
+                    f"{reason}. Les autres marts restent servis.", {"Retry-After": RETRY_AFTER})
 
 
 def _reason(exc: Exception) -> str:

@@ -153,8 +153,12 @@ class TokenStore:
         if stamp == self._stamp:
             return
         with self._lock:
+            if stamp is None:  # deleted (or never created): nobody is let in, and health says why
+                self._records, self._stamp = {}, stamp
+                self.problem = f"fichier de jetons absent ({self.path}) : aucun jeton n'est accepté"
+                return
             try:
-                records = {r["id"]: r for r in _read(self.path)["tokens"]} if stamp else {}
+                records = {r["id"]: r for r in _read(self.path)["tokens"]}
             except (OSError, ValueError) as exc:
                 message = str(exc) if isinstance(exc, ValueError) else f"fichier de jetons illisible ({exc.strerror})"
                 self.problem = message

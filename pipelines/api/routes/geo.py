@@ -10,7 +10,7 @@ from pipelines.api.deps import ALL, current_release, principal, reject_unknown_p
 from pipelines.api.query import MartQuery
 from pipelines.api.release import PublicationError, Release
 from pipelines.api.responses import release_meta, respond
-from pipelines.api.routes.marts import REGION_HELP, fetch
+from pipelines.api.routes.marts import REGION_HELP, masked_table
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
 
@@ -33,6 +33,8 @@ async def ptsm_geojson(
     reject_unknown_params(request, {"region"})
     if "ptsm_overview" not in release.marts:
         raise PublicationError("la publication n'a pas de mart ptsm_overview")
+    state.require_mart(release, "ptsm_overview")
+    request.state.ptsm_mart = "ptsm_overview"
     served_region = scope_region(state, who, region)
     key = ("geo", served_region)
     cache_key = (*key, release.path, getattr(release, "stamp", None))
@@ -41,7 +43,7 @@ async def ptsm_geojson(
         query = MartQuery(mart="ptsm_overview", columns=release.columns["ptsm_overview"], region=served_region)
 
         def build() -> bytes:
-            table = fetch(state, release, *query.sql(release.parquet("ptsm_overview")))
+            table, _ = query.apply(masked_table(state, release, "ptsm_overview", query))
             names = table.column_names
             rows = [
                 {n: formats._json_value(v) for n, v in zip(names, row)}

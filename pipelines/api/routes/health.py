@@ -20,7 +20,8 @@ router = APIRouter()
 @router.get("/v1/health", response_model=schemas.Health, responses=schemas.error_responses(400, 503),
             summary="Publication servie et problèmes en cours (sans authentification)")
 async def health(request: Request, state: ApiState = Depends(get_state)):
-    """`ok`; `degraded` when the API still answers but something needs the administrator (the token file);
+    """`ok`; `degraded` when the API still answers but something needs the administrator (the token file, a mart
+    whose file is missing or changed);
     503 `error` when nothing can be served, naming the broken release."""
     reject_unknown_params(request, set())
     problems = []
@@ -38,6 +39,7 @@ async def health(request: Request, state: ApiState = Depends(get_state)):
             "problems": [f"publication : {exc}", *problems],
         }
         return JSONResponse(body, status_code=503, headers={"Retry-After": RETRY_AFTER})
+    problems = [*release.mart_problems(), *problems]
     if state.tokens.unusable:
         status = "error"
     else:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from pipelines.api import schemas
 from pipelines.api.deps import current_release, principal, reject_unknown_params
 from pipelines.api.errors import ApiError
-from pipelines.api.release import Release
+from pipelines.api.release import PublicationError, Release
 from pipelines.api.responses import respond
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
@@ -43,6 +43,36 @@ def api_data_link(base_url: str):
     return link
 
 
+def release_folder_of(path: str) -> str | None:
+    """The release folder a rendered page lives in (`<release>/.reports-<n>/regions/<code>.html`), if any."""
+    folder = os.path.dirname(os.path.realpath(path))
+    for _ in range(4):
+        if os.path.isfile(os.path.join(folder, "manifest.json")):
+            return folder
+        folder = os.path.dirname(folder)
+    return None
+
+
+def profile_source(state: ApiState, release: Release, code: str) -> tuple[Release, str] | None:
+    """The page and the release it was rendered with, so body, headers and ETag name the same publication.
+
+    After `ptsm refresh --no-reports` the served release has no pages and the reports folder still holds the
+    previous release's: that page is sent with the previous release's headers (issue 20 §3: it went out under the
+    new release's name). A page that belongs to no known release is not sent."""
+    path = profile_path(state, release, code)
+    if path is None:
+        return None
+    folder = release_folder_of(path)
+    if folder is None:
+        return None
+    if os.path.realpath(folder) == os.path.realpath(release.path):
+        return release, path
+    try:
+        return state.publications.load(folder), path
+    except PublicationError:
+        return None
+
+
 @router.get("/v1/regions/{code}/profile",
             responses={200: {"description": "Profil régional (HTML autonome, en français)",
                              "content": {"text/html": {"schema": {"type": "string"}}}},
@@ -55,12 +85,14 @@ async def region_profile(request: Request, code: str, who: Principal = Depends(p
         raise ApiError(404, "unknown_region", f"Région inconnue : {code!r} (codes INSEE, ex. 93).")
     if not who.is_national and code != who.region:
         raise ApiError(403, "forbidden_region", f"Ce jeton donne accès à la région {who.region} seulement.")
-    path = profile_path(state, release, code)
-    if path is None:
+    source = await run_in_threadpool(profile_source, state, release, code)
+    if source is None:
         raise ApiError(404, "profile_not_rendered",
                        f"Le profil de la région {code} n'a pas été produit avec cette publication.")
 
-    key = ("profile", code, path)
+    release, path = source
+    key = ("profile", code)  # the release (in the cache key and ETag) decides the page
+    # the page's data links name this server (api_data_link): one cached body per base URL
     cache_key = (*key, release.path, getattr(release, "stamp", None), str(request.base_url))
     body = state.cache.get(cache_key)
     if body is None:
