@@ -1,4 +1,4 @@
-"""The statistical disclosure threshold (SPEC §4), in one place.
+"""The statistical disclosure threshold (docs/contract.md §4), in one place.
 
 A survey count below national level is published only when it is at least THRESHOLD, and no count from 1 to
 THRESHOLD - 1 may be derivable from what is published. SQL reads it through the macro `disclosure_threshold()`
