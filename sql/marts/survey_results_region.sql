@@ -30,8 +30,9 @@ waves as (
 
 -- asked only of the respondents who gave the parent answer: suppressed with the parent cell
 conditional_questions as (
-    select * from (values ('duree_cdd', 'contrat', 'CDD'), ('quotite', 'temps_travail', 'Temps partiel'))
-        as c (question, parent_question, parent_answer)
+    select question, condition_question as parent_question, condition_answer as parent_answer
+    from ref_survey_questions
+    where condition_question is not null
 ),
 
 groups as (

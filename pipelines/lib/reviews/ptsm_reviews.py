@@ -12,7 +12,6 @@ national and, with disclosure control, regional level), a percentage of a small 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -103,11 +102,9 @@ class ReleaseData:
 
 
 def _region_names(reference_dir: Path | None) -> dict[str, str]:
-    from pipelines.lib.core.config import get_settings
+    from pipelines.lib.catalogue.reference import regions
 
-    path = Path(reference_dir or get_settings().reference_dir) / "regions.csv"
-    with path.open(encoding="utf-8") as handle:
-        return {r["region_code"]: r["region_nom"] for r in csv.DictReader(handle)}
+    return regions(reference_dir)
 
 
 def load_release(release: Path, reference_dir: Path | None = None) -> ReleaseData:
