@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
     refresh.add_argument("--accept-drop", action="store_true",
                          help="publish even when the backtest finds a drop against the current release (recorded)")
+    refresh.add_argument("--accept-partial", action="store_true",
+                         help="publish a first release covering under PTSM_FIRST_RELEASE_MIN_PLAN_SHARE of the "
+                              "registry's PTSM (recorded)")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
     sample.add_argument("--out", type=Path, default=None, help="default: data/sample")
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.files, args.html)
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
-                           accept_drop=args.accept_drop)
+                           accept_drop=args.accept_drop, accept_partial=args.accept_partial)
     if args.command == "health":
         from pipelines.lib.ops.alerts import alerts_health
 
@@ -147,19 +150,21 @@ def run_export(region: str, out: Path) -> int:
     return 0
 
 
-def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False) -> int:
+def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False,
+                accept_partial: bool = False) -> int:
     from pipelines.lib.warehouse.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:
         with refresh_lock(settings.db_path, wait=wait):
-            return _refresh_locked(settings, no_reports, verbose, accept_drop)
+            return _refresh_locked(settings, no_reports, verbose, accept_drop, accept_partial)
     except RefreshLocked as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 3
 
 
-def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False) -> int:
+def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False,
+                    accept_partial: bool = False) -> int:
     from pipelines.lib.core import speedups
     speedups.apply()  # before GX is imported (see pipelines/lib/core/speedups.py)
     from pipelines.lib.ingest.discovery import has_exports
@@ -177,6 +182,8 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
     tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
     if accept_drop:
         tags["ptsm/accept_drop"] = "true"
+    if accept_partial:
+        tags["ptsm/accept_partial"] = "true"  # pipelines/lib/publish/gates.py
     from pipelines.definitions import build_defs
 
     outcome = run_refresh_job(build_defs(settings), no_reports=no_reports, verbose=verbose, tags=tags)
