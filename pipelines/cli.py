@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         from pipelines.lib.ops.alerts import alerts_health
 
+        from pipelines.lib.ops.freshness import marts_health
+
         alerts = alerts_health()  # undelivered alerts (journal beside the warehouse): degraded
+        alerts = max(alerts, marts_health())  # a publication older than PTSM_MARTS_MAX_AGE_DAYS (checked_at): degraded
         if not args.daemon:
             return alerts
         from pipelines.defs.health import daemon_health

@@ -25,7 +25,9 @@ MEASURE_LABELS = {
 
 def _line(entry: dict) -> str:
     flags = ("*" if entry["current"] else " ") + ("R" if entry["reports_current"] else " ")
-    produced = str(entry["produced_at"] or "?")[:16].replace("T", " ")
+    produced = "produite le " + str(entry["produced_at"] or "?")[:16].replace("T", " ") + " UTC"
+    if entry.get("checked_at"):  # content unchanged since, checked again by a later refresh
+        produced += f", vérifiée le {str(entry['checked_at'])[:16].replace('T', ' ')} UTC"
     nature = "SYNTHÉTIQUE" if entry["synthetic"] else "réelle"
     source = entry["input"] or "?"
     if entry["input_dir"]:
@@ -40,7 +42,7 @@ def _line(entry: dict) -> str:
     if backtest.get("drops"):
         verdict += " : " + "; ".join(f"{d['label']} {d['previous']} -> {d['current']}" for d in backtest["drops"])
     state = "" if entry["complete"] else "  INCOMPLÈTE (fichiers absents ou modifiés)"
-    return f"{flags} {entry['release_id']}  {produced} UTC  {nature}  entrée {source}  {rows}  backtest : {verdict}{state}"
+    return f"{flags} {entry['release_id']}  {produced}  {nature}  entrée {source}  {rows}  backtest : {verdict}{state}"
 
 
 def releases_list(as_json: bool = False) -> int:
