@@ -40,6 +40,9 @@ class Settings:
     # PTSM_FIRST_RELEASE_MIN_PLAN_SHARE: a publication with no earlier one to compare with is held when fewer than
     # this share of the registry's PTSM have an action plan in it (pipelines/lib/publish/gates.py)
     first_release_min_plan_share: float = 0.8
+    # PTSM_ACCEPT_SYNTHETIC_EXPORTS=true: files marked synthetic in PTSM_RAW_DIR are read as exports instead of
+    # refused (pipelines/lib/ingest/synthetic.py). Only for the benchmarks, which time generated samples at scale.
+    accept_synthetic_exports: bool = False
 
 
 def _path(var: str, default: str) -> Path:
@@ -64,6 +67,8 @@ def get_settings() -> Settings:
         vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
         keep_releases=max(1, int(_number("PTSM_KEEP_RELEASES", 12))),
         first_release_min_plan_share=_share("PTSM_FIRST_RELEASE_MIN_PLAN_SHARE", 0.8),
+        accept_synthetic_exports=os.environ.get("PTSM_ACCEPT_SYNTHETIC_EXPORTS", "").strip().lower()
+        in ("1", "true", "oui", "yes"),
     )
 
 
