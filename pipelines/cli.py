@@ -59,10 +59,13 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("settings", help="check the PTSM_* settings (exit 2 naming the bad one); run before the services start")
 
-    releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
+    releases = commands.add_parser("releases", help="list the publications kept on disk, roll back to one, hold publication")
     releases_commands = releases.add_subparsers(dest="releases_command", required=True)
     releases_commands.add_parser("list").add_argument("--json", action="store_true")
     releases_commands.add_parser("rollback").add_argument("release_id")
+    hold = releases_commands.add_parser("hold", help="hold publication: refreshes run their checks, publish nothing")
+    hold.add_argument("--reason", default="", help="why (shown by every held refresh and by `releases list`)")
+    releases_commands.add_parser("release", help="lift the hold: the next refresh publishes")
 
     template = commands.add_parser("template", help="write the XLSX templates of the exports, one per family")
     template.add_argument("--out", type=Path, required=True, help="folder to write the templates into")
@@ -115,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.releases_command == "list":
             return releases_cli.releases_list(as_json=args.json)
+        if args.releases_command == "hold":
+            return releases_cli.releases_hold(args.reason)
+        if args.releases_command == "release":
+            return releases_cli.releases_release()
         return releases_cli.releases_rollback(args.release_id)
     if args.command == "sample":
         from pipelines.sample.generator import generate
