@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
     refresh.add_argument("--accept-drop", action="store_true",
                          help="publish even when the backtest finds a drop against the current release (recorded)")
+    refresh.add_argument("--accept-partial", action="store_true",
+                         help="publish a first release covering under PTSM_FIRST_RELEASE_MIN_PLAN_SHARE of the "
+                              "registry's PTSM (recorded)")
 
     sample = commands.add_parser("sample", help="regenerate the synthetic sample (seeded, deterministic)")
     sample.add_argument("--out", type=Path, default=None, help="default: data/sample")
@@ -59,10 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("settings", help="check the PTSM_* settings (exit 2 naming the bad one); run before the services start")
 
-    releases = commands.add_parser("releases", help="list the publications kept on disk, or roll back to one")
+    releases = commands.add_parser("releases", help="list the publications kept on disk, roll back to one, hold publication")
     releases_commands = releases.add_subparsers(dest="releases_command", required=True)
     releases_commands.add_parser("list").add_argument("--json", action="store_true")
     releases_commands.add_parser("rollback").add_argument("release_id")
+    hold = releases_commands.add_parser("hold", help="hold publication: refreshes run their checks, publish nothing")
+    hold.add_argument("--reason", default="", help="why (shown by every held refresh and by `releases list`)")
+    releases_commands.add_parser("release", help="lift the hold: the next refresh publishes")
 
     template = commands.add_parser("template", help="write the XLSX templates of the exports, one per family")
     template.add_argument("--out", type=Path, required=True, help="folder to write the templates into")
@@ -88,11 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.files, args.html)
     if args.command == "refresh":
         return run_refresh(no_reports=args.no_reports, wait=args.wait, verbose=args.verbose,
-                           accept_drop=args.accept_drop)
+                           accept_drop=args.accept_drop, accept_partial=args.accept_partial)
     if args.command == "health":
         from pipelines.lib.ops.alerts import alerts_health
 
+        from pipelines.lib.ops.freshness import marts_health
+
         alerts = alerts_health()  # undelivered alerts (journal beside the warehouse): degraded
+        alerts = max(alerts, marts_health())  # a publication older than PTSM_MARTS_MAX_AGE_DAYS (checked_at): degraded
         if not args.daemon:
             return alerts
         from pipelines.defs.health import daemon_health
@@ -117,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.releases_command == "list":
             return releases_cli.releases_list(as_json=args.json)
+        if args.releases_command == "hold":
+            return releases_cli.releases_hold(args.reason)
+        if args.releases_command == "release":
+            return releases_cli.releases_release()
         return releases_cli.releases_rollback(args.release_id)
     if args.command == "sample":
         from pipelines.sample.generator import generate
@@ -172,19 +185,21 @@ def run_export_ptsm(ptsm_id: str, out: Path) -> int:
     return 0
 
 
-def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False) -> int:
+def run_refresh(*, no_reports: bool, wait: float, verbose: bool = False, accept_drop: bool = False,
+                accept_partial: bool = False) -> int:
     from pipelines.lib.warehouse.locking import RefreshLocked, refresh_lock
 
     settings = get_settings()
     try:
         with refresh_lock(settings.db_path, wait=wait):
-            return _refresh_locked(settings, no_reports, verbose, accept_drop)
+            return _refresh_locked(settings, no_reports, verbose, accept_drop, accept_partial)
     except RefreshLocked as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 3
 
 
-def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False) -> int:
+def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool = False,
+                    accept_partial: bool = False) -> int:
     from pipelines.lib.core import speedups
     speedups.apply()  # before GX is imported (see pipelines/lib/core/speedups.py)
     from pipelines.lib.ingest.discovery import has_exports
@@ -202,6 +217,8 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
     tags = {ALLOW_SAMPLE_TAG: "true", "ptsm/launched_by": "ptsm refresh"}
     if accept_drop:
         tags["ptsm/accept_drop"] = "true"
+    if accept_partial:
+        tags["ptsm/accept_partial"] = "true"  # pipelines/lib/publish/gates.py
     from pipelines.definitions import build_defs
 
     outcome = run_refresh_job(build_defs(settings), no_reports=no_reports, verbose=verbose, tags=tags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.alerts import run_failure_alert
-from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor
+from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor, raw_exports_status
 from pipelines.defs.checks import build_mart_checks
 from pipelines.defs.checks.disclosure import disclosure_audit_check
 from pipelines.defs.freshness import FRESHNESS_SELECTION, daily_freshness, freshness_checks, freshness_job
@@ -21,13 +21,15 @@ from pipelines.lib.core.config import Settings
 REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 
 all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, reports_asset]
+# observed by the sensor and the schedule (the reason of "0 runs requested"), never materialised by a job
+STATUS_SELECTION = dg.AssetSelection.assets(raw_exports_status.key)
 
 # The freshness checks run on their own daily schedule, never inside a refresh.
-refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all() - FRESHNESS_SELECTION,
+refresh_job = dg.define_asset_job(REFRESH_JOB, selection=dg.AssetSelection.all() - FRESHNESS_SELECTION - STATUS_SELECTION,
                                   description="Rafraîchissement complet : exports -> marts -> contrôles -> publication -> rapports.")
 refresh_no_reports_job = dg.define_asset_job(
     "ptsm_refresh_no_reports",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(REPORTS_KEY) - FRESHNESS_SELECTION,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(REPORTS_KEY) - FRESHNESS_SELECTION - STATUS_SELECTION,
     description="Rafraîchissement sans exécution des notebooks (arrêt après la publication des marts).",
 )
 
@@ -36,7 +38,7 @@ refresh_no_reports_job = dg.define_asset_job(
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """The code location, with its resources pointed at `settings` (default: the environment, read now)."""
     return dg.Definitions(
-        assets=all_assets,
+        assets=[*all_assets, raw_exports_status],
         asset_checks=[*build_mart_checks(), disclosure_audit_check, *freshness_checks],
         jobs=[refresh_job, refresh_no_reports_job, freshness_job],
         schedules=[monthly_refresh, daily_freshness],

@@ -31,17 +31,6 @@ AUTOMATION_JOB = get_automation_settings().automation_job  # read once, when the
 # Office lock files, partial downloads and copies in progress: a drop holding one is not complete yet.
 TEMPORARY_PATTERNS = ("~$*", "*.part", "*.tmp", ".~lock*", "*.crdownload")
 
-monthly_refresh = dg.ScheduleDefinition(
-    name="dmsmp_monthly_refresh",
-    job_name=AUTOMATION_JOB,
-    cron_schedule=MONTHLY_REFRESH_CRON,  # once the month's exports are in (pipelines/lib/core/config.py)
-    execution_timezone=MONTHLY_REFRESH_TIMEZONE,
-    description="Rafraîchissement mensuel DMSMP : ingestion des exports, marts, contrôles, publication, rapports.",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    tags={"ptsm/launched_by": "dmsmp_monthly_refresh"},
-)
-
-
 @dataclass
 class FolderState:
     """What the sensor sees of PTSM_RAW_DIR: every file (relative path, size, mtime), the temporary ones, and
@@ -91,38 +80,112 @@ def scan_raw_folder(raw_dir: Path) -> FolderState:
     return state
 
 
-def evaluate_raw_folder(cursor: str | None, now: float | None = None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
-    """The sensor's decision and its new cursor (None: unchanged). The cursor remembers the last run key asked for."""
-    raw_dir = get_settings().raw_dir
-    settle = get_automation_settings().sensor_settle_seconds
+def folder_guard(raw_dir: Path, settle: float, now: float | None = None) -> tuple[str, str, FolderState | None]:
+    """The guard the sensor and the monthly schedule share: (state code, French reason, folder state). The code is
+    "pret" when a run may start: the folder is there, holds exports, no temporary file, nothing changed for
+    `settle` seconds."""
     if not raw_dir.is_dir():
-        return dg.SkipReason(f"Dossier des exports {raw_dir} absent (PTSM_RAW_DIR non monté ?) : aucun run lancé."), None
+        return "absent", f"Dossier des exports {raw_dir} absent (PTSM_RAW_DIR non monté ?) : aucun run lancé.", None
     state = scan_raw_folder(raw_dir)
     if state.temporary:
         shown = ", ".join(state.temporary[:5]) + (f" et {len(state.temporary) - 5} autres" if len(state.temporary) > 5 else "")
-        return dg.SkipReason(f"Dépôt en cours dans {raw_dir} : fichiers temporaires ou partiels présents ({shown}) ; "
-                             "attente de la fin de la copie."), None
+        return "copie_en_cours", (f"Dépôt en cours dans {raw_dir} : fichiers temporaires ou partiels présents ({shown}) ; "
+                                  "attente de la fin de la copie."), state
     if not has_exports(raw_dir):
-        return dg.SkipReason(f"Aucun export dans {raw_dir} : aucun run lancé (Dagster n'utilise jamais "
-                             "l'échantillon synthétique)."), None
+        return "vide", (f"Aucun export dans {raw_dir} : aucun run lancé (Dagster n'utilise jamais "
+                        "l'échantillon synthétique)."), state
     quiet = (now if now is not None else time.time()) - state.last_change_ns / 1e9
     if quiet < settle:
-        return dg.SkipReason(f"Dépôt récent dans {raw_dir} : dernier changement il y a {max(quiet, 0):.0f} s ; "
-                             f"un run partira après {settle:.0f} s sans changement."), None
+        return "depot_recent", (f"Dépôt récent dans {raw_dir} : dernier changement il y a {max(quiet, 0):.0f} s ; "
+                                f"un run partira après {settle:.0f} s sans changement."), state
+    return "pret", f"Dépôt complet dans {raw_dir} : run demandé.", state
+
+
+def _decide(cursor: str | None, now: float | None = None) -> tuple[str, dg.RunRequest | dg.SkipReason, str | None]:
+    raw_dir = get_settings().raw_dir
+    code, reason, state = folder_guard(raw_dir, get_automation_settings().sensor_settle_seconds, now)
+    if code != "pret":
+        return code, dg.SkipReason(reason), None
     last = json.loads(cursor).get("last_run_key") if cursor else None
     if last == state.run_key:
-        return dg.SkipReason(f"Aucun changement dans {raw_dir} depuis le dernier run demandé ({last})."), None
+        return "inchange", dg.SkipReason(f"Aucun changement dans {raw_dir} depuis le dernier run demandé ({last})."), None
     request = dg.RunRequest(run_key=state.run_key, tags={"ptsm/launched_by": "raw_exports_sensor",
                                                          "ptsm/raw_fingerprint": state.fingerprint})
-    return request, json.dumps({"last_run_key": state.run_key})
+    return code, request, json.dumps({"last_run_key": state.run_key})
+
+
+def evaluate_raw_folder(cursor: str | None, now: float | None = None) -> tuple[dg.RunRequest | dg.SkipReason, str | None]:
+    """The sensor's decision and its new cursor (None: unchanged). The cursor remembers the last run key asked for."""
+    _code, decision, cursor = _decide(cursor, now)
+    return decision, cursor
+
+
+# Where an operator looks first: the tick list says "0 runs requested" and hides the reason one click away, so every
+# change of the folder's state is also an observation of this asset, its reason as the description (asset catalogue,
+# group "ops"). Only a change is recorded, not each tick.
+RAW_STATUS_KEY = dg.AssetKey(["ops", "raw_exports_status"])
+raw_exports_status = dg.AssetSpec(
+    RAW_STATUS_KEY, group_name="ops",
+    description="État du dossier des exports (PTSM_RAW_DIR) vu par le capteur et la planification mensuelle : la "
+                "raison du dernier « aucun run » ou du dernier run demandé (métadonnées « etat » et « raison »).")
+
+
+def status_observation(context, code: str, reason: str, by: str) -> dg.AssetObservation | None:
+    """An observation of the status asset when the state changed since the last one; None otherwise, or when the
+    context has no instance (a unit test's bare context)."""
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:
+        return None
+    latest = instance.fetch_observations(RAW_STATUS_KEY, limit=1).records
+    if latest:
+        metadata = latest[0].asset_observation.metadata
+        if "etat" in metadata and metadata["etat"].value == code and metadata["par"].value == by:
+            return None
+    return dg.AssetObservation(RAW_STATUS_KEY, description=reason, metadata={"etat": code, "raison": reason, "par": by})
+
+
+def _result(decision, observation: dg.AssetObservation | None):
+    if observation is None:
+        return decision
+    if isinstance(decision, dg.SkipReason):
+        return dg.SensorResult(skip_reason=decision, asset_events=[observation])
+    return dg.SensorResult(run_requests=[decision], asset_events=[observation])
 
 
 @dg.sensor(job_name=AUTOMATION_JOB, minimum_interval_seconds=get_automation_settings().sensor_interval_seconds,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Lance un rafraîchissement quand un dépôt d'exports dans PTSM_RAW_DIR est complet : aucun "
-                       "fichier temporaire et aucun changement pendant PTSM_SENSOR_SETTLE_SECONDS.")
+                       "fichier temporaire et aucun changement pendant PTSM_SENSOR_SETTLE_SECONDS. La raison de chaque "
+                       "« aucun run » est aussi l'état de l'asset ops/raw_exports_status.")
 def raw_exports_sensor(context: dg.SensorEvaluationContext):
-    decision, cursor = evaluate_raw_folder(context.cursor)
+    code, decision, cursor = _decide(context.cursor)
     if cursor is not None:
         context.update_cursor(cursor)
-    return decision
+    reason = decision.skip_message if isinstance(decision, dg.SkipReason) else \
+        f"Dépôt complet dans {get_settings().raw_dir} : run demandé ({decision.run_key})."
+    context.log.info(reason)
+    return _result(decision, status_observation(context, code, reason, "capteur"))
+
+
+@dg.schedule(name="dmsmp_monthly_refresh", job_name=AUTOMATION_JOB,
+             cron_schedule=MONTHLY_REFRESH_CRON,  # once the month's exports are in (pipelines/lib/core/config.py)
+             execution_timezone=MONTHLY_REFRESH_TIMEZONE, default_status=dg.DefaultScheduleStatus.STOPPED,
+             tags={"ptsm/launched_by": "dmsmp_monthly_refresh"},
+             description="Rafraîchissement mensuel DMSMP : ingestion des exports, marts, contrôles, publication, "
+                         "rapports ; avec la garde du capteur (aucun fichier temporaire, aucun changement pendant "
+                         "PTSM_SENSOR_SETTLE_SECONDS), sinon aucun run et la raison (le capteur lancera le run une fois "
+                         "le dépôt complet).")
+def monthly_refresh(context: dg.ScheduleEvaluationContext):
+    """The same guard as the sensor: a schedule firing mid-copy would publish half a month (or be blocked by the
+    backtest). A copy in progress skips this tick with its reason; the sensor starts the run once the drop is
+    complete. An unchanged folder still runs (a monthly check of the publication: checked_at)."""
+    code, reason, _state = folder_guard(get_settings().raw_dir, get_automation_settings().sensor_settle_seconds)
+    if code != "pret":
+        reason = f"{reason} (planification mensuelle : le capteur lancera le run une fois le dépôt complet)"
+        context.log.info(reason)
+        observation = status_observation(context, code, reason, "planification")
+        if observation is not None:  # a schedule returns no asset events: recorded directly
+            context.instance.report_runless_asset_event(observation)
+        return dg.SkipReason(reason)
+    return dg.RunRequest(tags={"ptsm/launched_by": "dmsmp_monthly_refresh"})

@@ -1,14 +1,14 @@
 """Freshness: warn when the published marts get old or a monthly export family stops arriving.
 
 A refresh that never runs (daemon down, sensor off, exports no longer dropped) produces no failure to alert on, so
-these checks look at the outcome instead: the age of the published release (its manifest's `produced_at`) and the
+these checks look at the outcome instead: the age of the published release (its manifest's `produced_at`, or its
+`checked_at` when a later refresh found the content unchanged: pipelines/lib/ops/freshness.py) and the
 last arrival of a file in each monthly family folder (latest ctime or mtime: a copy sets the ctime even when it
 keeps an old mtime). They run daily on their own schedule, outside the refresh jobs, with WARN severity (they
 never block a publication), and a failing one sends the same alert as a failed run.
 """
 
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,22 +16,11 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, AlertNotDelivered, send_alert
+from pipelines.lib.ops.freshness import age_line, marts_age_days
 from pipelines.lib.core.config import MONTHLY_FAMILIES, get_automation_settings, get_settings
 
 RELEASE_KEY = dg.AssetKey(["publish", "marts_release"])
 FRESHNESS_JOB = "ptsm_freshness_checks"
-
-
-def marts_age_days(marts_dir: Path, now: datetime) -> float | None:
-    """Days since the published release was produced; None when nothing is published."""
-    try:
-        manifest = json.loads((marts_dir / "manifest.json").read_text(encoding="utf-8"))
-        produced = datetime.fromisoformat(manifest["produced_at"])
-    except (OSError, ValueError, KeyError):
-        return None
-    if produced.tzinfo is None:
-        produced = produced.replace(tzinfo=timezone.utc)
-    return (now - produced).total_seconds() / 86400
 
 
 def last_arrival(folder: Path) -> datetime | None:
@@ -63,10 +52,7 @@ def _warn(context, passed: bool, title: str, lines: list[str], metadata: dict) -
 def marts_freshness(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
     settings, limit = get_settings(), get_automation_settings().marts_max_age_days
     age = marts_age_days(settings.marts_dir, datetime.now(timezone.utc))
-    if age is None:
-        lines = [f"aucune publication lisible dans {settings.marts_dir}"]
-    else:
-        lines = [f"publication produite il y a {age:.1f} jours (seuil {limit:g} jours)"]
+    lines = [age_line(settings.marts_dir, age, limit)]
     passed = age is not None and age <= limit
     return _warn(context, passed, "Publication des marts trop ancienne" if not passed else "Publication à jour", lines,
                  {"age_days": round(age, 2) if age is not None else -1, "max_age_days": limit})

@@ -53,6 +53,8 @@ def outcome_of(result) -> RunOutcome:
             if key == ["raw", "file_ledger"]:  # its metadata totals every export family
                 outcome.files_parsed += metadata["files_parsed"].value if "files_parsed" in metadata else 0
                 outcome.files_unchanged += metadata["files_unchanged"].value if "files_unchanged" in metadata else 0
+            elif key == ["publish", "marts_release"] and "resolved" in metadata:  # an earlier refusal resolved
+                outcome.notes.append(metadata["resolved"].value)
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             failed = evaluation.metadata.get("failed_expectations")

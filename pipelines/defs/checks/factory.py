@@ -20,11 +20,15 @@ def _build_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {suite.path.name}: {suite.n_expectations} expectations.",
     )
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as conn:
-            outcome = check_table(conn, SCRATCH_SCHEMA, suite)  # marts are checked before they reach `marts`
+        db = get_settings().db_path
+        with duckdb.get_connection() as conn:  # marts are checked before they reach `marts`
+            outcome = check_table(conn, SCRATCH_SCHEMA, suite, cache=db.with_name(db.name + ".gx-results.json"))
         return dg.AssetCheckResult(
             passed=outcome.passed,
+            description=(f"Résultat GX de la validation du {outcome.reused} réutilisé : table identique (mêmes "
+                         f"valeurs, même suite, même version de GX)") if outcome.reused else None,
             metadata={
+                "reused_validation": outcome.reused or "",
                 "failed_expectations": dg.MetadataValue.json(outcome.failed),
                 "evaluated": outcome.evaluated,
                 "unsuccessful": len(outcome.failed),

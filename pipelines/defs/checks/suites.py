@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import json
 import math
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -44,12 +46,14 @@ class SuiteFile:
 
 @dataclass
 class Outcome:
-    """What a check reports: passed, how many expectations ran, and the failing ones with observed values."""
+    """What a check reports: passed, how many expectations ran, and the failing ones with observed values.
+    `reused` is the time of the GX validation whose result was reused for identical content (see `check_table`)."""
 
     passed: bool
     evaluated: int
     rows: int
     failed: list[dict[str, Any]] = field(default_factory=list)
+    reused: str | None = None
 
 
 def load_suites(directory: Path) -> list[SuiteFile]:
@@ -184,13 +188,73 @@ def run_unexpected_rows(
     return len(suite.unexpected_rows), failures
 
 
-def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile) -> Outcome:
-    """Validate the table `<schema>.<suite name>` read through `conn` with its suite."""
+def table_fingerprint(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[int, str]:
+    """Rows and a sha256 of the table's column types and of every row as JSON, in a canonical order: two tables
+    with the same fingerprint hold the same values (null and the string 'NULL' differ, so do 1 and 1.0's types)."""
+    types = conn.execute("select string_agg(column_name || ' ' || data_type, ',' order by column_index) "
+                         "from duckdb_columns() where schema_name = ? and table_name = ?", [schema, table]).fetchone()[0]
+    rows, digest = conn.execute(
+        f"select count(*), sha256(coalesce(string_agg(to_json(t)::varchar, chr(10) order by to_json(t)::varchar), '')) "
+        f"from {schema}.{table} as t").fetchone()
+    return int(rows), hashlib.sha256(f"{types}\n{digest}".encode()).hexdigest()
+
+
+def _validation_key(suite: SuiteFile, fingerprint: str) -> str:
+    """What a GX result depends on: the table's content, the suite, GX's version and this module (which reads GX's
+    results); a change of any of them validates again."""
+    from importlib.metadata import version
+
+    parts = [fingerprint, json.dumps(suite.document, sort_keys=True, ensure_ascii=False), version("great_expectations"),
+             _this_module_digest()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _this_module_digest() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _read_cache(cache: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(cache: Path, name: str, entry: dict[str, Any]) -> None:
+    with _GX_LOCK:
+        data = _read_cache(cache)
+        data[name] = entry  # one entry per suite: the last validation, never a growing file
+        temporary = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, cache)
+
+
+def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile, cache: Path | None = None) -> Outcome:
+    """Validate the table `<schema>.<suite name>` read through `conn` with its suite.
+
+    With `cache` (a JSON file beside the warehouse), the GX result of a table whose content, suite, GX version and
+    this module are the same as at its last validation is that result again: GX is deterministic on identical
+    input, and importing it and validating cost most of a refresh whose marts did not change. The check still runs
+    (its `unexpected_rows` queries always do); the outcome says which validation it reused."""
     if not (IDENTIFIER.match(schema) and IDENTIFIER.match(suite.name)):
         raise ValueError(f"Not a plain identifier: {schema}.{suite.name}")
     relation = f"{schema}.{suite.name}"
-    frame = conn.execute(f"select * from {relation}").df()
     extra_count, extra_failures = run_unexpected_rows(conn, relation, suite)
+    key = None
+    if cache is not None:
+        rows, fingerprint = table_fingerprint(conn, schema, suite.name)
+        key = _validation_key(suite, fingerprint)
+        entry = _read_cache(cache).get(suite.name)
+        if entry and entry.get("key") == key:
+            failed = list(entry["failures"]) + extra_failures
+            return Outcome(passed=not failed, evaluated=entry["evaluated"] + extra_count, rows=rows, failed=failed,
+                           reused=entry.get("at"))
+    frame = conn.execute(f"select * from {relation}").df()
     gx_count, gx_failures = validate_frame(suite, frame)
+    if cache is not None:
+        _write_cache(cache, suite.name, {"key": key, "evaluated": gx_count, "failures": gx_failures,
+                                         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     failed = gx_failures + extra_failures
     return Outcome(passed=not failed, evaluated=gx_count + extra_count, rows=len(frame), failed=failed)

@@ -3,11 +3,14 @@ bookkeeping tables (`raw.file_ledger`, `raw.file_issues`) hold rows of all famil
 asset, so each table in the warehouse has exactly one writer in the graph."""
 
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.catalogue.families import FAMILIES
+from pipelines.lib.core.config import get_settings
 from pipelines.lib.ingest.raw import ingest_family
 
 GROUP = "raw"
@@ -32,7 +35,10 @@ def raw_exports(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paths
     totals = {"files_seen": 0, "files_parsed": 0, "files_unchanged": 0, "files_quarantined": 0, "rows_loaded": 0}
     with duckdb.get_connection() as con:
         for name, family in FAMILIES.items():
-            stats = ingest_family(con, family, paths.input_dir)
+            # real exports: a file marked synthetic (name, or bytes of a sample file) is refused, saying so
+            refuse = not paths.uses_sample and not get_settings().accept_synthetic_exports
+            stats = ingest_family(con, family, paths.input_dir,
+                                  refuse_synthetic_of=Path(paths.sample_dir) if refuse else None)
             context.log.info(
                 f"{name}: {stats.files_seen} files, {stats.files_parsed} parsed, {stats.files_unchanged} unchanged, "
                 f"{stats.files_quarantined} quarantined, {stats.files_removed} removed")

@@ -12,6 +12,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
 from pipelines.defs.transform.sql_assets import mart_names
+from pipelines.lib.catalogue.reference import registry_ids
+from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, AlertNotDelivered, send_alert
+from pipelines.lib.publish import gates
 from pipelines.lib.publish.backtest import BacktestBlocked
 from pipelines.lib.publish.publisher import promote_marts, publish_release
 from pipelines.lib.publish.release import SyntheticOverReal, read_manifest
@@ -38,6 +41,7 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
     with duckdb.get_connection() as con:
         try:
             release = _publish(context, con, paths, accept_drop)
+            resolved = _resolve_earlier_refusal(context, paths, release.name)
             # one French page per PTSM whose files had problems, beside the release (pipelines/lib/quality/feedback.py)
             write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
         finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
@@ -51,6 +55,7 @@ def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, pat
         "release": str(release), "marts": len(MARTS), "synthetic": paths.uses_sample,
         "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
         "measures": dg.MetadataValue.json(manifest.get("measures", {})),
+        **({"resolved": resolved} if resolved else {}),
     })
 
 
@@ -68,7 +73,28 @@ def _publish(context: dg.AssetExecutionContext, con, paths: PtsmPaths, accept_dr
             before_switch=lambda: promote_marts(con, MARTS),
             reports_dir=Path(paths.reports_dir),
             run_id=context.run.run_id,
+            registry_ptsm=len(registry_ids(con)),
+            accept_partial=gates.accepts_partial(context.run.tags),
         )
-    except (BacktestBlocked, SyntheticOverReal) as refusal:
+    except (BacktestBlocked, SyntheticOverReal, gates.PublicationHeld) as refusal:
         context.log.error(str(refusal))
+        if paths.db_path and gates.read_hold(Path(paths.marts_dir)) is None:  # the operator's hold is no incident
+            gates.remember_refusal(Path(paths.db_path), str(refusal), context.run.run_id)
         raise dg.Failure(description=str(refusal), allow_retries=False) from None
+
+
+def _resolve_earlier_refusal(context: dg.AssetExecutionContext, paths: PtsmPaths, release_id: str) -> str:
+    """After a refusal, the first publication that passes says so (log, metadata, a "résolu" alert): an operator
+    told "publication bloquée" hears that it went through, not silence."""
+    entry = gates.resolve_refusal(Path(paths.db_path)) if paths.db_path else None
+    if entry is None:
+        return ""
+    message = gates.resolution_message(entry, release_id)
+    context.log.info(message)
+    alert = Alert(subject=f"[PTSM] Résolu : publication {release_id} en place", body=message,
+                  fields={"resolved": entry.get("at") or "", "release_id": release_id})
+    try:
+        send_alert(alert)
+    except (AlertNotConfigured, AlertNotDelivered) as error:  # journaled: `ptsm health` reports it
+        context.log.warning(f"Alerte « résolu » non envoyée : {error}.")
+    return message

@@ -37,6 +37,12 @@ class Settings:
     expectations_dir: Path = PROJECT_ROOT / "expectations"
     notebooks_dir: Path = PROJECT_ROOT / "notebooks"
     keep_releases: int = 12  # PTSM_KEEP_RELEASES: publications kept on disk (see pipelines/lib/publish/release.py)
+    # PTSM_FIRST_RELEASE_MIN_PLAN_SHARE: a publication with no earlier one to compare with is held when fewer than
+    # this share of the registry's PTSM have an action plan in it (pipelines/lib/publish/gates.py)
+    first_release_min_plan_share: float = 0.8
+    # PTSM_ACCEPT_SYNTHETIC_EXPORTS=true: files marked synthetic in PTSM_RAW_DIR are read as exports instead of
+    # refused (pipelines/lib/ingest/synthetic.py). Only for the benchmarks, which time generated samples at scale.
+    accept_synthetic_exports: bool = False
 
 
 def _path(var: str, default: str) -> Path:
@@ -60,7 +66,17 @@ def get_settings() -> Settings:
         reference_dir=_path("PTSM_REFERENCE_DIR", "data/reference"),
         vocabulary_file=_path("PTSM_VOCABULARY_FILE", "pipelines/lib/vocabularies.csv"),
         keep_releases=max(1, int(_number("PTSM_KEEP_RELEASES", 12))),
+        first_release_min_plan_share=_share("PTSM_FIRST_RELEASE_MIN_PLAN_SHARE", 0.8),
+        accept_synthetic_exports=os.environ.get("PTSM_ACCEPT_SYNTHETIC_EXPORTS", "").strip().lower()
+        in ("1", "true", "oui", "yes"),
     )
+
+
+def _share(var: str, default: float) -> float:
+    value = _number(var, default)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{var} doit être une part entre 0 et 1, par exemple 0.8 pour 80 % (valeur lue : {value:g})")
+    return value
 
 
 def _number(var: str, default: float) -> float:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines.lib.ingest.synthetic import synthetic_reason
 from pipelines.lib.ingest import discovery
 from pipelines.lib.warehouse.bulk import insert_tuples
 from pipelines.lib.core.hashing import sha256_file
@@ -62,8 +63,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, family: Family) -> None:
 
 
 
-def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) -> IngestStats:
-    """Bring the raw tables of one family in line with the files under `root/<family>`."""
+def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path,
+                  refuse_synthetic_of: Path | None = None) -> IngestStats:
+    """Bring the raw tables of one family in line with the files under `root/<family>`. With `refuse_synthetic_of`
+    (the sample folder, when `root` holds real exports) a file marked synthetic is quarantined (ingest/synthetic.py)."""
     ensure_raw_tables(con, family)
     stats = IngestStats(family.name)
     root_text = str(root.resolve())
@@ -89,6 +92,10 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
             stats.files_unchanged += 1
             continue
         entry = _read_entry(found, root, family)
+        if refuse_synthetic_of is not None and not entry.reason:
+            marked = synthetic_reason(found.file_name, entry.sha256, refuse_synthetic_of)
+            if marked:
+                entry.reason, entry.rows, entry.row_issues, entry.n_rows = marked, {}, [], 0
         stats.files_parsed += 1
         stats.parsed.append(source)
         if entry.reason:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 
@@ -68,11 +68,13 @@ def _pct(value: float) -> str:
 
 
 def compare(previous: dict[str, Any] | None, current: dict[str, Any], *, accept_drop: bool,
-            previous_id: str | None = None) -> dict[str, Any]:
+            previous_id: str | None = None, seen: Callable[[], list[str]] | None = None) -> dict[str, Any]:
     """The verdict recorded in the manifest; raise `BacktestBlocked` when a drop is not accepted.
 
     `previous` is None for the first publication ("first") and when the current one is synthetic and this one
-    is not, or the reverse ("not_compared": a sample is no baseline for real exports)."""
+    is not, or the reverse ("not_compared": a sample is no baseline for real exports). `seen()`, called only when
+    blocking, says what the exports folder shows (pipelines/lib/publish/gates.py: a copy in progress is the usual
+    cause of a drop, so the refusal advises waiting before accepting)."""
     if previous is None:
         return {"verdict": "first" if previous_id is None else "not_compared", "compared_with": previous_id, "drops": [], "accepted_drop": accept_drop}
     drops = []
@@ -88,10 +90,17 @@ def compare(previous: dict[str, Any] | None, current: dict[str, Any], *, accept_
         dropped = " ; ".join(
             f"{d['label']} {d['previous']} -> {d['current']} (-{_pct(d['drop'])}, seuil {_pct(d['threshold'])})"
             for d in drops)
+        observed = seen() if seen is not None else []
+        if observed:
+            advice = (f"Constaté dans le dossier des exports : {' ; '.join(observed)}. Une copie semble en cours ou "
+                      f"incomplète : attendez qu'elle se termine, le prochain rafraîchissement publiera sans option")
+        else:
+            advice = ("Si une copie des exports est en cours, attendez d'abord qu'elle se termine : le prochain "
+                      "rafraîchissement publiera sans option")
         raise BacktestBlocked(
             f"Publication bloquée par le contrôle de non-régression : baisse par rapport à la publication en cours "
-            f"{previous_id} : {dropped}. La publication précédente reste en place ; si la baisse est voulue, "
-            f"relancez avec `ptsm refresh --accept-drop` (ou le tag de run Dagster ptsm/accept_drop=true)."
+            f"{previous_id} : {dropped}. La publication précédente reste en place. {advice}. Seulement si la baisse "
+            f"est voulue, relancez avec `ptsm refresh --accept-drop` (ou le tag de run Dagster ptsm/accept_drop=true)."
         )
     verdict = "accepted_drop" if drops else "passed"
     return {"verdict": verdict, "compared_with": previous_id, "drops": drops, "accepted_drop": accept_drop}

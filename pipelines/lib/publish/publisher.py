@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 import duckdb
 
+from pipelines.lib.core.config import get_automation_settings, get_settings
 from pipelines.lib.core.provenance import code_version
-from pipelines.lib.publish import backtest
-
+from pipelines.lib.publish import backtest, gates
 from pipelines.lib.publish import release
 from pipelines.lib.publish.datapackage import write_datapackage
 from pipelines.lib.publish.dictionary import build_dictionary, write_dictionary
@@ -65,17 +65,22 @@ def publish_release(
     before_switch: Callable[[], Any] | None = None,
     reports_dir: Path | None = None,
     run_id: str | None = None,
+    registry_ptsm: int | None = None,
+    accept_partial: bool = False,
+    min_plan_share: float | None = None,
+    recent_seconds: float | None = None,
 ) -> Path:
     """Write every `<schema>.<mart>` to a new release, backtest it, then point `marts_dir` at it; return it.
 
-    Refused when synthetic over a non-synthetic publication (`release.SyntheticOverReal`) or when the backtest
-    finds a drop that is not accepted (`backtest.BacktestBlocked`); either way the previous release stays.
+    Refused when synthetic over a non-synthetic publication (`release.SyntheticOverReal`), when the backtest
+    finds a drop that is not accepted (`backtest.BacktestBlocked`), while the operator's hold is set, or when a
+    release with nothing to compare with covers under `min_plan_share` of the `registry_ptsm` PTSM
+    (`gates.PublicationHeld`, pipelines/lib/publish/gates.py); either way the previous release stays.
     """
+    gates.refuse_when_held(marts_dir)  # before anything is written: the hold survives every run
     marts = sorted(dict.fromkeys(marts))
     _check_marts(con, marts, schema)
     if models is None:
-        from pipelines.lib.core.config import get_settings
-
         models = load_models(get_settings().sql_dir, "marts")
     labels = {"ptsm_synthetic": "true" if synthetic else "false", "ptsm_input": input_label}
 
@@ -90,14 +95,23 @@ def publish_release(
 
     def annotate(folder: Path, previous: Path | None) -> dict[str, Any]:
         measures = backtest.measure(folder)
-        baseline, previous_id = None, None
+        baseline, previous_id, previous_files = None, None, None
         if previous is not None:
             manifest = release.read_manifest(previous)
             previous_id = previous.name
             if release.is_synthetic(manifest) == synthetic:  # a sample is no baseline for real exports
                 baseline = manifest.get("measures") or backtest.measure(previous)
-        verdict = backtest.compare(baseline, measures, accept_drop=accept_drop, previous_id=previous_id)
-        return {"measures": measures, "backtest": verdict}
+                previous_files = manifest.get("input_files")
+        recent = recent_seconds if recent_seconds is not None else get_automation_settings().sensor_settle_seconds
+        verdict = backtest.compare(baseline, measures, accept_drop=accept_drop, previous_id=previous_id,
+                                   seen=lambda: gates.what_was_seen(input_dir, previous_files, recent_seconds=recent))
+        entries = {"measures": measures, "backtest": verdict, "input_files": gates.input_files(input_dir)}
+        if verdict["verdict"] in ("first", "not_compared") and registry_ptsm:
+            # nothing to compare with: judged against the registry instead (a half copy published first)
+            floor = min_plan_share if min_plan_share is not None else get_settings().first_release_min_plan_share
+            entries["coverage"] = gates.first_release_coverage(measures, registry_ptsm, min_share=floor,
+                                                               accept_partial=accept_partial)
+        return entries
 
     extra = {"input_dir": input_dir} if input_dir else {}
     # traceability: the code (git commit, else package version) and the Dagster run that produced the release

@@ -170,7 +170,7 @@ def write_folder(root: Path, fill: Callable[[Path], Any], manifest: dict[str, An
         release = root / release_id
         if release.exists() and verify(release) and read_manifest(release)["files"] == files:
             shutil.rmtree(work)
-            os.utime(release / MANIFEST)  # most recently published, for listing and pruning
+            _record_check(release, full)  # also makes it the most recently published, for listing and pruning
         else:
             if release.exists():  # a damaged folder with this id: set it aside, never half-replace it
                 release.rename(root / f".tmp-damaged-{uuid.uuid4().hex}")
@@ -180,6 +180,28 @@ def write_folder(root: Path, fill: Callable[[Path], Any], manifest: dict[str, An
         shutil.rmtree(work, ignore_errors=True)
         raise
     return release
+
+
+def _record_check(release: Path, manifest: dict[str, Any]) -> None:
+    """Unchanged content keeps its first manifest (when it was produced, by which run, its backtest verdict) and
+    records when it was last checked: `checked_at` ("vérifiée le") and the run that checked it. Freshness reads
+    `checked_at`, so monthly refreshes of unchanged exports never look like a publication 40 days old."""
+    kept = read_manifest(release)
+    kept["checked_at"] = manifest.get("produced_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    kept["checked_run_id"] = manifest.get("run_id")
+    write_atomic(release / MANIFEST, json.dumps(kept, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def last_checked(manifest: dict[str, Any]) -> dt.datetime | None:
+    """When the release's content was last produced or checked unchanged (UTC); None when the manifest says neither."""
+    moments = []
+    for key in ("produced_at", "checked_at"):
+        try:
+            value = dt.datetime.fromisoformat(str(manifest[key]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            continue
+        moments.append(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+    return max(moments) if moments else None
 
 
 def write_release(
@@ -258,6 +280,7 @@ def list_releases(marts_dir: Path, reports_dir: Path | None = None) -> list[dict
         entries.append({
             "release_id": folder.name,
             "produced_at": manifest.get("produced_at"),
+            "checked_at": manifest.get("checked_at"),
             "input": manifest.get("input"),
             "input_dir": manifest.get("input_dir"),
             "synthetic": manifest.get("synthetic"),

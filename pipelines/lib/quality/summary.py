@@ -25,6 +25,7 @@ class RunOutcome:
     files_unchanged: int = 0
     checks: list[CheckOutcome] = field(default_factory=list)
     failed_steps: list[tuple[str, str]] = field(default_factory=list)  # (step, first line of its error)
+    notes: list[str] = field(default_factory=list)  # what the operator must hear (an earlier refusal resolved)
 
 
 def print_summary(outcome: RunOutcome, settings: Settings, seconds: float) -> int:
@@ -42,6 +43,8 @@ def print_summary(outcome: RunOutcome, settings: Settings, seconds: float) -> in
             print(f"      - {item}")
     for step, message in outcome.failed_steps:
         print(f"  étape en échec : {step} — {message}")
+    for note in outcome.notes:
+        print(f"  {note}")
     if outcome.success:
         print(f"  marts publiés dans {settings.marts_dir} ({seconds:.1f} s)")
         return 0

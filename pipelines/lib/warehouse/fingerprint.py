@@ -66,8 +66,12 @@ def _is_module(name: str) -> bool:
         return False
 
 
-def _project_imports(module_name: str) -> list[str]:
-    """Project modules named by the import statements of one module (`from pipelines.lib import x` names x)."""
+@lru_cache(maxsize=None)
+def _project_imports(module_name: str) -> tuple[str, ...]:
+    """Project modules named by the import statements of one module (`from pipelines.lib import x` names x).
+
+    Cached per process like `code_fingerprint`: the closures of the reading and the typing code share most modules,
+    each parsed once."""
     tree = ast.parse(_source_path(module_name).read_text(encoding="utf-8"))
     found: list[str] = []
     for node in ast.walk(tree):
@@ -77,4 +81,4 @@ def _project_imports(module_name: str) -> list[str]:
             for alias in node.names:
                 submodule = f"{node.module}.{alias.name}"
                 found.append(submodule if _is_module(submodule) else node.module)
-    return [name for name in dict.fromkeys(found) if _source_path(name).suffix == ".py"]
+    return tuple(name for name in dict.fromkeys(found) if _source_path(name).suffix == ".py")

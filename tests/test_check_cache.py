@@ -1,0 +1,95 @@
+"""Issue 22 §3: a refresh whose marts did not change reuses the GX result of each identical table instead of importing
+GX and validating again (pipelines/defs/checks/suites.py). Reuse must never hide a failure: any change of the table's
+values or types, or of the suite, validates again; the `unexpected_rows` queries always run. Real DuckDB, real GX."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.defs.checks.suites import SuiteFile, check_table, table_fingerprint
+
+DOCUMENT = {"name": "mart_t", "expectations": [
+    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ptsm_id"}},
+    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0, "max_value": 10}}],
+    "meta": {"unexpected_rows": [{"name": "no_negative_total", "description": "total négatif",
+                                  "query": "select * from {batch} where n < -100"}]}}
+
+
+def _suite(document=DOCUMENT) -> SuiteFile:
+    return SuiteFile(name="mart_t", path=Path("mart_t.json"), document=document)
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    con.execute("create schema scratch")
+    con.execute("create table scratch.mart_t as select * from (values ('PTSM-01', 3), ('PTSM-02', 7)) v(ptsm_id, n)")
+    return con
+
+
+@pytest.mark.slow  # imports GX and validates several times (a few seconds)
+def test_identical_content_reuses_the_result_and_any_change_validates_again(con, tmp_path):
+    cache = tmp_path / "warehouse.duckdb.gx-results.json"
+    first = check_table(con, "scratch", _suite(), cache=cache)
+    assert (first.passed, first.evaluated, first.rows, first.reused) == (True, 3, 2, None)
+    stored = json.loads(cache.read_text(encoding="utf-8"))["mart_t"]
+
+    again = check_table(con, "scratch", _suite(), cache=cache)
+    assert (again.passed, again.evaluated, again.rows, again.reused) == (True, 3, 2, stored["at"])
+
+    con.execute("update scratch.mart_t set n = 12 where ptsm_id = 'PTSM-02'")  # out of range: must fail
+    changed = check_table(con, "scratch", _suite(), cache=cache)
+    assert changed.reused is None and changed.passed is False
+    assert [(f["expectation"], f["column"], f["unexpected_count"]) for f in changed.failed] == \
+        [("expect_column_values_to_be_between", "n", 1)]
+    # the failing result is reused while the table stays as it is: still a failure
+    assert check_table(con, "scratch", _suite(), cache=cache).passed is False
+
+    con.execute("update scratch.mart_t set n = 7 where ptsm_id = 'PTSM-02'")
+    back = check_table(con, "scratch", _suite(), cache=cache)
+    assert back.passed is True and back.reused is None  # the cache keeps the last validation only
+
+    stricter = json.loads(json.dumps(DOCUMENT))
+    stricter["expectations"][1]["kwargs"]["max_value"] = 5
+    suite_changed = check_table(con, "scratch", _suite(stricter), cache=cache)
+    assert suite_changed.reused is None and suite_changed.passed is False
+
+
+def test_the_unexpected_rows_queries_always_run(con, tmp_path):
+    cache = tmp_path / "cache.json"
+    con.execute("update scratch.mart_t set n = -500 where ptsm_id = 'PTSM-01'")
+    # a result stored for exactly this table and suite, as a previous run would have left it (GX part only)
+    from pipelines.defs.checks.suites import _validation_key
+
+    _, fingerprint = table_fingerprint(con, "scratch", "mart_t")
+    cache.write_text(json.dumps({"mart_t": {"key": _validation_key(_suite(), fingerprint), "evaluated": 2,
+                                            "failures": [], "at": "2026-12-01T06:00:00+00:00"}}), encoding="utf-8")
+    outcome = check_table(con, "scratch", _suite(), cache=cache)
+    assert outcome.reused == "2026-12-01T06:00:00+00:00"
+    assert outcome.passed is False and [f["expectation"] for f in outcome.failed] == ["no_negative_total"]
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("select 'NULL'::varchar as a", "select null::varchar as a"),  # a null is not the string 'NULL'
+    ("select 1::integer as a", "select 1::double as a"),            # same text, another type
+    ("select 1 as a union all select 1", "select 1 as a"),          # a duplicate row counts
+    ("select 'x' as a", "select 'x' as b"),                         # a renamed column
+])
+def test_the_fingerprint_sees_every_difference(before, after):
+    con = duckdb.connect()
+    con.execute(f"create table t as {before}")
+    one = table_fingerprint(con, "main", "t")
+    con.execute(f"create or replace table t as {after}")
+    assert table_fingerprint(con, "main", "t") != one
+
+
+def test_the_fingerprint_ignores_row_order():
+    con = duckdb.connect()
+    con.execute("create table t as select * from (values (1, 'a'), (2, 'b')) v(n, s)")
+    one = table_fingerprint(con, "main", "t")
+    con.execute("create or replace table t as select * from (values (2, 'b'), (1, 'a')) v(n, s)")
+    assert table_fingerprint(con, "main", "t") == one
