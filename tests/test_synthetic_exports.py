@@ -23,7 +23,7 @@ from pipeline_runner import MINI_EXPORTS, materialise  # noqa: E402
 
 SAMPLE = get_settings().sample_dir
 SAMPLE_FICHE = "PTSM-68_haut_rhin_fiches_actions_SYNTHETIQUE_2024-03-15.xlsx"
-SAMPLE_STATUS = "statut_ptsm/statut_ptsm_2024-03-31.csv"  # a SPEC name: no room for the word, the bytes say it
+SAMPLE_STATUS = "statut_ptsm/statut_ptsm_2024-03-31.csv"  # a contract name (docs/contract.md): no room for the word, the bytes say it
 
 
 @pytest.mark.parametrize("name", [SAMPLE_FICHE, "enquete_2023_Synthétique.csv", "PTSM-01_synthétique_2024-01-01.xlsx",

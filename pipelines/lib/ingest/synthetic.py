@@ -1,6 +1,6 @@
 """Files marked synthetic are never read as real exports.
 
-Copying the sample's files (`…_SYNTHETIQUE_….xlsx`, or the sample's roster and milestone files, whose SPEC names
+Copying the sample's files (`…_SYNTHETIQUE_….xlsx`, or the sample's roster and milestone files, whose contract names (docs/contract.md)
 cannot carry the word) into the exports folder made a "real" release with exactly the synthetic release's rows. A file
 is synthetic when its name says so (`SYNTHETIQUE` / `SYNTHÉTIQUE`, any case) or when its bytes are those of a file of
 the synthetic sample (the sample's marker: its content, whatever the copy was renamed to). Such a file in the real
