@@ -23,7 +23,7 @@ from pipelines.lib.catalogue.families import Family
 from pipelines.lib.warehouse.fingerprint import code_fingerprint, fingerprint
 from pipelines.lib.catalogue.vocab import reload_vocabularies, vocabulary_file
 from pipelines.lib.core.parsing import file_date, fold, survey_wave
-from pipelines.lib.ingest.readers import FileRejected, Table, read_tabular
+from pipelines.lib.ingest.readers import FileRejected, Table, guessed_encoding, read_tabular
 
 META_COLUMNS = ["_source_file", "_sheet", "_row_number"]
 
@@ -253,6 +253,11 @@ def _read_file(path: Path, family: Family, entry: _Entry) -> None:
                           sheet_of=family.sheet_table if family.sheets else None)
     if family.sheets is None:  # CSV or single-table workbook: the one table is the family's raw table
         tables = {next(iter(family.raw_tables)): next(iter(tables.values()))}
+    label = guessed_encoding(next(iter(tables.values())).encoding) if tables else None
+    if label:  # said once per file, so that a wrong guess (accents, €) is traced to its cause (issue 23 §1)
+        entry.row_issues.append((None, "encodage", label,
+                                 f"encodage non déclaré : fichier lu comme {label} ; si des accents ou le signe € "
+                                 "sont faux, enregistrez-le en « CSV UTF-8 » et renvoyez-le"))
     for table_name, columns in family.raw_tables.items():
         table = tables.get(table_name)
         if table is None:
