@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ create table if not exists raw.file_ledger (
 -- ledgers written before the reading code was fingerprinted kept a hand-bumped version number instead
 alter table raw.file_ledger drop column if exists parser_version;
 alter table raw.file_ledger add column if not exists parser_fingerprint varchar;
+-- when the file arrived in the exports folder (latest of its mtime and ctime, UTC): collection_status (issue 23 §3)
+alter table raw.file_ledger add column if not exists arrived_at timestamp;
 create table if not exists raw.file_issues (
     family varchar, source_file varchar, row_number integer, field varchar, value varchar, reason varchar);
 """
@@ -99,7 +102,8 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
             new_rows[table].extend(rows)
         stats.rows_loaded += entry.n_rows
         ledger.append((family.name, source, root_text, entry.size, entry.sha256, entry.file_date, entry.wave,
-                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, parser))
+                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, parser,
+                       arrival_time(found.path)))
     gone = [s for s in _ledger_sources(con, family, root_text) if s not in present]
     gone += _other_roots(con, family, root_text)
     stats.files_removed = len(gone)
@@ -131,7 +135,17 @@ def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     con.execute("delete from raw.file_ledger where family = ?", [discovery.UNSORTED])
     insert_tuples(con, "raw.file_issues", [(discovery.UNSORTED, f.name, None, "fichier", f.file_name, f.reason) for f in found])
     insert_tuples(con, "raw.file_ledger", [(discovery.UNSORTED, f.name, root_text, None, None, None, None, 0, "quarantaine",
-                                            f.reason, code_fingerprint(__name__)) for f in found])
+                                            f.reason, code_fingerprint(__name__), arrival_time(f.path)) for f in found])
+
+
+def arrival_time(path: Path) -> datetime | None:
+    """When a file arrived (UTC, naive): the later of its mtime and ctime, since a copy sets the ctime even when it
+    keeps an old mtime (the freshness check's rule)."""
+    try:
+        stat = path.lstat()
+    except OSError:
+        return None
+    return datetime.fromtimestamp(max(stat.st_mtime, stat.st_ctime), timezone.utc).replace(tzinfo=None)
 
 
 def _ledger_sources(con: duckdb.DuckDBPyConnection, family: Family, root_text: str) -> list[str]:
