@@ -289,3 +289,50 @@ def test_feedback_page_only_for_its_ptsm(site):
     assert site.client.get("/retours").text == "<p>retours du PTSM-35</p>"
     site.login(site.token22)
     assert site.client.get("/retours").text == "<p>retours du PTSM-22</p>"
+
+
+@pytest.mark.slow
+def test_twenty_deposits_at_once_are_all_whole_and_none_mixed_up(site):
+    """Issue 23 §4 (load): 20 coordinators confirm at the same moment; 20 files, each byte for byte the one sent, 20
+    log lines with their own hash, nothing hidden left behind."""
+    import hashlib
+    import threading
+    from openpyxl import load_workbook
+
+    book = load_workbook(PTSM35)
+    sheet = book[book.sheetnames[0]]
+    header = next(row for row in sheet.iter_rows() if any(c.value == "intitule" for c in row))
+    title = next(c for c in header if c.value == "intitule")
+    contents = []
+    for i in range(20):
+        sheet.cell(row=title.row + 1, column=title.column, value=f"Action déposée n° {i}")  # 20 distinct files
+        buffer = io.BytesIO()
+        book.save(buffer)
+        contents.append(buffer.getvalue())
+    pages: list = [None] * 20
+    for i, content in enumerate(contents):  # each checked first (the report takes a moment)
+        client = TestClient(site.client.app, base_url="http://portail.test")
+        site.login(site.token35, client)
+        pages[i] = (client, site.upload(content, f"fiches_{i}.xlsx", client=client))
+        assert pages[i][1].status_code == 200, t(pages[i][1])[-500:]
+    barrier = threading.Barrier(20)
+    results: list = [None] * 20
+
+    def confirm(i: int) -> None:
+        client, checked = pages[i]
+        barrier.wait()
+        results[i] = site.confirm(checked.text, client).status_code
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 20
+    written = site.exported()
+    assert len(written) == 20 and not any(name.split("/")[-1].startswith(".") for name in written)
+    assert sorted(hashlib.sha256((site.raw / name).read_bytes()).hexdigest() for name in written) == \
+        sorted(hashlib.sha256(c).hexdigest() for c in contents)
+    log = [json.loads(line) for line in (site.root / "portail" / "depots.jsonl").read_text().splitlines()]
+    assert sorted((entry["file"], entry["sha256"]) for entry in log) == sorted(
+        (name, hashlib.sha256((site.raw / name).read_bytes()).hexdigest()) for name in written)
