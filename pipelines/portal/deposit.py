@@ -16,7 +16,8 @@ import os
 import re
 import secrets
 import shutil
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -118,6 +119,7 @@ def receive(stream: BinaryIO, *, token_id: str, owner: str, family: str, client_
             extraction: date, max_bytes: int) -> Pending:
     """Copy the upload into its waiting folder under its canonical name (hashing it on the way, stopping past
     `max_bytes`)."""
+    _forget_stale_uploads()
     suffix = Path(client_name).suffix.lower()
     if suffix not in FAMILIES[family].suffixes:
         raise DepositRefused(f"format non pris en charge : « {suffix or 'sans extension'} » (attendu : "
@@ -143,6 +145,22 @@ def receive(stream: BinaryIO, *, token_id: str, owner: str, family: str, client_
         raise DepositRefused(_disk_message(error)) from None
     pending.sha256 = digest.hexdigest()
     return pending
+
+
+STALE_SECONDS = 24 * 3600
+
+
+def _forget_stale_uploads() -> None:
+    """Uploads checked but never confirmed are deleted after a day: the waiting folder does not grow forever."""
+    waiting = portal_dir() / "attente"
+    if not waiting.is_dir():
+        return
+    for folder in waiting.iterdir():
+        try:
+            if time.time() - folder.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def check(pending: Pending, registry: set[str] | None = None) -> FileFindings:
@@ -171,6 +189,9 @@ def check(pending: Pending, registry: set[str] | None = None) -> FileFindings:
                                     f"lignes d'un autre PTSM ({other}, lignes {shown}) : un PTSM ne dépose que ses "
                                     f"propres lignes ({pending.owner}) ; retirez-les ou corrigez ptsm_id"))
     report.findings[:0] = blocking
+    # the producer knows the file by the name they sent, not by its canonical name
+    report.findings = [replace(f, value=pending.client_name) if f.value == pending.file_name else f
+                       for f in report.findings]
     whole = report.rows_read is None  # check_file stops before counting rows when the file is refused whole
     pending.acceptable = not blocking and not whole
     (pending.folder / "depot.json").write_text(json.dumps(asdict(pending), ensure_ascii=False), encoding="utf-8")
