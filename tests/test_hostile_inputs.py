@@ -102,7 +102,7 @@ def hostile_run(tmp_path_factory) -> Installation:
 
 @pytest.mark.slow
 def test_the_run_succeeds_and_publishes(hostile_run):
-    assert "contrôles qualité : 19 réussis, 0 en échec" in hostile_run.output
+    assert "contrôles qualité : 20 réussis, 0 en échec" in hostile_run.output
     check_publication(hostile_run.marts)
 
 

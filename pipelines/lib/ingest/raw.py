@@ -27,6 +27,9 @@ from pipelines.lib.core.parsing import file_date, fold, survey_wave
 from pipelines.lib.ingest.readers import FileRejected, Table, guessed_encoding, read_tabular
 
 META_COLUMNS = ["_source_file", "_sheet", "_row_number"]
+# the ledger's columns in the order the code writes them (an old ledger got some of them later, at its end)
+LEDGER_COLUMNS = ["family", "source_file", "root", "size_bytes", "sha256", "file_date", "wave", "n_rows", "outcome",
+                  "reason", "parser_fingerprint", "arrived_at"]
 
 LEDGER_DDL = """
 create schema if not exists raw;
@@ -112,7 +115,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path) ->
     for table, rows in new_rows.items():
         _insert_rows(con, table, family.raw_tables[table], rows)
     insert_tuples(con, "raw.file_issues", issues)
-    insert_tuples(con, "raw.file_ledger", ledger)
+    insert_tuples(con, "raw.file_ledger", ledger, LEDGER_COLUMNS)
     _record_unsorted(con, root)
     return stats
 
@@ -135,7 +138,8 @@ def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     con.execute("delete from raw.file_ledger where family = ?", [discovery.UNSORTED])
     insert_tuples(con, "raw.file_issues", [(discovery.UNSORTED, f.name, None, "fichier", f.file_name, f.reason) for f in found])
     insert_tuples(con, "raw.file_ledger", [(discovery.UNSORTED, f.name, root_text, None, None, None, None, 0, "quarantaine",
-                                            f.reason, code_fingerprint(__name__), arrival_time(f.path)) for f in found])
+                                            f.reason, code_fingerprint(__name__), arrival_time(f.path)) for f in found],
+                  LEDGER_COLUMNS)
 
 
 def arrival_time(path: Path) -> datetime | None:
