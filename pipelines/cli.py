@@ -1,4 +1,4 @@
-"""`ptsm` command line: refresh (the main job), sample, export, serve, token, releases."""
+"""`ptsm` command line: refresh (the main job), sample, export, serve, portal, token, releases."""
 
 from __future__ import annotations
 
@@ -42,12 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
-    token = commands.add_parser("token", help="manage API tokens (per region or national)")
+    portal = commands.add_parser("portal", help="deposit portal (PTSM deposit tokens) and collection status (DMSMP, ARS)")
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--port", type=int, default=8010)
+
+    token = commands.add_parser("token", help="manage API tokens (per region or national) and portal deposit tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     create = token_commands.add_parser("create")
     scope = create.add_mutually_exclusive_group(required=True)
     scope.add_argument("--region")
     scope.add_argument("--national", action="store_true")
+    scope.add_argument("--ptsm", help="a PTSM's deposit token for the portal (with --deposit), e.g. PTSM-35")
+    create.add_argument("--deposit", action="store_true", help="with --ptsm: a deposit token (portal only, no API)")
     create.add_argument("--label", default="")
     revoke = token_commands.add_parser("revoke")
     revoke.add_argument("token_id")
@@ -144,9 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines.api import cli as api_cli
 
         return api_cli.serve(args.host, args.port) or 0
+    if args.command == "portal":
+        from pipelines.portal.cli import portal as run_portal
+
+        return run_portal(args.host, args.port) or 0
     if args.command == "token":
         from pipelines.api import cli as api_cli
 
+        if args.token_command == "create" and (args.ptsm or args.deposit):
+            from pipelines.portal.cli import deposit_token_create
+
+            return deposit_token_create(args.ptsm, deposit=args.deposit, label=args.label) or 0
         if args.token_command == "create":
             return api_cli.token_create(region=args.region, national=args.national, label=args.label) or 0
         if args.token_command == "revoke":

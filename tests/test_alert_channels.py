@@ -98,7 +98,7 @@ def test_every_unit_alerts_on_failure():
 
     folder = PROJECT_ROOT / "deploy" / "systemd"
     for unit in ("ptsm-dagster-daemon.service", "ptsm-dagster-webserver.service", "ptsm-api.service",
-                 "ptsm-health.service"):
+                 "ptsm-portal.service", "ptsm-health.service"):
         assert "\nOnFailure=ptsm-alert@%n.service\n" in (folder / unit).read_text(), unit
     template = (folder / "ptsm-alert@.service").read_text()
     assert "ExecStart=/opt/ptsm/.venv/bin/ptsm alert --unit %i" in template

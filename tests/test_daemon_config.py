@@ -43,6 +43,7 @@ def test_systemd_units_start_the_three_services_with_the_ptsm_environment():
         "ptsm-dagster-daemon.service": "ExecStart=/opt/ptsm/.venv/bin/dagster-daemon run -w /opt/ptsm/deploy/workspace.yaml",
         "ptsm-dagster-webserver.service": "ExecStart=/opt/ptsm/.venv/bin/dagster-webserver -w /opt/ptsm/deploy/workspace.yaml",
         "ptsm-api.service": "ExecStart=/opt/ptsm/.venv/bin/ptsm serve",
+        "ptsm-portal.service": "ExecStart=/opt/ptsm/.venv/bin/ptsm portal",
         "ptsm-health.service": "ExecStart=/opt/ptsm/.venv/bin/ptsm health --daemon",
         "ptsm-alert@.service": "ExecStart=/opt/ptsm/.venv/bin/ptsm alert --unit %i",  # OnFailure= of the others
     }

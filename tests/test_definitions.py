@@ -39,7 +39,7 @@ def test_asset_graph_matches_snapshot():
 def test_every_mart_has_a_blocking_check_and_feeds_the_publication():
     current = _graph()
     marts = [key for key in current["assets"] if key.startswith("marts/")]
-    assert len(marts) == 19  # 14 + the five time marts (survey_wave_comparison ... ptsm_milestones_monthly)
+    assert len(marts) == 20  # 14 + the five time marts (survey_wave_comparison ... ptsm_milestones_monthly) + collection_status
     assert sorted(current["assets"]["publish/marts_release"]["deps"]) == sorted(marts)
     # the other checks are the two non-blocking freshness checks on the publication (pipelines/defs/freshness.py)
     others = {c for c in current["checks"] if not c.startswith("marts/")}

@@ -110,8 +110,12 @@ def test_files_in_sub_folders_and_loosely_named_family_folders_are_read(tmp_path
     assert run.q("select ptsm_id, num_action from staging.action_rows") == [("PTSM-35", "1")]
     assert run.q("select count(*) from staging.milestone_rows") == [(2,)]
     assert run.report() == {("divers/notes.csv", None, "fichier", "notes.csv",
-                             "dossier « divers » non reconnu : placez-le dans l'un des dossiers enquete_coordonnateurs/, "
-                             "coordonnateurs/, fiches_actions/ ou statut_ptsm/")}
+                             "dossier « divers » non reconnu, et ni son nom ni sa ligne d'en-tête ne désignent une famille "
+                             "(colonnes attendues — enquete_coordonnateurs : id, submitdate, ptsm_id ; coordonnateurs : "
+                             "ptsm_id, coordonnateur, etp, date_debut, date_fin ; fiches_actions : num_action, ptsm_id, "
+                             "priorites, statut ; statut_ptsm : ptsm_id, date_arrete_ptsm, date_signature_ctsm) : "
+                             "placez-le dans l'un des dossiers enquete_coordonnateurs/, coordonnateurs/, fiches_actions/ "
+                             "ou statut_ptsm/, ou nommez-le d'après sa famille (ex. coordonnateurs_2025-03-31.csv)")}
 
 
 def test_exports_only_in_a_sub_folder_or_a_root_zip_count_as_exports_and_are_read(tmp_path):

@@ -34,6 +34,10 @@ def test_quality_report_lists_every_problem_with_its_reason(run):
     expected = {
         ("coordonnateurs/recensement_coordonnateurs_2022-03-31.xlsx", 10, "ptsm_id", "PTSM-00", "ptsm_id inconnu du registre : PTSM-00"),
         ("coordonnateurs/recensement_coordonnateurs_2022-03-31.xlsx", 11, "etp", "1.5", "etp hors de ]0 ; 1]"),
+        # a Windows-1252 CSV: the guessed encoding is said (issue 23 §1)
+        ("enquete_coordonnateurs/enquete_2023_test.csv", None, "encodage", "Windows-1252",
+         "encodage non déclaré : fichier lu comme Windows-1252 ; si des accents ou le signe € sont faux, enregistrez-le "
+         "en « CSV UTF-8 » et renvoyez-le"),
         ("enquete_coordonnateurs/enquete_2023_test.csv", 4, "experience", "Vingt ans", "valeur inconnue (expérience) : Vingt ans"),
         ("enquete_coordonnateurs/enquete_2023_test.csv", 5, "id", "4", "identifiant de réponse répété dans la vague : seule la dernière ligne est retenue"),
         ("enquete_coordonnateurs/enquete_2023_test.csv", 6, "id", "5", "réponse incomplète (submitdate vide) : exclue des résultats"),

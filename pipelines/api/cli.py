@@ -56,7 +56,8 @@ def token_list() -> None:
         raise SystemExit(str(exc)) from exc
     for r in records:
         state = f"révoqué le {r['revoked_at']}" if r["revoked_at"] else "actif"
-        scope = "national" if r["scope"] == tokens.NATIONAL else f"région {r['region']}"
+        scope = "national" if r["scope"] == tokens.NATIONAL else \
+            f"dépôt {r['ptsm']}" if r["scope"] == tokens.DEPOSIT else f"région {r['region']}"
         print(f"{r['id']}  {scope:<12} {state:<32} créé le {r['created_at']}  {r['label']}")
     if not records:
         print(f"Aucun jeton dans {tokens_path()}.")

@@ -23,6 +23,9 @@ from pipelines.lib.staging.pseudonym import ensure_secret_dir
 
 NATIONAL = "national"
 REGIONAL = "region"
+DEPOSIT = "deposit"  # one PTSM's deposit token for the portal (issue 23 §2); never a reader of the API
+READERS = (NATIONAL, REGIONAL)
+_PTSM_RE = re.compile(r"^PTSM-\d{2,3}$")
 _TOKEN_RE = re.compile(r"^ptsm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
 
@@ -44,6 +47,7 @@ class Principal:
     scope: str
     region: str | None
     label: str
+    ptsm: str | None = None  # a deposit token's PTSM
 
     @property
     def is_national(self) -> bool:
@@ -72,8 +76,9 @@ def _read(path: Path) -> dict:
         raise ValueError("fichier de jetons illisible (liste `tokens` absente)")
     for record in data["tokens"]:
         if not (isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ("id", "salt", "sha256"))
-                and record.get("scope") in (NATIONAL, REGIONAL)
-                and (record["scope"] == NATIONAL or isinstance(record.get("region"), str))):
+                and record.get("scope") in (NATIONAL, REGIONAL, DEPOSIT)
+                and (record["scope"] != REGIONAL or isinstance(record.get("region"), str))
+                and (record["scope"] != DEPOSIT or isinstance(record.get("ptsm"), str))):
             raise ValueError("fichier de jetons illisible (enregistrement de jeton incomplet)")
     return data
 
@@ -84,9 +89,14 @@ def _write(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False), mode=0o600)
 
 
-def create_token(path: Path, *, region: str | None, national: bool, label: str = "") -> tuple[str, dict]:
-    """Create a token; return (the clear token, shown once, and its public record)."""
-    if national == (region is not None):
+def create_token(path: Path, *, region: str | None = None, national: bool = False, label: str = "",
+                 ptsm: str | None = None) -> tuple[str, dict]:
+    """Create a token; return (the clear token, shown once, and its public record). With `ptsm`, a deposit token
+    of that PTSM for the portal (its region is kept for the record)."""
+    if ptsm is not None:
+        if national or not _PTSM_RE.match(ptsm):
+            raise ValueError("un jeton de dépôt désigne un PTSM (--ptsm PTSM-35 --deposit)")
+    elif national == (region is not None):
         raise ValueError("un jeton est soit national (--national), soit régional (--region CODE)")
     data = _read(path)
     token_id = secrets.token_hex(6)
@@ -94,8 +104,9 @@ def create_token(path: Path, *, region: str | None, national: bool, label: str =
     salt = secrets.token_hex(16)
     record = {
         "id": token_id,
-        "scope": NATIONAL if national else REGIONAL,
+        "scope": DEPOSIT if ptsm is not None else NATIONAL if national else REGIONAL,
         "region": None if national else region,
+        "ptsm": ptsm,
         "label": label,
         "created_at": _now(),
         "revoked_at": None,
@@ -124,7 +135,7 @@ def list_tokens(path: Path) -> list[dict]:
 
 
 def public_record(record: dict) -> dict:
-    return {k: record[k] for k in ("id", "scope", "region", "label", "created_at", "revoked_at")}
+    return {k: record.get(k) for k in ("id", "scope", "region", "ptsm", "label", "created_at", "revoked_at")}
 
 
 class TokenStore:
@@ -176,7 +187,9 @@ class TokenStore:
         self._refresh()
         return self.problem
 
-    def verify(self, token: str) -> Principal | None:
+    def verify(self, token: str, scopes: tuple[str, ...] = READERS) -> Principal | None:
+        """The caller, or None for an unknown, revoked or wrong token, or one of a scope not accepted here (a
+        deposit token never reads the API)."""
         match = _TOKEN_RE.match(token or "")
         if not match:
             return None
@@ -184,8 +197,9 @@ class TokenStore:
         if self._records is None:
             raise TokenFileError(self.problem or "fichier de jetons illisible")
         record = self._records.get(match.group(1))
-        if record is None or record.get("revoked_at"):
+        if record is None or record.get("revoked_at") or record.get("scope") not in scopes:
             return None
         if not hmac.compare_digest(record["sha256"], _hash(record["salt"], match.group(2))):
             return None
-        return Principal(record["id"], record["scope"], record.get("region"), record.get("label", ""))
+        return Principal(record["id"], record["scope"], record.get("region"), record.get("label", ""),
+                         record.get("ptsm"))

@@ -1,4 +1,4 @@
-"""Freshness: warn when the published marts get old or a monthly export family stops arriving.
+"""Freshness: warn when the published marts get old, a monthly export family stops arriving, or a PTSM is late.
 
 A refresh that never runs (daemon down, sensor off, exports no longer dropped) produces no failure to alert on, so
 these checks look at the outcome instead: the age of the published release (its manifest's `produced_at`, or its
@@ -17,6 +17,7 @@ import dagster as dg
 
 from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, AlertNotDelivered, send_alert
 from pipelines.lib.ops.freshness import age_line, marts_age_days
+from pipelines.lib.ops.collection import alert_line, read_status
 from pipelines.lib.core.config import MONTHLY_FAMILIES, get_automation_settings, get_settings
 
 RELEASE_KEY = dg.AssetKey(["publish", "marts_release"])
@@ -75,6 +76,11 @@ def monthly_exports_arrived(context: dg.AssetCheckExecutionContext) -> dg.AssetC
         ages[family] = round(days, 2)
         if days > limit:
             late.append(f"{family} : dernier fichier arrivé il y a {days:.0f} jours (seuil {limit:g} jours)")
+    # the PTSM themselves (issue 23 §3): the published collection status names who is late, refused or missing
+    status = read_status(settings.marts_dir)
+    reminder = alert_line(status, MONTHLY_FAMILIES) if status is not None else None
+    if reminder:
+        late.append(reminder)
     lines = late or [f"chaque famille mensuelle a reçu un fichier depuis moins de {limit:g} jours"]
     return _warn(context, not late, "Exports mensuels manquants" if late else "Exports mensuels à jour", lines,
                  {"age_days": dg.MetadataValue.json(ages), "max_age_days": limit})

@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+from functools import lru_cache
+
+from pipelines.lib.catalogue.families import FAMILIES
 from pipelines.lib.core.config import EXPORT_FAMILIES
 from pipelines.lib.core.parsing import fold
-from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected
+from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected, header_rows
 
 UNSORTED = "hors_famille"  # the ledger family of files that belong to no family folder
 FAMILY_NAMES = EXPORT_FAMILIES  # the catalogue's families (tests/test_catalogue.py keeps them equal)
@@ -89,10 +92,61 @@ def family_of_file(file_name: str) -> str | None:
     return None
 
 
-def _outside(name: str, path: Path, reason: str) -> Found:
-    """A file outside the family folders: its family from its name, else reported with the reason."""
+def family_columns(family: str) -> list[str]:
+    """The columns that make a header row this family's: its key column and the required columns of its main table."""
+    spec = FAMILIES[family]
+    required = next(iter(spec.required.values()))
+    return [spec.key_column, *(c for c in required if c != spec.key_column)]
+
+
+def header_families(path: Path) -> list[str]:
+    """The families whose key and required columns one header row of the file holds; [] when none, or when the
+    file cannot be read."""
+    try:
+        rows = _header_rows(str(path), *_stamp(path))
+    except (FileRejected, OSError):
+        return []
+    wanted = {name: {fold(c) for c in family_columns(name)} for name in FAMILY_NAMES}
+    return sorted(name for name in FAMILY_NAMES if any(wanted[name] <= keys for keys in rows))
+
+
+def family_of_header(path: Path) -> str | None:
+    """The one family the header row designates; None when none does, or when it holds the columns of two (no
+    family's columns contain another's, so such a file is a mix: said, never guessed)."""
+    matches = header_families(path)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=256)
+def _header_rows(path: str, mtime_ns: int, size: int) -> list[set[str]]:
+    """Cached by path, modification time and size: a refresh discovers the folder once per family."""
+    return header_rows(Path(path))
+
+
+def unassigned_reason(path: Path, where: str) -> str:
+    """Why a file outside the family folders is not read, and what to do: name each family's expected columns."""
+    matches = header_families(path) if path.is_file() else []
+    if len(matches) > 1:
+        return (f"{where} ; sa ligne d'en-tête convient à plusieurs familles ({', '.join(sorted(matches))}) : "
+                f"{WHERE}")
+    columns = " ; ".join(f"{name} : {', '.join(family_columns(name))}" for name in FAMILY_NAMES)
+    return (f"{where}, et ni son nom ni sa ligne d'en-tête ne désignent une famille (colonnes attendues — {columns}) : "
+            f"{WHERE}, ou nommez-le d'après sa famille (ex. coordonnateurs_2025-03-31.csv)")
+
+
+def _outside(name: str, path: Path, where: str) -> Found:
+    """A file outside the family folders: its family from its name, else from its header row (issue 23 §1: a
+    roster saved as `export.csv` at the root was never read), else reported with what to do."""
     family = family_of_file(path.name)
-    return Found(family, name, path) if family is not None else Found(None, name, path, reason=reason)
+    if family is None and path.is_file() and not path.is_symlink():
+        family = family_of_header(path)
+    return Found(family, name, path) if family is not None else Found(None, name, path,
+                                                                      reason=unassigned_reason(path, where))
 
 
 def discover(root: Path) -> Discovery:
@@ -111,7 +165,7 @@ def discover(root: Path) -> Discovery:
         elif entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink():
             archive_members(entry, None, entry.name, result)
         else:
-            result.found.append(_outside(entry.name, entry, f"fichier hors des dossiers d'exports : {WHERE}"))
+            result.found.append(_outside(entry.name, entry, "fichier hors des dossiers d'exports"))
     return result
 
 
@@ -129,7 +183,7 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
             if is_junk(name):
                 result.ignored.append(relative)
             elif family is None:
-                result.found.append(_outside(relative, path, f"dossier « {base} » non reconnu : {WHERE}"))
+                result.found.append(_outside(relative, path, f"dossier « {base} » non reconnu"))
             elif path.suffix.lower() == ".zip" and path.is_file() and not path.is_symlink() \
                     and path.resolve().is_relative_to(root.resolve()):  # else reported like any link outside
                 archive_members(path, family, relative, result)
@@ -189,8 +243,8 @@ def member_bytes(found: Found) -> bytes:
 
 
 def has_exports(raw_dir: Path) -> bool:
-    """True when an export family folder (matched like a controlled value, sub-folders included) or a zip archive
-    holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
+    """True when an export family folder (matched like a controlled value, sub-folders included), a file assigned
+    to a family by its name or header row, or a zip archive holds a file that is not OS junk or an Office lock file: a lone `.DS_Store` must not replace the sample by an
     empty real publication, and exports only in a sub-folder or a zip must not be taken for "no exports"."""
     return discover(raw_dir).has_exports
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,12 @@ from pipelines.lib.catalogue.families import Family
 from pipelines.lib.warehouse.fingerprint import code_fingerprint, fingerprint
 from pipelines.lib.catalogue.vocab import file_lines, reload_vocabularies
 from pipelines.lib.core.parsing import file_date, fold, survey_wave
-from pipelines.lib.ingest.readers import FileRejected, Table, read_tabular
+from pipelines.lib.ingest.readers import FileRejected, Table, guessed_encoding, read_tabular
 
 META_COLUMNS = ["_source_file", "_sheet", "_row_number"]
+# the ledger's columns in the order the code writes them (an old ledger got some of them later, at its end)
+LEDGER_COLUMNS = ["family", "source_file", "root", "size_bytes", "sha256", "file_date", "wave", "n_rows", "outcome",
+                  "reason", "parser_fingerprint", "arrived_at"]
 
 LEDGER_DDL = """
 create schema if not exists raw;
@@ -36,6 +40,8 @@ create table if not exists raw.file_ledger (
 -- ledgers written before the reading code was fingerprinted kept a hand-bumped version number instead
 alter table raw.file_ledger drop column if exists parser_version;
 alter table raw.file_ledger add column if not exists parser_fingerprint varchar;
+-- when the file arrived in the exports folder (latest of its mtime and ctime, UTC): collection_status (issue 23 §3)
+alter table raw.file_ledger add column if not exists arrived_at timestamp;
 create table if not exists raw.file_issues (
     family varchar, source_file varchar, row_number integer, field varchar, value varchar, reason varchar);
 """
@@ -106,7 +112,8 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path,
             new_rows[table].extend(rows)
         stats.rows_loaded += entry.n_rows
         ledger.append((family.name, source, root_text, entry.size, entry.sha256, entry.file_date, entry.wave,
-                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, parser))
+                       entry.n_rows, "quarantaine" if entry.reason else "lu", entry.reason, parser,
+                       arrival_time(found.path)))
     gone = [s for s in _ledger_sources(con, family, root_text) if s not in present]
     gone += _other_roots(con, family, root_text)
     stats.files_removed = len(gone)
@@ -115,7 +122,7 @@ def ingest_family(con: duckdb.DuckDBPyConnection, family: Family, root: Path,
     for table, rows in new_rows.items():
         _insert_rows(con, table, family.raw_tables[table], rows)
     insert_tuples(con, "raw.file_issues", issues)
-    insert_tuples(con, "raw.file_ledger", ledger)
+    insert_tuples(con, "raw.file_ledger", ledger, LEDGER_COLUMNS)
     _record_unsorted(con, root)
     return stats
 
@@ -137,7 +144,18 @@ def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     con.execute("delete from raw.file_ledger where family = ?", [discovery.UNSORTED])
     insert_tuples(con, "raw.file_issues", [(discovery.UNSORTED, f.name, None, "fichier", f.file_name, f.reason) for f in found])
     insert_tuples(con, "raw.file_ledger", [(discovery.UNSORTED, f.name, root_text, None, None, None, None, 0, "quarantaine",
-                                            f.reason, code_fingerprint(__name__)) for f in found])
+                                            f.reason, code_fingerprint(__name__), arrival_time(f.path)) for f in found],
+                  LEDGER_COLUMNS)
+
+
+def arrival_time(path: Path) -> datetime | None:
+    """When a file arrived (UTC, naive): the later of its mtime and ctime, since a copy sets the ctime even when it
+    keeps an old mtime (the freshness check's rule)."""
+    try:
+        stat = path.lstat()
+    except OSError:
+        return None
+    return datetime.fromtimestamp(max(stat.st_mtime, stat.st_ctime), timezone.utc).replace(tzinfo=None)
 
 
 def _ledger_sources(con: duckdb.DuckDBPyConnection, family: Family, root_text: str) -> list[str]:
@@ -259,6 +277,11 @@ def _read_file(path: Path, family: Family, entry: _Entry) -> None:
                           sheet_of=family.sheet_table if family.sheets else None)
     if family.sheets is None:  # CSV or single-table workbook: the one table is the family's raw table
         tables = {next(iter(family.raw_tables)): next(iter(tables.values()))}
+    label = guessed_encoding(next(iter(tables.values())).encoding) if tables else None
+    if label:  # said once per file, so that a wrong guess (accents, €) is traced to its cause (issue 23 §1)
+        entry.row_issues.append((None, "encodage", label,
+                                 f"encodage non déclaré : fichier lu comme {label} ; si des accents ou le signe € "
+                                 "sont faux, enregistrez-le en « CSV UTF-8 » et renvoyez-le"))
     for table_name, columns in family.raw_tables.items():
         table = tables.get(table_name)
         if table is None:

@@ -68,6 +68,9 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-16", errors="replace"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    bomless = _utf16_without_bom(data)
+    if bomless is not None:
+        return data.decode(bomless, errors="replace"), bomless
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -105,6 +108,36 @@ def _single_byte(data: bytes) -> tuple[str, str] | None:
         if best is None or score > best[0]:
             best = (score, text, encoding)
     return None if best is None else (best[1], best[2])
+
+
+# Encodings a file declares (a BOM) or that decode without error as UTF-8: read without doubt. Any other was guessed,
+# and the guess is named in quality_report so that a wrong one can be spotted and the file re-saved (issue 23 §1).
+CERTAIN_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16")
+ENCODING_LABELS = {"cp1252": "Windows-1252", "iso8859_15": "ISO-8859-15 (Latin-9)", "mac_roman": "Mac Roman",
+                   "utf-16-le": "UTF-16 sans BOM (petit-boutiste)", "utf-16-be": "UTF-16 sans BOM (gros-boutiste)"}
+
+
+def guessed_encoding(encoding: str | None) -> str | None:
+    """The French label of an encoding that was guessed (None when the file said it or was valid UTF-8)."""
+    if encoding is None or encoding in CERTAIN_ENCODINGS:
+        return None
+    return ENCODING_LABELS.get(encoding, encoding)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 saved without its BOM (some exporters do): French text in UTF-16 is mostly Latin-1 characters, so
+    one byte of nearly every pair is zero: the odd bytes in little-endian, the even bytes in big-endian."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even = sum(1 for i in range(0, pairs * 2, 2) if head[i] == 0)
+    odd = sum(1 for i in range(1, pairs * 2, 2) if head[i] == 0)
+    if odd >= 0.6 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _looks_like_utf8(data: bytes) -> bool:
@@ -148,7 +181,8 @@ def _header_line(text: str, start: int, key: str) -> tuple[str, int] | None:
 def read_csv(path: Path, key_column: str | None = None) -> Table:
     _check_size(path)
     data = path.read_bytes()
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and (data[:2] == b"PK" or b"\x00" in data[:4096]):
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _utf16_without_bom(data) is None \
+            and (data[:2] == b"PK" or b"\x00" in data[:4096]):
         raise FileRejected("fichier binaire, pas un CSV texte")
     text, encoding = decode(data)
     del data
@@ -472,4 +506,33 @@ def read_tabular(path: Path, *, key_column: str, sheets: dict[str, str] | None =
         if sheets is None:
             return {"": read_data_sheet(path, key_column, required)}
         return read_xlsx(path, sheets, key_column, sheet_of)
+    raise FileRejected(f"format non pris en charge : {suffix or 'sans extension'}")
+
+
+def header_rows(path: Path) -> list[set[str]]:
+    """The header keys each of the first lines of a file could hold (every delimiter tried for a CSV; every sheet of
+    a workbook): how a file whose name says nothing is recognised by its columns. Raises FileRejected like a read."""
+    suffix = path.suffix.lower()
+    rows: list[set[str]] = []
+    if suffix == ".csv":
+        _check_size(path)
+        text, _ = decode(path.read_bytes())
+        for index, line in enumerate(_lines(text)):
+            if index >= MAX_TITLE_LINES:
+                break
+            for sep in (";", ",", "\t"):
+                if sep in line:
+                    rows.append({header_key(cell) for cell in next(csv.reader([line], delimiter=sep), [])})
+        return rows
+    if suffix in WORKBOOK_SUFFIXES:
+        workbook = _open_workbook(path)
+        for name in workbook.sheet_names:
+            try:
+                for index, row in enumerate(workbook.get_sheet_by_name(name).iter_rows()):
+                    if index >= MAX_TITLE_LINES:
+                        break
+                    rows.append({header_key(cell) for cell in row if isinstance(cell, str)})
+            except Exception:  # an unreadable sheet is not a header; the read proper reports it
+                continue
+        return rows
     raise FileRejected(f"format non pris en charge : {suffix or 'sans extension'}")

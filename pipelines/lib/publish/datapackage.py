@@ -32,7 +32,7 @@ INTERNAL_LICENCE = {
     "title": "Usage interne de l'observatoire : non diffusé (valeurs brutes des fichiers reçus)",
     "path": "https://www.legifrance.gouv.fr/codes/section_lc/LEGITEXT000031366350/LEGISCTA000031367685/",
 }
-INTERNAL_MARTS = ("quality_report",)
+INTERNAL_MARTS = ("quality_report", "collection_status")
 _FIELD_TYPES = {
     "BIGINT": {"type": "integer"}, "INTEGER": {"type": "integer"}, "SMALLINT": {"type": "integer"},
     "HUGEINT": {"type": "integer"}, "UBIGINT": {"type": "integer"},

@@ -15,6 +15,7 @@ REGIONAL, NATIONAL, NEVER = "regional", "national", "never"
 
 ACCESS: dict[str, str] = {
     "action_progress": REGIONAL,
+    "collection_status": NEVER,  # who sent what, refusal reasons quoting raw values: DMSMP/ARS portal pages only
     "coordinator_posts_national": NATIONAL,
     "coordinator_vacancy_monthly": REGIONAL,
     "coordinator_vacancy_national": NATIONAL,

@@ -10,14 +10,16 @@ import duckdb
 import pyarrow as pa
 
 
-def insert_tuples(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Insert `rows` (tuples in the table's column order, as `executemany` would take them) into `table`."""
+def insert_tuples(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], names: list[str] | None = None) -> None:
+    """Insert `rows` (tuples in the table's column order, as `executemany` would take them, or in the order of
+    `names` when given: a table whose columns were added over time may not have them in code order) into `table`."""
     if not rows:
         return
     columns = [pa.array(list(values)) for values in zip(*rows)]
     batch = pa.table(columns, names=[f"c{i}" for i in range(len(columns))])
     con.register("_bulk_rows", batch)
     try:
-        con.execute(f"insert into {table} select * from _bulk_rows")
+        target = f"{table} ({', '.join(names)})" if names else table
+        con.execute(f"insert into {target} select * from _bulk_rows")
     finally:
         con.unregister("_bulk_rows")
