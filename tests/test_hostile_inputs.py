@@ -7,6 +7,7 @@ uncompressed size, memory), and `hypothesis` fuzzes the value parsers, the row t
 
 from __future__ import annotations
 
+import re
 import datetime as dt
 import io
 import os
@@ -102,7 +103,7 @@ def hostile_run(tmp_path_factory) -> Installation:
 
 @pytest.mark.slow
 def test_the_run_succeeds_and_publishes(hostile_run):
-    assert "contrôles qualité : 20 réussis, 0 en échec" in hostile_run.output
+    assert re.search(r"contrôles qualité : [1-9]\d* réussis, 0 en échec", hostile_run.output)
     check_publication(hostile_run.marts)
 
 

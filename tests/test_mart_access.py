@@ -15,9 +15,11 @@ def test_every_mart_is_declared_and_nothing_else():
 
 def test_regional_marts_are_exactly_those_with_a_region_code():
     """A regional reader gets its rows through `region_code`; a national mart is shared whole as context."""
-    with_region = {name for name, model in MODELS.items() if "region_code" in model.columns}
+    never = {m for m, access in ACCESS.items() if access == NEVER}  # internal (quality_report, collection_status)
+    with_region = {name for name, model in MODELS.items() if "region_code" in model.columns} - never
     assert {m for m, access in ACCESS.items() if access == REGIONAL} == with_region
-    assert {m for m, access in ACCESS.items() if access == NATIONAL} == set(MODELS) - with_region - {"quality_report"}
+    assert {m for m, access in ACCESS.items() if access == NATIONAL} == set(MODELS) - with_region - never
+    assert never == {"quality_report", "collection_status"}  # what the DMSMP alone reads
 
 
 def test_quality_report_never_leaves_and_unknown_marts_fail_closed():

@@ -9,6 +9,7 @@ One installation on the hand-made export set (tests/fixtures/exports/mini) is re
 
 from __future__ import annotations
 
+import re
 import json
 import shutil
 import sys
@@ -73,7 +74,7 @@ def test_a_second_refresh_gives_up_naming_the_running_one_and_readers_never_bloc
         if running.poll() is None:
             kill_group(running)
     log = running.log_path.read_text()
-    assert "marts publiés dans" in log and "contrôles qualité : 20 réussis, 0 en échec" in log
+    assert "marts publiés dans" in log and re.search(r"contrôles qualité : [1-9]\d* réussis, 0 en échec", log)
     # the lock is free again: the next refresh runs
     assert site.refresh().returncode == 0
 

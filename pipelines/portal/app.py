@@ -259,9 +259,10 @@ def _owner(who: Principal) -> str:
 
 
 def _names(reference_dir: Path) -> dict[str, str]:
+    from pipelines.lib.catalogue.reference import registry_rows
+
     try:
-        with (reference_dir / "ptsm_registry.csv").open(encoding="utf-8") as handle:
-            return {row["ptsm_id"]: row["ptsm_nom"] for row in csv.DictReader(handle)}
+        return {row["ptsm_id"]: row["ptsm_nom"] for row in registry_rows(reference_dir)}
     except OSError:
         return {}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 
 from pipelines.api import tokens
 from pipelines.api.server import SERVER_OPTIONS
@@ -27,8 +26,9 @@ def deposit_token_create(ptsm: str | None, *, deposit: bool, label: str = "") ->
     `ptsm token revoke ID` like any token."""
     if not ptsm or not deposit:
         raise SystemExit("Un jeton de dépôt se crée avec --ptsm PTSM-35 --deposit.")
-    with (get_settings().reference_dir / "ptsm_registry.csv").open(encoding="utf-8") as handle:
-        regions = {row["ptsm_id"]: row["region_code"] for row in csv.DictReader(handle)}
+    from pipelines.lib.catalogue.reference import registry_rows
+
+    regions = {row["ptsm_id"]: row["region_code"] for row in registry_rows(get_settings().reference_dir)}
     if ptsm not in regions:
         raise SystemExit(f"PTSM inconnu du registre : {ptsm!r} (ex. PTSM-35).")
     try:

@@ -81,7 +81,7 @@ def safe_client_name(name: str | None) -> str:
 
 def canonical_name(family: str, owner: str, extraction: date, suffix: str, now: datetime) -> str:
     """PTSM (or DMSMP), family, extraction date, and the deposit instant plus a random part: read by the refresh
-    like any export of its family (SPEC §2 names), unique without looking at the folder."""
+    like any export of its family (docs/contract.md §2 names), unique without looking at the folder."""
     stamp = f"{PORTAL_MARK[1:]}{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(3)}"
     if family == "fiches_actions":
         return f"{owner}_fiches_actions_{stamp}_{extraction.isoformat()}{suffix}"
