@@ -32,7 +32,8 @@ from pipelines.lib.staging.typing_rows import STAGING_SCHEMAS
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 import hostile  # noqa: E402
-from support import Installation, check_publication, copy_mini  # noqa: E402
+from support import check_publication, copy_mini  # noqa: E402
+from pipeline_runner import InProcessRun, materialise  # noqa: E402
 
 MINI_SOURCE = Path(__file__).parent / "fixtures" / "exports" / "mini"
 ACTION_SHEETS = {"actions": "actions", "financements": "funding"}
@@ -69,7 +70,7 @@ EXPECTED_ROW_REASONS = {
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Installation:
+def hostile_run(tmp_path_factory) -> InProcessRun:
     root = tmp_path_factory.mktemp("hostile")
     raw = copy_mini(root / "raw")
     outside = root / "outside"
@@ -93,11 +94,9 @@ def hostile_run(tmp_path_factory) -> Installation:
     os.symlink(outside, roster / "dossier_2024-01-31.csv")
     os.symlink("boucle_2024-03-31.csv", status / "boucle_2024-03-31.csv")
     hostile.fifo(status / "tube_2024-04-30.csv")
-    inst = Installation(root / "site", raw)
-    result = inst.refresh()
-    inst.output = result.stdout
-    assert result.returncode == 0, result.stdout
-    return inst
+    run = materialise(root / "site", raw)  # in process, as `ptsm refresh` runs once it holds the lock
+    assert run.returncode == 0, run.output
+    return run
 
 
 @pytest.mark.slow

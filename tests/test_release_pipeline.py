@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, materialise  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +28,8 @@ pytestmark = pytest.mark.slow
 def published(tmp_path_factory) -> Path:
     """One installation refreshed once on the mini exports (real, not synthetic); tests work on copies of it."""
     root = tmp_path_factory.mktemp("published")
-    site = Installation(root / "site", shutil.copytree(MINI_EXPORTS, root / "site" / "raw"))
-    result = site.refresh()
-    assert result.returncode == 0, result.stdout
+    run = materialise(root / "site", shutil.copytree(MINI_EXPORTS, root / "site" / "raw"))  # in process
+    assert run.returncode == 0, run.output
     return root / "site"
 
 
