@@ -57,12 +57,29 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    _sample_release_first_then_last(items)
     if budget.LONG:
         return
     skip = pytest.mark.skip(reason="long budget: run with `uv run pytest --long` (or PTSM_LONG_TESTS=1)")
     for item in items:
         if "long" in item.keywords:
             item.add_marker(skip)
+
+
+def _sample_release_first_then_last(items: list) -> None:
+    """The test file with the most tests reading `sample_release` runs first (its worker starts the sample refresh at
+    once), the other such files run last (the release is ready by then), so no worker sits waiting on the lock while
+    it has other files to run. The same order on every worker (xdist requires it); files stay whole (loadfile)."""
+    def module(item) -> str:
+        return item.nodeid.split("::")[0]
+
+    users = [module(i) for i in items if "sample_release" in getattr(i, "fixturenames", ())]
+    if not users:
+        return
+    first = max(dict.fromkeys(users), key=users.count)  # the earliest of the largest
+    late = set(users) - {first}
+    items[:] = ([i for i in items if module(i) == first] + [i for i in items if module(i) not in late | {first}]
+                + [i for i in items if module(i) in late])
 
 
 @pytest.fixture(scope="session")
