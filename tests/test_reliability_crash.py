@@ -103,7 +103,7 @@ def test_runs_on_the_same_inputs_publish_byte_identical_marts(refs, chains):
         assert release_id == reference_id
         # the run timestamp and input folder live in the manifest only
         manifest = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
-        run_facts = ("produced_at", "input_dir")  # when the run happened and which folder it read
+        run_facts = ("produced_at", "input_dir", "run_id")  # when the run happened, which folder it read, which run
         assert {k: v for k, v in manifest.items() if k not in run_facts} == \
             {k: v for k, v in reference.items() if k not in run_facts}
 
