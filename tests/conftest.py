@@ -1,22 +1,40 @@
-"""Shared test set-up: the two tiers, Hypothesis profiles and the one in-process materialisation of the mini fixtures.
+"""Shared test set-up: the tiers, the long budgets, Hypothesis profiles, and the two shared publications.
 
 Tiers: `uv run pytest -m "not slow"` is the inner loop (see BENCHMARKS.md, "Test tiers"); `uv run pytest` (the README's
-command, run by .ci/run) runs everything. A test slower than ~3 s (a whole refresh, a subprocess, a daemon, a browser,
-a notebook) is marked `slow`.
+command, run by .ci/run) runs everything but the long budgets, across the two cores (`-n 2` in pyproject's addopts,
+pytest-xdist). A test slower than ~3 s (a whole refresh, a subprocess, a daemon, a browser, a notebook) is marked
+`slow`.
 
-Hypothesis: few examples locally, more in CI (`CI=true`); `HYPOTHESIS_PROFILE=ci` asks for the CI budget locally.
+Long budgets: `uv run pytest --long` (or `PTSM_LONG_TESTS=1 uv run pytest`) also runs the tests marked `long` (the
+daemon soak, the in-process twin of the sample CLI refresh...) and raises the budgets of the others: 300 Hypothesis
+examples, every browser width, more crash kills. Run it before resolving an issue that touches refresh, publication,
+reports or operations. Budgets read `budget.LONG` (tests/budget.py), set here from the option.
+
+Hypothesis: 30 examples locally, 100 in CI (`CI=true`), 300 with `--long`; `HYPOTHESIS_PROFILE=<name>` forces one.
 Every profile is derandomised and keeps no example database, so a failure replays the same way everywhere.
+
+Shared publications (read them, never change them: a test that needs another state makes its own copy):
+- `mini_run`: the hand-made exports (tests/fixtures/exports/mini) refreshed once, in process, no reports.
+- `sample_release`: the committed synthetic sample published ONCE per session (all xdist workers together) by the
+  README's first command, `ptsm refresh` with the reports, on an empty exports folder, its run recorded in a
+  DAGSTER_HOME. Any test about what the sample publishes (marts, figures, reports, regional profiles, the CLI's
+  output on the sample) takes this fixture instead of refreshing the sample again: a sample refresh with the reports
+  costs minutes.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
-from pipeline_runner import MINI_EXPORTS, InProcessRun, materialise
+import budget
+from pipeline_runner import MINI_EXPORTS, InProcessRun, Run, materialise
 
 # The small fixtures cover 3 of the registry's 104 PTSM: their first publication would be held as partial
 # (pipelines/lib/publish/gates.py). Tests of that hold set the threshold back themselves.
@@ -24,9 +42,48 @@ os.environ.setdefault("PTSM_FIRST_RELEASE_MIN_PLAN_SHARE", "0")
 
 _COMMON = dict(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=30, **_COMMON)
-settings.register_profile("ci", max_examples=300, **_COMMON)
+settings.register_profile("ci", max_examples=100, **_COMMON)
+settings.register_profile("long", max_examples=300, **_COMMON)
 _IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _IN_CI else "dev"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="also run the tests marked `long` and the long budgets (same as PTSM_LONG_TESTS=1)")
+
+
+def pytest_configure(config):
+    if config.getoption("--long"):
+        os.environ[budget.ENV] = "1"  # test modules (imported later) and xdist workers read it
+    budget.LONG = budget.from_environment()
+    profile = "long" if budget.LONG else ("ci" if _IN_CI else "dev")
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or profile)
+
+
+def pytest_collection_modifyitems(config, items):
+    _sample_release_first_then_last(items)
+    if budget.LONG:
+        return
+    skip = pytest.mark.skip(reason="long budget: run with `uv run pytest --long` (or PTSM_LONG_TESTS=1)")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
+def _sample_release_first_then_last(items: list) -> None:
+    """The test file with the most tests reading `sample_release` runs first (its worker starts the sample refresh at
+    once), the other such files run last (the release is ready by then), so no worker sits waiting on the lock while
+    it has other files to run. The same order on every worker (xdist requires it); files stay whole (loadfile)."""
+    def module(item) -> str:
+        return item.nodeid.split("::")[0]
+
+    users = [module(i) for i in items if "sample_release" in getattr(i, "fixturenames", ())]
+    if not users:
+        return
+    first = max(dict.fromkeys(users), key=users.count)  # the earliest of the largest
+    late = set(users) - {first}
+    items[:] = ([i for i in items if module(i) == first] + [i for i in items if module(i) not in late | {first}]
+                + [i for i in items if module(i) in late])
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +96,39 @@ def mini_run(tmp_path_factory) -> InProcessRun:
     run = materialise(root / "site", raw)
     assert run.returncode == 0, run.output
     return run
+
+
+class SampleRelease(Run):
+    """The session's sample installation: `Run` (marts, reports, query, output of the refresh) plus its Dagster
+    instance folder."""
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+
+@pytest.fixture(scope="session")
+def sample_release(tmp_path_factory, worker_id) -> SampleRelease:
+    """`ptsm refresh` (with the reports) on an empty exports folder: the committed synthetic sample, published once
+    for the whole session. Under xdist the first worker to ask builds it in the session's shared temporary folder
+    while the other waits on a file lock, then both read the same installation. Read it, never change it."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # the folder the workers' own temporary folders live in: one per session
+    root = base / "sample-release"
+    with FileLock(str(base / "sample-release.lock")):
+        outcome = root / "refresh.json"
+        if not outcome.exists():
+            (root / "raw").mkdir(parents=True)
+            home = root / "dagster_home"
+            home.mkdir()
+            (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+            site = SampleRelease(root, root / "raw", extra_env={"DAGSTER_HOME": str(home)})
+            result = site.run("refresh", timeout=1200)  # with the notebooks, as a newcomer's first `ptsm refresh`
+            outcome.write_text(json.dumps({"returncode": result.returncode, "output": result.stdout}),
+                               encoding="utf-8")
+    recorded = json.loads(outcome.read_text(encoding="utf-8"))
+    site = SampleRelease(root, root / "raw", extra_env={"DAGSTER_HOME": str(root / "dagster_home")},
+                         returncode=recorded["returncode"], output=recorded["output"])
+    assert site.returncode == 0, site.output
+    return site

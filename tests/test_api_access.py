@@ -214,36 +214,26 @@ def test_the_region_export_carries_its_figures_and_its_profile_only(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "notebooks" / "regions" / "profil_region.ipynb").exists(),
                     reason="the regional profile notebook (helper trends) is not merged on this branch yet")
-def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_region_only(tmp_path):
+def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_region_only(sample_release, tmp_path):
     import html
-    import os
-    import subprocess
-    import sys
 
     from pipelines.lib.reports.regional_export import export_region
 
-    root = Path(__file__).resolve().parents[1]
-    (tmp_path / "raw").mkdir()
-    env = {**os.environ, "PTSM_RAW_DIR": str(tmp_path / "raw"), "PTSM_DB": str(tmp_path / "w.duckdb"),
-           "PTSM_MARTS_DIR": str(tmp_path / "marts"), "PTSM_REPORTS_DIR": str(tmp_path / "reports"),
-           "PTSM_SECRET_DIR": str(tmp_path / "secret")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], env=env, cwd=root,
-                            capture_output=True, text=True, timeout=1500)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    profiles = sorted(p.name for p in (tmp_path / "marts" / "reports" / "regions").glob("*.html"))
+    marts = sample_release.marts  # the session's one `ptsm refresh` on the sample, reports included (conftest.py)
+    profiles = sorted(p.name for p in (marts / "reports" / "regions").glob("*.html"))
     assert len(profiles) == 18
     path = tmp_path / "t.json"
     paca, _ = tokens.create_token(path, region="93", national=False)
-    client = TestClient(create_app(tmp_path / "marts", path))
+    client = TestClient(create_app(marts, path))
     response = client.get("/v1/regions/93/profile", headers=auth(paca))
     assert response.status_code == 200
-    in_release = (tmp_path / "marts" / "reports" / "regions" / "93.html").read_text(encoding="utf-8")
+    in_release = (marts / "reports" / "regions" / "93.html").read_text(encoding="utf-8")
     css_tag = '<link rel="stylesheet" href="../jupyterlab.css">'
     assert SHARED_TAG in in_release and css_tag in in_release  # the folder's shared script and stylesheet...
     assert "plotly.js v" not in in_release and "Jupyter Development Team" not in in_release
     assert "plotly.js v" in response.text and "Jupyter Development Team" in response.text  # ...inlined for travel
     assert SHARED_TAG not in response.text and css_tag not in response.text
-    shared = {name: (tmp_path / "marts" / "reports" / name).read_text(encoding="utf-8")
+    shared = {name: (marts / "reports" / name).read_text(encoding="utf-8")
               for name in ("plotly-fr.min.js", "jupyterlab.css")}
     assert "</style" not in shared["jupyterlab.css"]
     # the same page, its shared files inlined and its data links pointed at the API (../donnees/x.csv -> API)
@@ -261,7 +251,7 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
     for elsewhere in ("PTSM Paris", "PTSM Gironde", "PTSM Lozère", "PTSM Côtes-d'Armor"):
         assert elsewhere not in text and html.escape(elsewhere) not in text  # ...others only inside France's totals
-    written = export_region(tmp_path / "marts", "93", tmp_path / "ors-paca")
+    written = export_region(marts, "93", tmp_path / "ors-paca")
     exported = (tmp_path / "ors-paca" / "profil_region_93.html").read_text(encoding="utf-8")
     assert exported == re.sub(r'href="http://testserver/v1/marts/(\w+)\?format=(csv|parquet)"', r'href="\1.\2"',
                               response.text).replace('href="http://testserver/v1/dictionary"', 'href="DICTIONNAIRE.md"')

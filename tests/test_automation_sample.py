@@ -72,6 +72,8 @@ def test_a_dagster_run_without_exports_fails_in_french_and_publishes_nothing(sit
 
 
 @pytest.mark.slow
+@pytest.mark.long  # a second whole refresh of the sample, in process; the default run sees the same tag and warning
+# through the CLI in test_plain_ptsm_refresh_on_an_empty_folder_uses_the_sample_and_records_its_run
 def test_the_sample_is_used_only_when_the_run_says_so_with_a_warning(site):
     from pipelines.lib.core.config import ALLOW_SAMPLE_TAG
 
@@ -99,24 +101,15 @@ def test_dagster_job_execute_on_an_empty_folder_fails_with_the_french_message(si
 
 
 @pytest.mark.slow
-def test_plain_ptsm_refresh_on_an_empty_folder_uses_the_sample_and_records_its_run(site, tmp_path):
-    """README's first command keeps working; with DAGSTER_HOME set the run shows in the instance (the UI)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from pipeline_runner import Installation
-
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    inst = Installation(site / "cli", site / "raw")
-    inst.raw_dir.mkdir()
-    done = inst.refresh(DAGSTER_HOME=str(home))
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert f"Aucun export dans {inst.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE" in done.stdout
-    manifest = json.loads((inst.marts / "manifest.json").read_text(encoding="utf-8"))
+def test_plain_ptsm_refresh_on_an_empty_folder_uses_the_sample_and_records_its_run(sample_release):
+    """README's first command keeps working; with DAGSTER_HOME set the run shows in the instance (the UI). The run is
+    the session's one `ptsm refresh` on the sample (tests/conftest.py: with the reports, DAGSTER_HOME set)."""
+    assert f"Aucun export dans {sample_release.raw_dir} : exécution sur l'échantillon SYNTHÉTIQUE" in sample_release.output
+    manifest = json.loads((sample_release.marts / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["synthetic"] is True
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with dg.DagsterInstance.from_config(str(sample_release.dagster_home)) as instance:
         runs = instance.get_runs()
         assert [(r.job_name, r.status, r.tags.get("ptsm/allow_sample")) for r in runs] == [
-            ("ptsm_refresh_no_reports", dg.DagsterRunStatus.SUCCESS, "true")]
+            ("ptsm_refresh", dg.DagsterRunStatus.SUCCESS, "true")]
         warnings = [e.user_message for e in instance.all_logs(runs[0].run_id) if e.level == logging.WARNING]
     assert any("ce run utilise l'échantillon SYNTHÉTIQUE" in w for w in warnings), warnings

@@ -28,7 +28,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# the daemon soak (minutes: a code location load, a run, a failed run, ticks after each): with the long budgets only
+# (`uv run pytest --long`, tests/conftest.py); the default run covers the sensor and alerts in process
+# (test_automation_sensor.py, test_automation_alerts.py)
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"

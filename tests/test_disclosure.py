@@ -8,9 +8,6 @@ and, marked slow, on what a refresh publishes on the sample.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -236,19 +233,11 @@ def test_a_chained_inference_the_local_rules_miss():
 
 
 @pytest.mark.slow
-def test_the_sample_publication_passes_the_audit(tmp_path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    env = {**os.environ, "PTSM_RAW_DIR": str(raw), "PTSM_DB": str(tmp_path / "w.duckdb"),
-           "PTSM_MARTS_DIR": str(tmp_path / "marts"), "PTSM_REPORTS_DIR": str(tmp_path / "reports"),
-           "PTSM_SECRET_DIR": str(tmp_path / "secret")}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", "--no-reports"], env=env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_sample_publication_passes_the_audit(sample_release):
     con = duckdb.connect()
 
     def rows(mart: str) -> list[dict]:
-        cursor = con.sql(f"select * from read_parquet('{tmp_path / 'marts' / mart}.parquet')")
+        cursor = con.sql(f"select * from read_parquet('{sample_release.marts / mart}.parquet')")
         return [dict(zip(cursor.columns, r)) for r in cursor.fetchall()]
 
     regional = rows("survey_results_region")

@@ -33,7 +33,8 @@ from pipelines.lib.staging.typing_rows import STAGING_SCHEMAS
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 import hostile  # noqa: E402
-from support import Installation, check_publication, copy_mini  # noqa: E402
+from support import check_publication, copy_mini  # noqa: E402
+from pipeline_runner import InProcessRun, materialise  # noqa: E402
 
 MINI_SOURCE = Path(__file__).parent / "fixtures" / "exports" / "mini"
 ACTION_SHEETS = {"actions": "actions", "financements": "funding"}
@@ -70,7 +71,7 @@ EXPECTED_ROW_REASONS = {
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Installation:
+def hostile_run(tmp_path_factory) -> InProcessRun:
     root = tmp_path_factory.mktemp("hostile")
     raw = copy_mini(root / "raw")
     outside = root / "outside"
@@ -94,11 +95,9 @@ def hostile_run(tmp_path_factory) -> Installation:
     os.symlink(outside, roster / "dossier_2024-01-31.csv")
     os.symlink("boucle_2024-03-31.csv", status / "boucle_2024-03-31.csv")
     hostile.fifo(status / "tube_2024-04-30.csv")
-    inst = Installation(root / "site", raw)
-    result = inst.refresh()
-    inst.output = result.stdout
-    assert result.returncode == 0, result.stdout
-    return inst
+    run = materialise(root / "site", raw)  # in process, as `ptsm refresh` runs once it holds the lock
+    assert run.returncode == 0, run.output
+    return run
 
 
 @pytest.mark.slow
@@ -279,11 +278,20 @@ def test_parsers_return_a_value_or_a_french_reason(text):
         if parse in (parsing.parse_number, parsing.parse_amount) and value is not None:
             assert value == value and abs(value) != float("inf")
     assert isinstance(parsing.fold(text), str)
-    for name_parser in (parsing.file_date, parsing.survey_wave):
-        try:
-            name_parser(f"enquete_{text}.csv")
-        except ValueError:
-            pass
+    # a file name gives its date / wave read from the name itself, or one of the French reasons quality_report shows
+    name = f"enquete_{text}.csv"
+    try:
+        day = parsing.file_date(name)
+    except ValueError as error:
+        assert str(error) in ("nom de fichier sans date AAAA-MM-JJ", "date invalide dans le nom de fichier"), error
+    else:
+        assert name.endswith(f"_{day.isoformat()}.csv"), (name, day)
+    try:
+        wave = parsing.survey_wave(name)
+    except ValueError as error:
+        assert str(error) == "nom de fichier d'enquête sans année (enquete_AAAA...)", error
+    else:
+        assert 1000 <= wave <= 9999 and f"enquete_{text}".startswith(f"enquete_{wave:04d}"), (name, wave)
 
 
 REGISTRY = {f"PTSM-{i:02d}" for i in range(1, 105)}
@@ -295,12 +303,35 @@ def _arrow_row(schema_name: str, record: dict) -> None:
     pa.table({f.name: [record.get(f.name)] for f in schema}, schema=schema)
 
 
+def _each_problem_explains_its_cell(row: dict, typed: dict, problems: list, masked: frozenset = frozenset(),
+                                    renamed: dict | None = None) -> None:
+    """A row with problems is reported, not silently typed: each problem names a column of the row, carries that
+    cell's value (a name is masked: it is published in quality_report) and a French reason, and the refused cell is
+    not typed (None), so the bad value never reaches staging. A row without problems has no unreadable filled cell."""
+    renamed = renamed or {}
+    for problem in problems:
+        assert problem.field in row, problem
+        assert problem.reason and not problem.reason.startswith(("could not", "invalid literal")), problem
+        if problem.field in masked:
+            assert problem.value in (None, "", fam.NAME_MASK), problem
+        else:
+            assert problem.value == row[problem.field], (problem, row[problem.field])
+        if "antérieure" in problem.reason:  # a date_fin before date_debut: both dates are readable
+            continue
+        key = renamed.get(problem.field, problem.field)
+        if key == "cofinancement_eur":  # an unreadable co-funding counts as none
+            assert typed[key] == 0.0, (problem, typed[key])
+        else:
+            assert typed[key] is None, (problem, typed[key])
+
+
 @FUZZ
 @given(row=st.fixed_dictionaries({c: cell for c in fam.SURVEY_COLUMNS}))
 @example(row={"id": "1" + "0" * 40, "submitdate": "2024-01-01", "ptsm_id": "PTSM-01"})
 def test_survey_rows_are_typed_or_reported_never_crash(row):
     typed, problems = fam.type_survey_row(row, REGISTRY)
-    assert all(p.reason for p in problems)
+    _each_problem_explains_its_cell(row, typed, problems, renamed={
+        "id": "response_id", **{c: fam.survey_item_column(c) for c in fam.SURVEY_MULTIPLE}})
     _arrow_row("survey_answers", {"source_file": "f", "row_number": 2, "wave": 2024, **typed})
 
 
@@ -308,6 +339,7 @@ def test_survey_rows_are_typed_or_reported_never_crash(row):
 @given(row=st.fixed_dictionaries({c: cell for c in fam.ROSTER_COLUMNS}))
 def test_roster_rows_are_typed_or_reported_never_crash(row):
     typed, problems = fam.type_roster_row(row, REGISTRY)
+    _each_problem_explains_its_cell(row, typed, problems, masked={"coordonnateur"})
     if not problems:
         typed.pop("coordonnateur")
         _arrow_row("roster_rows", {"source_file": "f", "row_number": 2, "file_date": dt.date(2024, 1, 31),
@@ -321,12 +353,15 @@ def test_roster_rows_are_typed_or_reported_never_crash(row):
 def test_action_funding_and_milestone_rows_are_typed_or_reported_never_crash(action, funding, milestone):
     base = {"source_file": "f", "row_number": 2, "file_date": dt.date(2024, 1, 31)}
     typed, problems = fam.type_action_row(action, REGISTRY)
+    _each_problem_explains_its_cell(action, typed, problems, renamed={"priorites": "priorities"})
     if not problems:
         _arrow_row("action_rows", {**base, **typed})
     typed, problems = fam.type_funding_row(funding)
+    _each_problem_explains_its_cell(funding, typed, problems)
     if not problems:
         _arrow_row("funding_rows", {**base, "ptsm_id": "PTSM-01", **typed})
     typed, problems = fam.type_milestone_row(milestone, REGISTRY)
+    _each_problem_explains_its_cell(milestone, typed, problems)
     if not problems:
         _arrow_row("milestone_rows", {**base, **typed})
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+import budget
 from pipelines.lib.core.config import PROJECT_ROOT
 from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
 from pipelines.lib.reports.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
@@ -165,7 +166,7 @@ def test_a_region_without_ptsm_renders_and_says_so(profiles):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", WIDTHS if budget.LONG else WIDTHS[-1:])  # the narrowest; every width with --long
 def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width):
     """The standalone page (as the API and the export hand it out) alone in an empty folder: no request leaves it,
     no console error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""

@@ -3,7 +3,7 @@
 Two input states alternate: A (tests/fixtures/exports/mini) and B (A plus one newer action workbook), so every
 refresh has something new to publish. Reference publications of A and B come from uninterrupted runs from scratch.
 Then one installation is refreshed again and again and SIGKILLed at random points (seeded: PTSM_CRASH_SEED; how many
-times: PTSM_CRASH_TRIALS and PTSM_CRASH_PUBLICATION_TRIALS per site, 7 and 3 by default), some
+times: PTSM_CRASH_TRIALS and PTSM_CRASH_PUBLICATION_TRIALS per site, 3 and 2 by default, 20 and 5 with `--long`), some
 at random moments of the run, some right inside the publication step (spotted when its temporary release folder
 appears). After every kill: the published folder is exactly the previous release or the new one, byte for byte,
 and the warehouse opens. At the end, uninterrupted reruns publish marts byte-identical to the references.
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+import budget
+
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 from support import (  # noqa: E402
     Installation,
@@ -34,9 +36,10 @@ from support import (  # noqa: E402
 )
 
 SEED = int(os.environ.get("PTSM_CRASH_SEED", "20240"))
-# Kills per site (two sites are killed concurrently); more for a longer hunt, e.g. PTSM_CRASH_TRIALS=50.
-RANDOM_TRIALS = int(os.environ.get("PTSM_CRASH_TRIALS", "7"))
-PUBLICATION_TRIALS = int(os.environ.get("PTSM_CRASH_PUBLICATION_TRIALS", "3"))
+# Kills per site (two sites are killed concurrently): 3 + 2 by default, 20 + 5 with the long budgets (`--long`,
+# tests/budget.py); more for a longer hunt, e.g. PTSM_CRASH_TRIALS=50.
+RANDOM_TRIALS = int(os.environ.get("PTSM_CRASH_TRIALS", "20" if budget.LONG else "3"))
+PUBLICATION_TRIALS = int(os.environ.get("PTSM_CRASH_PUBLICATION_TRIALS", "5" if budget.LONG else "2"))
 EXTRA_WORKBOOK = ("fiches_actions/ptsm03_2021-12-01.xlsx", "fiches_actions/ptsm03_2022-03-15.xlsx")
 
 

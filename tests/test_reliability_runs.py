@@ -21,14 +21,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 from support import PROJECT_ROOT, Installation, check_publication, copy_mini, kill_group  # noqa: E402
+from pipeline_runner import materialise  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Installation:
     root = tmp_path_factory.mktemp("runs")
     inst = Installation(root / "site", copy_mini(root / "raw"))
-    result = inst.refresh()
-    assert result.returncode == 0, result.stdout
+    run = materialise(inst.root, inst.raw_dir)  # in process; the tests below run the real CLI against it
+    assert run.returncode == 0, run.output
     return inst
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_runner import Run
+import budget
 from pipelines.lib.core.config import PROJECT_ROOT
 from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
-from pipelines.lib.reports.notebooks import notebook_paths, render_notebooks
+from pipelines.lib.reports.notebooks import notebook_paths
 
 INDEX_FILE, PLOTLY_FILE, CSS_FILE = "index.html", "plotly-fr.min.js", "jupyterlab.css"  # written out, not imported
 
@@ -23,17 +23,10 @@ pytestmark = pytest.mark.slow
 REPORTS = [p.stem for p in notebook_paths(PROJECT_ROOT / "notebooks")]
 
 
-@pytest.fixture(scope="session")
-def sample_reports(tmp_path_factory) -> Path:
-    """Marts of the committed sample (the real refresh), then the real report step into a folder of its own."""
-    root = tmp_path_factory.mktemp("sample-reports")
-    raw = root / "raw"
-    raw.mkdir()
-    run = Run(root, raw).refresh()
-    assert run.returncode == 0, run.output
-    out = root / "out"
-    render_notebooks(PROJECT_ROOT / "notebooks", out, run.marts)
-    return out
+@pytest.fixture(scope="module")
+def sample_reports(sample_release) -> Path:
+    """The reports of the session's one `ptsm refresh` on the committed sample (tests/conftest.py)."""
+    return sample_release.reports
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +39,7 @@ def browser():
         instance.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("width", WIDTHS if budget.LONG else WIDTHS[-1:])  # the narrowest; every width with --long
 @pytest.mark.parametrize("name", REPORTS)
 def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
     page_file = sample_reports / f"{name}.html"

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline_runner import Run
 
-pytestmark = pytest.mark.slow  # one whole `ptsm refresh` with the notebooks, in a subprocess
+pytestmark = pytest.mark.slow  # the session's one whole `ptsm refresh` with the notebooks, in a subprocess
 
 # Figures the sample cannot reproduce, and why (also stated in the data README and docs/published_comparison.md).
 NOT_COMPUTABLE = {"cdc_pedopsy_ages", "cdc_pedopsy_liaison", "cdc_transition"}  # the 79 PTSM examined are not identified
@@ -20,15 +20,9 @@ DIFFERS = {"survey_vehicule"}  # 65 % of 47 respondents is impossible: 30/47 = 6
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> Run:
-    root = tmp_path_factory.mktemp("sample")
-    empty_raw = root / "raw"
-    empty_raw.mkdir()
-    run = Run(root, empty_raw)
-    result = run.run("refresh", timeout=900)  # with the notebooks, as a newcomer's first `ptsm refresh`
-    run.returncode, run.output = result.returncode, result.stdout
-    assert run.returncode == 0, run.output
-    return run
+def sample_run(sample_release) -> Run:
+    """The session's one `ptsm refresh` on the sample, with the notebooks (tests/conftest.py)."""
+    return sample_release
 
 
 def test_refresh_says_it_runs_on_the_synthetic_sample(sample_run):

@@ -9,12 +9,9 @@ from pipeline_runner import Run
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Run:
-    root = tmp_path_factory.mktemp("trends-sample")
-    (root / "raw").mkdir()
-    run = Run(root, root / "raw").refresh()
-    assert run.returncode == 0, run.output
-    return run
+def sample(sample_release) -> Run:
+    """The session's one refresh of the committed sample (tests/conftest.py)."""
+    return sample_release
 
 
 @pytest.mark.slow
