@@ -18,7 +18,7 @@ from pipelines.sample import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
-# the report's blind spots (ch. 4.1, SPEC §3: the starred publics) and its mainstream publics
+# the report's blind spots (ch. 4.1, docs/contract.md §3: the starred publics) and its mainstream publics
 BLIND_SPOTS = ("perinatalite", "precarite", "migrants", "justice", "enfance_protegee", "addictions", "tnd",
                "personnes_agees")
 MAINSTREAM = ("population_generale", "adolescents_jeunes", "troubles_severes", "professionnels")
