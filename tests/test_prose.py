@@ -104,3 +104,31 @@ def test_a_page_in_plain_french_has_no_internal_name():
 
     assert internal_names("<h1>Vacance des postes</h1><p>Au 31 mars 2024, 15 PTSM sur 104 n'ont pas de "
                           "coordonnateur en poste (Île-de-France, Provence-Alpes-Côte d'Azur).</p>") == []
+
+
+GLOSSARY = {"ARS": "agence régionale de santé", "PTSM": "projet territorial de santé mentale"}
+
+
+def test_an_acronym_is_expanded_at_its_first_use_in_prose_only():
+    from pipelines.lib.reports.prose import expand_acronyms, unexpanded_acronyms
+
+    page = ('<html><head><title>PTSM</title><script>var a = "<b>ARS</b>";</script></head><body><nav><a href="x">'
+            'PTSM</a></nav><main><h1>Les PTSM</h1><p>Le PTSM-35 et les ARS.</p><p>Chaque PTSM compte ; l\'ARS aussi.'
+            '</p><code>ARS</code></main></body></html>')
+    assert unexpanded_acronyms(page, GLOSSARY) == ["ARS", "PTSM"]
+    out = expand_acronyms(page, GLOSSARY)
+    # the title, script, navigation, heading, "PTSM-35" (an identifier) and code are left alone
+    assert out == page.replace("les ARS.", 'les <abbr title="agence régionale de santé">ARS</abbr> (agence régionale '
+                                           "de santé).").replace(
+        "Chaque PTSM compte", 'Chaque <abbr title="projet territorial de santé mentale">PTSM</abbr> (projet '
+                              "territorial de santé mentale) compte")
+    assert unexpanded_acronyms(out, GLOSSARY) == []
+    assert expand_acronyms(out, GLOSSARY) == out  # already spelled out: nothing added twice
+
+
+def test_the_glossary_lists_every_acronym_in_order():
+    from pipelines.lib.reports.prose import glossary_html
+
+    assert glossary_html(GLOSSARY) == ('<h2 id="sigles">Sigles</h2><dl class="ptsm-glossary"><dt><abbr>ARS</abbr></dt>'
+                                       "<dd>agence régionale de santé</dd><dt><abbr>PTSM</abbr></dt><dd>projet "
+                                       "territorial de santé mentale</dd></dl>")

@@ -90,6 +90,19 @@ def test_no_page_of_the_release_shows_a_code_identifier(sample_run):
     assert {name: names for name, names in found.items() if names} == {}
 
 
+def test_every_acronym_is_spelled_out_on_every_page_that_uses_it(sample_run):
+    """Issue 21 §1: acronyms expanded at first use (catalogue glossary), on every page of the sample site: home,
+    reports, 18 profiles, 104 PTSM reviews; the home page lists them all."""
+    from pipelines.lib.reports.prose import unexpanded_acronyms
+
+    pages = sorted((sample_run.root / "reports").rglob("*.html"))
+    found = {p.relative_to(sample_run.root).as_posix(): unexpanded_acronyms(p.read_text(encoding="utf-8"))
+             for p in pages}
+    assert {page: acronyms for page, acronyms in found.items() if acronyms} == {}
+    home = (sample_run.root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="sigles">Sigles</h2>' in home and "<dd>contrat territorial de santé mentale</dd>" in home
+
+
 def test_every_link_of_every_page_resolves_in_the_site(sample_run):
     """Issue 21 §6: the profiles linked their data to `regions/donnees/`, which does not exist (17 broken links each).
     Every relative link of every page now reaches a file of the site (anchors and external URLs aside)."""

@@ -172,6 +172,11 @@ def thematic_blind_spots() -> dict[str, str]:
     return dict(load()["thematic_blind_spots"])
 
 
+def glossary() -> dict[str, str]:
+    """Acronym -> its French expansion, as the pages print it at first use and in the home page's glossary."""
+    return dict(load().get("glossary", {}))
+
+
 def tripartite_sectors() -> list[str]:
     return list(load()["sectors"]["tripartite"])
 

@@ -178,7 +178,9 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "
     head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
     body = body.replace("</head>", head_extra + "</head>", 1)
     body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
-    return re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1)
+    from pipelines.lib.reports.prose import expand_acronyms
+
+    return expand_acronyms(re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1))
 
 
 _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
@@ -258,6 +260,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
     from pipelines.lib.reports.site import PROFILES_DIR, rendered_profiles
 
     from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.prose import glossary_html
 
     info = _release_info(marts_dir)
     base = f"{DATA_LINK}/"
@@ -291,6 +294,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
 <h2>Rapports</h2><ul>{items}</ul>{regions}
 <h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
 et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
+{glossary_html()}
 </main></body></html>
 """
 

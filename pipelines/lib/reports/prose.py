@@ -121,3 +121,92 @@ def internal_names(page_html: str) -> list[str]:
             item.decompose()
     text = re.sub(r"\s+", " ", soup.get_text(" "))
     return [text[max(0, m.start() - 60):m.end() + 20] for m in _IDENTIFIER.finditer(text)]
+
+
+# ---------------------------------------------------------------- acronyms: expanded at first use, listed in a glossary
+
+# Text inside these elements is not prose to expand: code, links, headings, titles, scripts, chart SVG, abbreviations
+# already marked, the site navigation.
+_NOT_PROSE = {"script", "style", "code", "a", "abbr", "h1", "h2", "h3", "h4", "h5", "h6", "title", "svg", "nav",
+              "button", "select", "option", "textarea", "head"}
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+
+
+def _prose_segments(page_html: str):
+    """(start, end) of each text run of the page that is prose (outside `_NOT_PROSE` elements), in reading order."""
+    depth: dict[str, int] = {}
+    position = 0
+    for tag in _TAG.finditer(page_html):
+        if not any(depth.values()) and tag.start() > position:
+            yield position, tag.start()
+        name = tag.group(2).lower()
+        if name in _NOT_PROSE and not tag.group(3):
+            depth[name] = max(0, depth.get(name, 0) + (-1 if tag.group(1) else 1))
+            if name in ("script", "style") and not tag.group(1):  # their content may hold "<": jump to the end tag
+                end = page_html.lower().find(f"</{name}", tag.end())
+                position = tag.end() if end < 0 else end
+                continue
+        position = tag.end()
+    if not any(depth.values()) and position < len(page_html):
+        yield position, len(page_html)
+
+
+def _acronym_pattern(acronym: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w\-]){re.escape(acronym)}(?![\w\-])")
+
+
+def expand_acronyms(page_html: str, glossary: dict[str, str] | None = None) -> str:
+    """Each acronym of the glossary, at its first use in the page's prose: `<abbr title="…">ARS</abbr> (agence
+    régionale de santé)`, unless the page already spells the expansion out. Why: a ministry page is read by people
+    outside the field (RGAA 4.1, criterion 9.4 best practice; DREES conventions expand acronyms at first use)."""
+    import html as html_module
+
+    if glossary is None:
+        from pipelines.lib.catalogue.catalogue import glossary as read_glossary
+
+        glossary = read_glossary()
+    lowered = page_html.lower()
+    inserts: list[tuple[int, int, str]] = []
+    segments = list(_prose_segments(page_html))
+    for acronym, meaning in glossary.items():
+        if html_module.escape(meaning, quote=False).lower() in lowered or meaning.lower() in lowered:
+            continue
+        pattern = _acronym_pattern(acronym)
+        for start, end in segments:
+            found = pattern.search(page_html, start, end)
+            if found:
+                inserts.append((found.start(), found.end(), f'<abbr title="{html_module.escape(meaning)}">{acronym}</abbr> '
+                                                            f"({html_module.escape(meaning, quote=False)})"))
+                break
+    for start, end, text in sorted(inserts, reverse=True):
+        page_html = page_html[:start] + text + page_html[end:]
+    return page_html
+
+
+def unexpanded_acronyms(page_html: str, glossary: dict[str, str] | None = None) -> list[str]:
+    """The glossary's acronyms used in the page's prose whose expansion the page never gives (the property
+    `expand_acronyms` guarantees, checked on every published page by the tests)."""
+    import html as html_module
+
+    if glossary is None:
+        from pipelines.lib.catalogue.catalogue import glossary as read_glossary
+
+        glossary = read_glossary()
+    lowered = html_module.unescape(page_html).lower()
+    segments = list(_prose_segments(page_html))
+    return [acronym for acronym, meaning in glossary.items()
+            if any(_acronym_pattern(acronym).search(page_html, s, e) for s, e in segments)
+            and meaning.lower() not in lowered]
+
+
+def glossary_html(glossary: dict[str, str] | None = None) -> str:
+    """The home page's list of acronyms (a <dl>, in alphabetical order)."""
+    import html as html_module
+
+    if glossary is None:
+        from pipelines.lib.catalogue.catalogue import glossary as read_glossary
+
+        glossary = read_glossary()
+    items = "".join(f"<dt><abbr>{html_module.escape(a)}</abbr></dt><dd>{html_module.escape(m)}</dd>"
+                    for a, m in sorted(glossary.items()))
+    return f'<h2 id="sigles">Sigles</h2><dl class="ptsm-glossary">{items}</dl>'

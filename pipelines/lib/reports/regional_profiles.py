@@ -84,7 +84,9 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
-    return body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1)
+    from pipelines.lib.reports.prose import expand_acronyms
+
+    return expand_acronyms(body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1))
 
 
 def standalone_profile(path: Path | str, data_link: Callable[[str], str] | None = None) -> bytes:

@@ -339,7 +339,9 @@ def render_review(values: dict[str, Any], *, links: bool = True, env=None) -> st
     if wrong:
         raise ValueError(f"Bilan de {values['ptsm_id']} : pourcentage d'une base de moins de {REVIEW_SMALL_BASE} "
                          f"({'; '.join(wrong[:3])}) ; écrire « n sur base » (small_share)")
-    return page
+    from pipelines.lib.reports.prose import expand_acronyms
+
+    return expand_acronyms(page)
 
 
 def render_ptsm_reviews(release: Path, out_dir: Path, ptsm_ids: Iterable[str] | None = None, *,
