@@ -86,6 +86,9 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
     # a red bar has its legend: the fixture's salary band the report highlights, among 8 respondents with a salary
     assert "lire les intervalles.</span> En rouge, la réponse « 2\u202f300–2\u202f499\u202f€ » que le rapport met en avant." \
         in fixture_reports["01_enquete_coordonnateurs"]
+    # none of the report's 13 examples (ch. 7.1) is among the fixture's six PTSM: said, not silently empty (on the
+    # sample, the one whose computed type differs, Haute-Loire, is named)
+    assert "13 exemples sur 13 sont absents de ces données." in fixture_reports["02_vacance_coordonnateurs"]
     # the fixture's only line for a year after its workbook: PTSM-974, 3 000 € of 2024 in a June 2023 workbook
     assert "les montants prévus pour une année postérieure au classeur qui les déclare (3\u202f000\u202f€ au total)" \
         in fixture_reports["04_cofinancement"]

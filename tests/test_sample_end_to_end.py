@@ -103,6 +103,15 @@ def test_every_acronym_is_spelled_out_on_every_page_that_uses_it(sample_run):
     assert '<h2 id="sigles">Sigles</h2>' in home and "<dd>contrat territorial de santé mentale</dd>" in home
 
 
+def test_a_report_example_the_data_class_otherwise_is_flagged(sample_run):
+    """Issue 21 §1: the report cites Haute-Loire among PTSM with several coordinators; on the sample its post is
+    vacant. The vacancy report's table says "non : à vérifier" and a sentence names it."""
+    page = (sample_run.root / "reports" / "02_vacance_coordonnateurs.html").read_text(encoding="utf-8")
+    assert "non : à vérifier" in page
+    assert ("1 exemple sur 13 présents diffère du rapport</strong> : PTSM Haute-Loire (rapport : plusieurs "
+            "coordonnateurs depuis 2021 ; données : poste vacant)") in page
+
+
 def test_every_link_of_every_page_resolves_in_the_site(sample_run):
     """Issue 21 §6: the profiles linked their data to `regions/donnees/`, which does not exist (17 broken links each).
     Every relative link of every page now reaches a file of the site (anchors and external URLs aside)."""
