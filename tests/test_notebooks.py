@@ -100,10 +100,12 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
 def test_no_page_shows_a_code_identifier_to_its_reader(fixture_reports):
     """Mart and column names, notebook parameters and status codes belong to the data dictionary, not to a page
     (issue 21 §1); only the download lists name the files they offer."""
-    from pipelines.lib.reports.prose import internal_names
+    from pipelines.lib.reports.prose import internal_names, stray_outputs
 
     found = {name: internal_names(html) for name, html in fixture_reports.items()}
     assert {name: names for name, names in found.items() if names} == {}
+    # nor a raw cell output (the `1` a `rep.table` call left in five reports)
+    assert {name: stray_outputs(html) for name, html in fixture_reports.items() if stray_outputs(html)} == {}
 
 
 @pytest.mark.parametrize("path", notebook_paths(NOTEBOOKS), ids=lambda p: p.name)

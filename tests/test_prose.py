@@ -132,3 +132,22 @@ def test_the_glossary_lists_every_acronym_in_order():
     assert glossary_html(GLOSSARY) == ('<h2 id="sigles">Sigles</h2><dl class="ptsm-glossary"><dt><abbr>ARS</abbr></dt>'
                                        "<dd>agence régionale de santé</dd><dt><abbr>PTSM</abbr></dt><dd>projet "
                                        "territorial de santé mentale</dd></dl>")
+
+
+def test_a_bare_cell_output_is_counted_and_the_renderer_drops_it():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from pipelines.lib.reports.notebooks import to_html
+    from pipelines.lib.reports.prose import stray_outputs
+
+    cell = new_code_cell("rep.table(...)")
+    cell.outputs = [new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+                    new_output("display_data", data={"text/html": "<p>Tableau 1</p>", "text/plain": "<HTML>"})]
+    nb = new_notebook(cells=[cell])
+    from pipelines.lib.reports.notebooks import html_exporter
+
+    raw, _ = html_exporter().from_notebook_node(nbformat.from_dict(nb))
+    assert stray_outputs(raw) == 1  # what the pages showed before
+    page = to_html(nb, title="t")
+    assert stray_outputs(page) == 0 and "<p>Tableau 1</p>" in page

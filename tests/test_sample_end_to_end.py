@@ -82,12 +82,14 @@ def test_the_18_regional_profiles_are_rendered_with_the_release(sample_run):
 def test_no_page_of_the_release_shows_a_code_identifier(sample_run):
     """Every page of the sample release (home, reports, 18 profiles): no mart or column name, parameter or status code
     outside the download lists (issue 21 §1)."""
-    from pipelines.lib.reports.prose import internal_names
+    from pipelines.lib.reports.prose import internal_names, stray_outputs
 
     pages = sorted((sample_run.root / "reports").rglob("*.html"))
     assert len(pages) >= 25
     found = {p.name: internal_names(p.read_text(encoding="utf-8")) for p in pages}
     assert {name: names for name, names in found.items() if names} == {}
+    stray = {p.name: stray_outputs(p.read_text(encoding="utf-8")) for p in pages}
+    assert {name: n for name, n in stray.items() if n} == {}  # no bare `1` left by a cell's last expression
 
 
 def test_every_acronym_is_spelled_out_on_every_page_that_uses_it(sample_run):

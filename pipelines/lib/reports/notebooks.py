@@ -167,9 +167,22 @@ def _short(title: str) -> str:
     return title.split(" — ")[0]
 
 
+def without_stray_results(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of `nb` without the bare values a cell's last expression leaves (`1`, the number `rep.table` returns):
+    a page shows what the toolkit displays, never a Python repr. Rich results (HTML, images, Markdown) stay."""
+    import copy
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "execute_result" and set(o.get("data", {})) <= {"text/plain"})]
+    return out
+
+
 def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
     """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
-    body, _ = html_exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(without_stray_results(nb))
     body = strip_remote_scripts(body)
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")

@@ -210,3 +210,12 @@ def glossary_html(glossary: dict[str, str] | None = None) -> str:
     items = "".join(f"<dt><abbr>{html_module.escape(a)}</abbr></dt><dd>{html_module.escape(m)}</dd>"
                     for a, m in sorted(glossary.items()))
     return f'<h2 id="sigles">Sigles</h2><dl class="ptsm-glossary">{items}</dl>'
+
+
+_STRAY = re.compile(r'class="[^"]*jp-RenderedText[^"]*"[^>]*data-mime-type="(?:text/plain|application/vnd\.jupyter\.std(?:err|out))"')
+
+
+def stray_outputs(page_html: str) -> int:
+    """How many raw cell outputs (a bare value, printed text, a warning) a page shows: a reader should only see what
+    the report toolkit displays."""
+    return len(_STRAY.findall(page_html))

@@ -71,9 +71,9 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
     reports folder above."""
     from pipelines.lib.reports.notebooks import (INDEX_FILE, MAIN_ID, REPORT_CSS, SITE_NAME, html_exporter,
-                                                 share_template_css, strip_remote_scripts)
+                                                 share_template_css, strip_remote_scripts, without_stray_results)
 
-    body, _ = html_exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(without_stray_results(nb))
     body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
     body = relink_data(body, lambda name: SITE_DATA_PREFIX + name)
     nav = (f'<a class="ptsm-skip" href="#{MAIN_ID}">Aller au contenu</a><nav class="ptsm-nav" aria-label="Publication">'
