@@ -35,3 +35,23 @@ def mini_run(tmp_path_factory) -> InProcessRun:
     run = materialise(root / "site", raw)
     assert run.returncode == 0, run.output
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory):
+    """The committed synthetic sample refreshed (the real CLI), then the real report step (`render_all`: the 18
+    regional profiles, the numbered reports, the home page, the curated `donnees/` folder and one A4 PDF per page)
+    into a folder of its own, ONCE per session: rendering takes minutes, so every test that reads the published site
+    shares this one. Read it, never change it."""
+    from pipeline_runner import Run
+    from pipelines.defs.publish.reports import render_all
+    from pipelines.lib.core.config import PROJECT_ROOT
+
+    root = tmp_path_factory.mktemp("sample-site")
+    raw = root / "raw"
+    raw.mkdir()
+    run = Run(root, raw).refresh()
+    assert run.returncode == 0, run.output
+    out = root / "out"
+    render_all(PROJECT_ROOT / "notebooks", run.marts, out)
+    return out

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_runner import Run
 from pipelines.lib.core.config import PROJECT_ROOT
 from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
-from pipelines.lib.reports.notebooks import notebook_paths, render_notebooks
+from pipelines.lib.reports.notebooks import notebook_paths
 
 INDEX_FILE, PLOTLY_FILE, CSS_FILE = "index.html", "plotly-fr.min.js", "jupyterlab.css"  # written out, not imported
 
@@ -24,16 +23,10 @@ REPORTS = [p.stem for p in notebook_paths(PROJECT_ROOT / "notebooks")]
 
 
 @pytest.fixture(scope="session")
-def sample_reports(tmp_path_factory) -> Path:
-    """Marts of the committed sample (the real refresh), then the real report step into a folder of its own."""
-    root = tmp_path_factory.mktemp("sample-reports")
-    raw = root / "raw"
-    raw.mkdir()
-    run = Run(root, raw).refresh()
-    assert run.returncode == 0, run.output
-    out = root / "out"
-    render_notebooks(PROJECT_ROOT / "notebooks", out, run.marts)
-    return out
+def sample_reports(sample_site) -> Path:
+    """Marts of the committed sample (the real refresh), then the real report step into a folder of its own: the
+    session's one rendering (conftest.sample_site)."""
+    return sample_site
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,20 @@ from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
+from pipelines.lib.reports.report_check import print_pdfs
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path) -> list[Path]:
     """The 18 regional profiles (`<target>/regions/<code>.html`), then the numbered reports of the same release.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
-    written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
+    written then; then every page is printed to A4 PDF by Chromium. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
     renders the numbered reports only."""
     if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
         render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-    return render_notebooks(notebooks_dir, target, release)
+    pages = render_notebooks(notebooks_dir, target, release)
+    print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
+    return pages
 
 
 @dg.asset(

@@ -113,6 +113,9 @@ def notebook_summary(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
+# A4 (210 mm) less the 12 mm side margins of the stylesheet's @page rule, at CSS's 96 px per inch: 186 mm = 703 px.
+PRINT_WIDTH_PX = 703
+
 REPORT_CSS = """
 <style>
 body { font-family: Marianne, 'Segoe UI', Arial, Helvetica, sans-serif; color: #1e1e1e; }
@@ -136,17 +139,71 @@ figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
 .ptsm-table-wrap table.ptsm-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 .ptsm-table-wrap table.ptsm-table td.num { text-align: right !important; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .ptsm-table-wrap table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
-.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #777; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #5f5f5f; }
 .ptsm-warning { background: #fff4e5; border-left: 4px solid #e07b00; padding: 6px 12px; margin: 8px 0; }
 .ptsm-methodology { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; padding: 4px 18px 10px 18px;
   margin: 24px 0; }
 .ptsm-methodology h2 { font-size: 1.3em; }
 .ptsm-methodology h3 { font-size: 1.05em; }
+main a, .jp-RenderedHTMLCommon a { text-decoration: underline; }
+details.ptsm-data { margin: 4px 0 0 0; font-size: 13px; }
+details.ptsm-data summary { cursor: pointer; color: #1f5a91; text-decoration: underline; }
+details.ptsm-data .ptsm-table-wrap { max-height: 24em; overflow-y: auto; }
+.ptsm-map-small { display: none; }
+.js-plotly-plot, .plotly-graph-div { max-width: 100%; }
+img, svg { max-width: 100%; }
+.ptsm-key-figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 20px 0; padding: 0; list-style: none; }
+.ptsm-key-figures li { flex: 1 1 10em; border: 1px solid #b9c3cc; border-left: 4px solid #1f5a91; padding: 8px 12px; }
+.ptsm-key-figures .ptsm-key-value { display: block; font-size: 1.6em; font-weight: bold; color: #1f5a91; }
+.ptsm-colophon { border-top: 1px solid #b9c3cc; margin: 32px 0 16px 0; padding-top: 8px; font-size: 14px; }
+.ptsm-colophon h2 { font-size: 1.1em; }
+.ptsm-cite { background: #f6f8fa; border: 1px solid #dde3ea; padding: 6px 10px; }
+@media (max-width: 599px) {
+  .ptsm-has-map .ptsm-figure-body, .ptsm-has-map details.ptsm-data { display: none; }
+  .ptsm-has-map .ptsm-map-small { display: block; max-height: 30em; overflow-y: auto; }
+  .ptsm-nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
+  .ptsm-nav a { margin-right: 0; }
+  .jp-Notebook { padding: 0 8px; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding-left: 0 !important; padding-right: 0 !important; }
+  .ptsm-table-wrap table.ptsm-table td:first-child { min-width: 8em; }
+  .ptsm-figure-head, .ptsm-table-head { font-size: 15px; }
+}
+@page { size: A4; margin: 15mm 12mm 15mm 12mm; }
+@media print {
+  .ptsm-nav, .ptsm-skip, .modebar, .modebar-container, details.ptsm-data, .ptsm-map-small { display: none !important; }
+  body { font-size: 11pt; }
+  .jp-Notebook, main { max-width: none; padding: 0; margin: 0; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding-left: 0 !important; padding-right: 0 !important; }
+  figure.ptsm-figure, figure.ptsm-table.ptsm-small, .ptsm-key-figures, .ptsm-cite { break-inside: avoid; page-break-inside: avoid; }
+  .ptsm-figure-head, .ptsm-table-head, h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .ptsm-table-wrap { overflow: visible; }
+  .ptsm-table-wrap table.ptsm-table { font-size: 9pt; table-layout: fixed; width: 100%; }
+  .ptsm-table-wrap table.ptsm-table td, .ptsm-table-wrap table.ptsm-table th { min-width: 0 !important; max-width: none;
+    white-space: normal !important; overflow-wrap: anywhere; }
+  .ptsm-table-wrap table.ptsm-table td:first-child { min-width: 0; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { color: #1e1e1e; }
+}
 .ptsm-skip { position: absolute; left: -9999px; top: 0; }
 .ptsm-skip:focus { left: 8px; top: 8px; z-index: 1000; background: #fff; color: #1f5a91; padding: 6px 10px;
   border: 2px solid #1f5a91; }
 </style>
-"""
+<script>
+/* Printing from the browser: Plotly draws a chart at the screen's width and would lose its right half on A4; redraw
+   every chart at the printed column's width (A4 less the @page margins, PRINT_WIDTH_PX), and back afterwards. The
+   release's PDFs are printed at that width directly (pipelines.lib.reports.report_check.print_pdf). */
+(function () {
+  function charts() { return window.Plotly ? Array.from(document.querySelectorAll('.js-plotly-plot')) : []; }
+  window.addEventListener('beforeprint', function () {
+    charts().forEach(function (gd) { Plotly.relayout(gd, {width: Math.min(PRINT_WIDTH_PX, gd.parentElement.clientWidth)}); });
+  });
+  window.addEventListener('afterprint', function () {
+    charts().forEach(function (gd) { Plotly.relayout(gd, {width: null, autosize: true}); });
+  });
+})();
+</script>
+""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX))
 
 
 MAIN_ID = "contenu"
@@ -167,10 +224,21 @@ def _short(title: str) -> str:
     return title.split(" — ")[0]
 
 
-def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
-    """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
+_INERT_TABINDEX = re.compile(r'(<div class="jp-[^"]*"[^>]*?)\s+tabindex="0"')
+
+
+def drop_inert_tab_stops(page: str) -> str:
+    """The lab template makes every cell and output a keyboard tab stop (`tabindex="0"`), meaningful in JupyterLab,
+    inert in a report: ~60 presses of Tab on report 01 that reach nothing (WCAG 2.4.3). Links, the details of each
+    chart and the PNG button stay reachable."""
+    return _INERT_TABINDEX.sub(r"\1", page)
+
+
+def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "", colophon: str = "") -> str:
+    """The report page without code cells: French, titled, loading the shared plotly.js of its folder, closed by
+    `colophon` (site.colophon_html: how to cite, licence, contact)."""
     body, _ = html_exporter().from_notebook_node(nb)
-    body = strip_remote_scripts(body)
+    body = drop_inert_tab_stops(strip_remote_scripts(body))
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
     body = re.sub(r"<title>.*?</title>", f"<title>{page_title}</title>", body, count=1, flags=re.DOTALL)
@@ -178,6 +246,10 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "
     head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
     body = body.replace("</head>", head_extra + "</head>", 1)
     body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    if colophon:
+        from pipelines.lib.reports.site import add_colophon
+
+        body = add_colophon(body, colophon)
     return re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1)
 
 
@@ -254,8 +326,9 @@ def _release_info(marts_dir: Path) -> dict:
 
 def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
     """The home page: every report with its summary, the regional profiles present, the release, the data files."""
+    from pipelines.lib.publish.datapackage import INTERNAL_MARTS
     from pipelines.lib.reports.formatting import fr_datetime
-    from pipelines.lib.reports.site import PROFILES_DIR, rendered_profiles
+    from pipelines.lib.reports.site import PROFILES_DIR, colophon_html, rendered_profiles
 
     from pipelines.lib.reports.figures import DATA_LINK
 
@@ -278,6 +351,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
         + "</ul>")
     marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \
         else sorted((info.get("marts") or {}).keys())
+    marts = [m for m in marts if m not in INTERNAL_MARTS]  # the quality report stays inside the observatory
     data = "".join(f'<li><code>{html.escape(m)}</code> : <a href="{base}{m}.csv">CSV</a> · '
                    f'<a href="{base}{m}.parquet">Parquet</a></li>' for m in marts)
     return f"""<!DOCTYPE html>
@@ -290,21 +364,21 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
 « Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>
 <h2>Rapports</h2><ul>{items}</ul>{regions}
 <h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
-et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
+et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a> ; description au format Data Package :
+<a href="{base}datapackage.json">datapackage.json</a>.</p><ul>{data}</ul>
+{colophon_html(SITE_NAME, info, data_href=base)}
 </main></body></html>
 """
 
 
 def link_data(reports_dir: Path, marts_dir: Path) -> None:
-    """`<reports_dir>/donnees` -> the release folder, relative (`..` when the reports live inside the release)."""
+    """`<reports_dir>/donnees/`: the release's public files only (site.curate_data), linked relatively so they hold
+    when the reports live inside the release. It was a link to the whole release folder, which put the internal
+    quality report and the manifest (the server's input path) one click from every page (issue 21 §7)."""
     from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.site import curate_data
 
-    target = os.path.relpath(os.path.realpath(marts_dir), os.path.realpath(reports_dir))
-    link = Path(reports_dir) / DATA_LINK
-    tmp = Path(reports_dir) / f".{DATA_LINK}.tmp"
-    tmp.unlink(missing_ok=True)
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
+    curate_data(Path(reports_dir) / DATA_LINK, marts_dir)
 
 
 def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
@@ -324,10 +398,16 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
         nb = execute_notebook(path, marts_dir, reports_dir)
         executed.append((path.stem, nb, notebook_title(nb)))
     entries = [(name, title, notebook_summary(nb)) for name, nb, title in executed]
+    from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.site import colophon_html
+
+    info = _release_info(marts_dir)
     written = []
     for name, nb, title in executed:
         target = reports_dir / f"{name}.html"
-        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries])))
+        colophon = colophon_html(title, info, data_href=f"{DATA_LINK}/", pdf_href=f"{name}.pdf")
+        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries]),
+                                      colophon=colophon))
         written.append(target)
     _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
     return written
