@@ -9,6 +9,7 @@ CIELAB (D65). Hand-checked anchors: white on black is 21:1, #777777 on white 4.4
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -260,9 +261,14 @@ def test_every_chart_has_a_summary_and_its_data_table(sample_site):
     for page_file in site_pages(sample_site)[1:]:
         page = page_file.read_text(encoding="utf-8")
         charts = page.count('class="plotly-graph-div"')
-        figures = re.findall(r'<figure class="ptsm-figure[^"]*" aria-label="([^"]+)">(.*?)</figure>', page, re.DOTALL)
+        # nbconvert's sanitiser may reorder attributes: read them one by one
+        figures = [(re.search(r'aria-label="([^"]+)"', attrs), inner)
+                   for attrs, inner in re.findall(r"<figure\b([^>]*)>(.*?)</figure>", page, re.DOTALL)
+                   if re.search(r'class="ptsm-figure[ "]', attrs)]
         assert len(figures) == charts, page_file.name
         for label, inner in figures:
+            assert label is not None, page_file.name
+            label = html.unescape(label.group(1))
             assert re.match(r"Graphique \d+ – .{5,}", label), (page_file.name, label)
             details = re.search(r'<details class="ptsm-data"><summary>Données du graphique</summary>(.*?)</details>',
                                 inner, re.DOTALL)

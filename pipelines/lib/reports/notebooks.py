@@ -115,6 +115,9 @@ def notebook_summary(nb: nbformat.NotebookNode) -> str:
 
 # A4 (210 mm) less the 12 mm side margins of the stylesheet's @page rule, at CSS's 96 px per inch: 186 mm = 703 px.
 PRINT_WIDTH_PX = 703
+# 297 mm less 30 mm of margins is 1009 px: a figure's title, caption lines and note (up to ~300 px) and the
+# heading kept with it must fit beside the chart
+PRINT_CHART_MAX_HEIGHT_PX = 640
 
 REPORT_CSS = """
 <style>
@@ -177,6 +180,8 @@ img, svg { max-width: 100%; }
   figure.ptsm-figure, figure.ptsm-table.ptsm-small, .ptsm-key-figures, .ptsm-cite { break-inside: avoid; page-break-inside: avoid; }
   .ptsm-figure-head, .ptsm-table-head, h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   .ptsm-table-wrap { overflow: visible; }
+  /* the template's output rows are flex boxes, inside which Chromium may not keep a figure on one page */
+  .jp-OutputArea, .jp-OutputArea-child, .jp-Cell-outputWrapper, .jp-Cell-outputArea { display: block !important; }
   .ptsm-table-wrap table.ptsm-table { font-size: 9pt; table-layout: fixed; width: 100%; }
   .ptsm-table-wrap table.ptsm-table td, .ptsm-table-wrap table.ptsm-table th { min-width: 0 !important; max-width: none;
     white-space: normal !important; overflow-wrap: anywhere; }
@@ -190,20 +195,47 @@ img, svg { max-width: 100%; }
   border: 2px solid #1f5a91; }
 </style>
 <script>
-/* Printing from the browser: Plotly draws a chart at the screen's width and would lose its right half on A4; redraw
-   every chart at the printed column's width (A4 less the @page margins, PRINT_WIDTH_PX), and back afterwards. The
-   release's PDFs are printed at that width directly (pipelines.lib.reports.report_check.print_pdf). */
+/* Printing (from the browser, or the release's PDFs: pipelines.lib.reports.report_check.print_pdf): Plotly draws a
+   chart at the screen's width and would lose its right half on A4, and a chart of 104 PTSM is taller than a page.
+   ptsmPrintLayout redraws every chart at the printed column's width (A4 less the @page margins) and at most
+   PRINT_CHART_MAX_HEIGHT_PX high (one page with its title and caption), its row labels smaller to fit; back after. */
 (function () {
   function charts() { return window.Plotly ? Array.from(document.querySelectorAll('.js-plotly-plot')) : []; }
-  window.addEventListener('beforeprint', function () {
-    charts().forEach(function (gd) { Plotly.relayout(gd, {width: Math.min(PRINT_WIDTH_PX, gd.parentElement.clientWidth)}); });
-  });
+  window.ptsmPrintLayout = function (width, maxHeight) {
+    return Promise.all(charts().map(function (gd) {
+      var layout = {width: Math.min(width, gd.parentElement.clientWidth || width)};
+      var height = gd._fullLayout ? gd._fullLayout.height : gd.clientHeight;
+      if (height <= maxHeight) return Plotly.relayout(gd, layout);
+      var rows = 0;
+      (gd.data || []).forEach(function (t) {
+        if ((t.orientation === 'h' || t.type === 'heatmap') && t.y) rows = Math.max(rows, t.y.length);
+      });
+      layout.height = maxHeight;
+      // the chart's div and the wrapper plotly.py writes around it keep the height first given: shrink them too
+      [gd, gd.parentElement].forEach(function (el) {
+        if (el.style.height) { el.dataset.ptsmHeight = el.style.height; el.style.height = maxHeight + 'px'; }
+      });
+      if (!rows) return Plotly.relayout(gd, layout);
+      var size = Math.max(6, Math.min(12, Math.floor(0.75 * maxHeight / rows)));
+      layout['yaxis.tickfont.size'] = size;
+      layout['uniformtext.minsize'] = Math.min(size, 10);
+      return Plotly.update(gd, {'textfont.size': size}, layout);
+    }));
+  };
+  window.addEventListener('beforeprint', function () { window.ptsmPrintLayout(PRINT_WIDTH_PX, PRINT_CHART_MAX_HEIGHT_PX); });
   window.addEventListener('afterprint', function () {
-    charts().forEach(function (gd) { Plotly.relayout(gd, {width: null, autosize: true}); });
+    charts().forEach(function (gd) {
+      var update = {width: null, autosize: true};
+      [gd, gd.parentElement].forEach(function (el) {
+        if (el.dataset.ptsmHeight) { el.style.height = el.dataset.ptsmHeight; delete el.dataset.ptsmHeight; }
+      });
+      if (gd.parentElement.style.height.endsWith('px')) update.height = parseFloat(gd.parentElement.style.height);
+      Plotly.relayout(gd, update);
+    });
   });
 })();
 </script>
-""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX))
+""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX)).replace("PRINT_CHART_MAX_HEIGHT_PX", str(PRINT_CHART_MAX_HEIGHT_PX))
 
 
 MAIN_ID = "contenu"

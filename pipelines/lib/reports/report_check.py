@@ -184,14 +184,24 @@ def _open(browser, page_file: Path, width: int, result_errors: list[str], outsid
     return context, page
 
 
+def _print_layout(page) -> None:
+    """The page as printed: print media, then the charts redrawn for the A4 column by the page's own
+    `ptsmPrintLayout` (what `beforeprint` does when a reader prints from the browser)."""
+    from pipelines.lib.reports.notebooks import PRINT_CHART_MAX_HEIGHT_PX, PRINT_WIDTH_PX
+
+    page.emulate_media(media="print")
+    page.evaluate("([w, h]) => window.ptsmPrintLayout ? window.ptsmPrintLayout(w, h).then(() => true) : false",
+                  [PRINT_WIDTH_PX, PRINT_CHART_MAX_HEIGHT_PX])
+    page.wait_for_timeout(200)
+
+
 def check_print(browser, page_file: Path) -> list[str]:
     """The boxes (figures, charts, legends, tables, paragraphs) wider than the printed A4 column, in print media."""
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
     errors: list[str] = []
     context, page = _open(browser, page_file, PRINT_WIDTH_PX, errors, [])
-    page.emulate_media(media="print")
-    page.wait_for_timeout(300)
+    _print_layout(page)
     out = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
     context.close()
     return errors + out
@@ -203,8 +213,7 @@ def print_pdf(browser, page_file: Path, target: Path) -> Path:
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
     context, page = _open(browser, page_file, PRINT_WIDTH_PX, [], [])
-    page.emulate_media(media="print")
-    page.wait_for_timeout(200)
+    _print_layout(page)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
     context.close()
     write_atomic(target, pdf, mode=0o644)
