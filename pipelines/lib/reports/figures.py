@@ -311,14 +311,15 @@ def _mark_synthetic(fig) -> None:
     """Red "Données synthétiques" in the top margin of the chart (the layout title slot, so no trace hides it)."""
     # short enough for a 390 px phone (the long form was cut at the chart's edge there); the banner says the rest
     fig.update_layout(title=dict(text=f"<b>{SYNTHETIC_MARK.upper()}</b> (démonstration)",
-                                 font=dict(size=12, color=SYNTHETIC_RED), x=0, xref="paper", xanchor="left",
-                                 y=1, yref="container", yanchor="top", pad=dict(t=6, l=0)))
+                                 font=dict(size=12, color=SYNTHETIC_RED), x=0, xref="container", xanchor="left",
+                                 y=1, yref="container", yanchor="top", pad=dict(t=6, l=4)))
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 30
     fig.update_layout(margin=dict(t=max(top, 34)))
 
 
 AXIS_TITLE_CHARS = 38     # an axis title longer than this is wrapped (a 390 px phone shows ~45 characters)
 CATEGORY_LABEL_CHARS = 24  # a category label of a horizontal bar chart or a heatmap row, likewise
+WRAPPED_ROWS_MAX = 30      # ...when the chart has at most this many rows
 
 
 def wrap_text(text: str, width: int) -> str:
@@ -349,8 +350,8 @@ def fit_narrow_screens(fig) -> None:
         if not (horizontal or trace.type == "heatmap") or trace.y is None:
             continue
         labels = [str(v) for v in trace.y]
-        if not any(len(v) > CATEGORY_LABEL_CHARS for v in labels):
-            continue
+        if not any(len(v) > CATEGORY_LABEL_CHARS for v in labels) or len(labels) > WRAPPED_ROWS_MAX:
+            continue  # 104 PTSM rows have no room for two-line labels: they stay on one line
         axis = fig.layout[(trace.yaxis or "y").replace("y", "yaxis", 1)]
         if axis.tickmode == "array" or axis.ticktext is not None:
             continue

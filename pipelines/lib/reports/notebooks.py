@@ -148,7 +148,7 @@ figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
   margin: 24px 0; }
 .ptsm-methodology h2 { font-size: 1.3em; }
 .ptsm-methodology h3 { font-size: 1.05em; }
-main a, .jp-RenderedHTMLCommon a { text-decoration: underline; }
+main a, main a:link, main a:visited, .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
 details.ptsm-data { margin: 4px 0 0 0; font-size: 13px; }
 details.ptsm-data summary { cursor: pointer; color: #1f5a91; text-decoration: underline; }
 details.ptsm-data .ptsm-table-wrap { max-height: 24em; overflow-y: auto; }
@@ -162,6 +162,10 @@ img, svg { max-width: 100%; }
 .ptsm-colophon h2 { font-size: 1.1em; }
 .ptsm-cite { background: #f6f8fa; border: 1px solid #dde3ea; padding: 6px 10px; }
 @media (max-width: 599px) {
+  /* a chart needs about 560 px for its labels: narrower, it keeps that width in a frame that scrolls sideways
+     (WCAG 1.4.10 lets graphics scroll in two dimensions); a map becomes its ranked table */
+  .ptsm-figure-body { overflow-x: auto; }
+  .ptsm-figure-body > div { min-width: 560px; }
   .ptsm-has-map .ptsm-figure-body, .ptsm-has-map details.ptsm-data { display: none; }
   .ptsm-has-map .ptsm-map-small { display: block; max-height: 30em; overflow-y: auto; }
   .ptsm-nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
