@@ -162,10 +162,10 @@ img, svg { max-width: 100%; }
 .ptsm-colophon h2 { font-size: 1.1em; }
 .ptsm-cite { background: #f6f8fa; border: 1px solid #dde3ea; padding: 6px 10px; }
 @media (max-width: 599px) {
-  /* a chart needs about 560 px for its labels: narrower, it keeps that width in a frame that scrolls sideways
+  /* a chart needs about 640 px for its labels: narrower, it keeps that width in a frame that scrolls sideways
      (WCAG 1.4.10 lets graphics scroll in two dimensions); a map becomes its ranked table */
   .ptsm-figure-body { overflow-x: auto; }
-  .ptsm-figure-body > div { min-width: 560px; }
+  .ptsm-figure-body > div { min-width: 640px; }
   .ptsm-has-map .ptsm-figure-body, .ptsm-has-map details.ptsm-data { display: none; }
   .ptsm-has-map .ptsm-map-small { display: block; max-height: 30em; overflow-y: auto; }
   .ptsm-nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
