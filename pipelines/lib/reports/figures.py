@@ -386,7 +386,9 @@ def _display_block(*, kind: str, head: str, body: str, lecture: str | None, cham
     if fig is not None:
         label = f" aria-label=\"{html.escape(chart_summary(head, lecture), quote=True)}\""
         header, rows, is_map = chart_data(fig)
-        table = data_table_html(header, rows)
+        table = data_table_html(header, rows) if len(rows) <= DATA_TABLE_MAX_ROWS or is_map else (
+            f"<p>Ce graphique trace {fr_num(len(rows))} valeurs : elles sont dans les fichiers de données de la "
+            f"publication cités dans la section « Méthodologie » (CSV lisible dans un tableur).</p>")
         extra = f"<details class=\"ptsm-data\"><summary>Données du graphique</summary>{table}</details>"
         if is_map:
             # below 600 px a map of 104 PTSM is a few dozen pixels wide: the same values as a ranked table instead
@@ -490,6 +492,11 @@ def chart_data(fig) -> tuple[list[str], list[list[str]], bool]:
     if fig.data and fig.data[0].type == "heatmap":
         return [category_title, _title(fig.layout.xaxis, "Colonne"), value_title], rows, False
     return ["Série", category_title, value_title], rows, False
+
+
+# A chart of more values than this (a monthly series per PTSM: 1 811 rows in a profile) points to the release's CSV
+# instead of repeating it in the page: the reports of a release stay within their 12 MB (issue 14).
+DATA_TABLE_MAX_ROWS = 250
 
 
 def data_table_html(header: list[str], rows: list[list[str]]) -> str:

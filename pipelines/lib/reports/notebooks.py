@@ -155,7 +155,8 @@ details.ptsm-data .ptsm-table-wrap { max-height: 24em; overflow-y: auto; }
 .ptsm-map-small { display: none; }
 .js-plotly-plot, .plotly-graph-div { max-width: 100%; }
 img, svg { max-width: 100%; }
-.ptsm-key-figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 20px 0; padding: 0; list-style: none; }
+ul.ptsm-key-figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 20px 0; padding: 0 !important; list-style: none !important; }
+ul.ptsm-key-figures > li { list-style: none !important; margin: 0; }
 .ptsm-key-figures li { flex: 1 1 10em; border: 1px solid #b9c3cc; border-left: 4px solid #1f5a91; padding: 8px 12px; }
 .ptsm-key-figures .ptsm-key-value { display: block; font-size: 1.6em; font-weight: bold; color: #1f5a91; }
 .ptsm-colophon { border-top: 1px solid #b9c3cc; margin: 32px 0 16px 0; padding-top: 8px; font-size: 14px; }
