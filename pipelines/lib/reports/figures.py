@@ -385,6 +385,8 @@ def _display_block(*, kind: str, head: str, body: str, lecture: str | None, cham
     label, extra, classes = "", "", f"ptsm-{kind}"
     if fig is not None:
         label = f" aria-label=\"{html.escape(chart_summary(head, lecture), quote=True)}\""
+        if any(t.type == "heatmap" for t in fig.data):
+            classes += " ptsm-wide"  # a grid of labelled columns needs a desktop's width (notebooks.REPORT_CSS)
         header, rows, is_map = chart_data(fig)
         table = data_table_html(header, rows) if len(rows) <= DATA_TABLE_MAX_ROWS or is_map else (
             f"<p>Ce graphique trace {fr_num(len(rows))} valeurs : elles sont dans les fichiers de données de la "

@@ -167,6 +167,7 @@ ul.ptsm-key-figures > li { list-style: none !important; margin: 0; }
      (WCAG 1.4.10 lets graphics scroll in two dimensions); a map becomes its ranked table */
   .ptsm-figure-body { overflow-x: auto; }
   .ptsm-figure-body > div { min-width: 640px; }
+  .ptsm-wide .ptsm-figure-body > div { min-width: 960px; }
   .ptsm-has-map .ptsm-figure-body, .ptsm-has-map details.ptsm-data { display: none; }
   .ptsm-has-map .ptsm-map-small { display: block; max-height: 30em; overflow-y: auto; }
   .ptsm-nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
