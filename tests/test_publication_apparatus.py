@@ -121,9 +121,9 @@ def test_the_synthesis_opens_on_key_figures_from_the_marts(sample_site):
     import pandas as pd
 
     page = (sample_site / "00_synthese.html").read_text(encoding="utf-8")
-    box = re.search(r'<ul class="ptsm-key-figures"[^>]*>(.*?)</ul>', page, re.DOTALL)
+    box = re.search(r'<ul\b[^>]*class="ptsm-key-figures"[^>]*>(.*?)</ul>', page, re.DOTALL)  # attributes in any order
     assert box is not None
     values = re.findall(r'<span class="ptsm-key-value">([^<]+)</span>', box.group(1))
-    overview = pd.read_csv(sample_site / "donnees" / "ptsm_overview.csv", sep=";", decimal=",")
+    overview = pd.read_csv(sample_site / "donnees" / "ptsm_overview.csv", sep=";", decimal=",", encoding="utf-8-sig")
     assert values[0] == str(len(overview))  # the PTSM of the registry
     assert len(values) >= 3
