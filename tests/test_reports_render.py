@@ -39,8 +39,13 @@ def browser():
         instance.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", REPORTS)
+# finding at phone width left to the notebook's cell (tests/test_print_and_phone.py says which)
+_KNOWN = {("03_couverture_priorites_publics", 390): "03 Graphique 7 : légende sur le titre d'axe à 390 px"}
+
+
+@pytest.mark.parametrize("name,width", [
+    pytest.param(n, w, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[(n, w)])) if (n, w) in _KNOWN else (n, w)
+    for n in REPORTS for w in WIDTHS])
 def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
     page_file = sample_reports / f"{name}.html"
     expected_charts = page_file.read_text(encoding="utf-8").count('class="plotly-graph-div"')
@@ -49,6 +54,7 @@ def test_report_draws_every_chart_without_error_or_overlap(sample_reports, brows
     assert len(check.charts) == expected_charts and expected_charts >= 4
     assert check.undrawn == []
     assert check.overlaps == {}
+    assert check.cut == {} and check.overflow == []  # texts cut at a chart's edge, the page wider than the window
 
 
 def test_the_overlap_check_sees_overlapping_labels(tmp_path, browser):
