@@ -98,7 +98,7 @@ def test_the_print_check_sees_a_chart_wider_than_the_page(tmp_path, browser):
     page.write_text(f'<html lang="fr"><head><script src="{PLOTLY_FILE}"></script></head><body><main>'
                     + fig.to_html(include_plotlyjs=False, full_html=False) + "</main></body></html>", encoding="utf-8")
     unfit = check_print(browser, page)
-    assert any(line.startswith(("div.plotly-graph-div", "svg.main-svg")) and line.endswith("..1200") for line in unfit), unfit
+    assert any(line.startswith(("div.plotly-graph-div", "svg.main-svg")) and line.endswith("..1208") for line in unfit), unfit  # body margin 8 px
 
 
 def pdf_pages_text(path: Path) -> tuple[list[str], list[tuple[float, float]]]:
