@@ -94,7 +94,7 @@ def test_reports_are_french_light_and_readable_by_others(sample_reports):
         assert html.count('href="index.html"') >= 1  # navigation back to the home page
         # every chart carries its furniture: number, Lecture, Champ, Source
         n_charts = html.count('class="plotly-graph-div"')
-        assert len(re.findall(r"Graphique \d+ – ", html)) == n_charts
+        assert len(re.findall(r'class="ptsm-figure-head">Graphique \d+ – ', html)) == n_charts
         for label in ("Lecture :", "Champ :", "Source :"):
             assert html.count(f"<b>{label}</b>") >= n_charts, (name, label)
         assert "Méthodologie" in html and "DICTIONNAIRE.md" in html
