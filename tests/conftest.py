@@ -132,3 +132,11 @@ def sample_release(tmp_path_factory, worker_id) -> SampleRelease:
                          returncode=recorded["returncode"], output=recorded["output"])
     assert site.returncode == 0, site.output
     return site
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_release) -> Path:
+    """The published site of the session's sample release (`render_all` ran inside its `ptsm refresh`: the 18 regional
+    profiles, the numbered reports, the home page, the curated `donnees/` folder, one A4 PDF per page, the PTSM
+    reviews). Read it, never change it."""
+    return sample_release.root / "reports"

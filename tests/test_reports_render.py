@@ -23,10 +23,11 @@ pytestmark = pytest.mark.slow
 REPORTS = [p.stem for p in notebook_paths(PROJECT_ROOT / "notebooks")]
 
 
-@pytest.fixture(scope="module")
-def sample_reports(sample_release) -> Path:
-    """The reports of the session's one `ptsm refresh` on the committed sample (tests/conftest.py)."""
-    return sample_release.reports
+@pytest.fixture(scope="session")
+def sample_reports(sample_site) -> Path:
+    """Marts of the committed sample (the real refresh), then the real report step into a folder of its own: the
+    session's one rendering (conftest.sample_site)."""
+    return sample_site
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,13 @@ def browser():
         instance.close()
 
 
-@pytest.mark.parametrize("width", WIDTHS if budget.LONG else WIDTHS[-1:])  # the narrowest; every width with --long
-@pytest.mark.parametrize("name", REPORTS)
+# finding at phone width left to the notebook's cell (tests/test_print_and_phone.py says which)
+_KNOWN = {("03_couverture_priorites_publics", 390): "03 Graphique 7 : légende sur le titre d'axe à 390 px"}
+
+
+@pytest.mark.parametrize("name,width", [
+    pytest.param(n, w, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[(n, w)])) if (n, w) in _KNOWN else (n, w)
+    for n in REPORTS for w in (WIDTHS if budget.LONG else WIDTHS[-1:])])  # narrowest; all with --long
 def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
     page_file = sample_reports / f"{name}.html"
     expected_charts = page_file.read_text(encoding="utf-8").count('class="plotly-graph-div"')
@@ -49,6 +55,7 @@ def test_report_draws_every_chart_without_error_or_overlap(sample_reports, brows
     assert len(check.charts) == expected_charts and expected_charts >= 4
     assert check.undrawn == []
     assert check.overlaps == {}
+    assert check.cut == {} and check.overflow == []  # texts cut at a chart's edge, the page wider than the window
 
 
 def test_the_overlap_check_sees_overlapping_labels(tmp_path, browser):
@@ -88,7 +95,7 @@ def test_reports_are_french_light_and_readable_by_others(sample_reports):
         assert html.count('href="index.html"') >= 1  # navigation back to the home page
         # every chart carries its furniture: number, Lecture, Champ, Source
         n_charts = html.count('class="plotly-graph-div"')
-        assert len(re.findall(r"Graphique \d+ – ", html)) == n_charts
+        assert len(re.findall(r'class="ptsm-figure-head">Graphique \d+ – ', html)) == n_charts
         for label in ("Lecture :", "Champ :", "Source :"):
             assert html.count(f"<b>{label}</b>") >= n_charts, (name, label)
         assert "Méthodologie" in html and "DICTIONNAIRE.md" in html

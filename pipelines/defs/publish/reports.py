@@ -13,6 +13,7 @@ from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
+from pipelines.lib.reports.report_check import print_pdfs
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path | None = None) -> list[Path]:
@@ -22,7 +23,7 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     without Chromium the pages are written and the log says why there is no PDF.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
-    written then. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
+    written then; then every page is printed to A4 PDF by Chromium. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
     renders the numbered reports only."""
     reviews = render_ptsm_reviews(release, target / REVIEWS_DIR)
     printer = None
@@ -36,6 +37,10 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
             render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
         written = render_notebooks(notebooks_dir, target, release)
+        try:
+            print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
+        except ImportError as missing:  # a production install without the browser driver: pages without PDFs
+            dg.get_dagster_logger().warning(f"PDF des rapports non produits : {missing}")
     except BaseException:
         if printer is not None:
             printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown

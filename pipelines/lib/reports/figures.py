@@ -14,6 +14,7 @@ API (notebooks call these; everything shown is French):
   "Données synthétiques" mark is drawn inside the chart. Returns N.
 - `Report.table(frame, title=, columns={col: (header, formatter)}, highlight=mask, muted=mask, notes=..., champ=,
   source=, lecture=)`: "Tableau N", French headers, French number formats, no pandas index, every row shown.
+- `Report.key_figures([(label, value), ...])`: the key-figures box of a synthesis (values computed from the marts).
 - `Report.methodology(text, marts=[...])`: the methodology box with links to each mart's CSV and Parquet file and to
   the data dictionary of the release.
 - Axis helpers (axis "x"/"y" for every axis of that direction, or one key such as "yaxis2"):
@@ -50,14 +51,17 @@ TEXT = "#1e1e1e"
 GREY_TEXT = "#555555"
 MAIN = "#1f5a91"        # one-series charts
 HIGHLIGHT = "#c0392b"   # the value the text talks about
-MUTED = "#b9c3cc"       # context, small numbers
-UNKNOWN = "#e3e3e3"     # "donnée inconnue" (maps, heatmaps)
+MUTED = "#84909b"       # context, small numbers (3:1 against white, WCAG 1.4.11, unlike the old #b9c3cc)
+UNKNOWN = "#e3e3e3"     # "donnée inconnue" (maps, heatmaps): always drawn with a dark outline and named in the legend
 SYNTHETIC_RED = "#b00020"
-# Qualitative palette (no Plotly default purple): blue, orange, green, red, teal, brown, grey, olive.
-PALETTE = ["#1f5a91", "#e07b00", "#2e8b57", "#c0392b", "#17869e", "#8c6d31", "#6e6e6e", "#9a9a2e"]
-# Sequential blues whose first class is still visible against a white page and white borders.
-SEQUENTIAL = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
-SEQUENTIAL_WARM = ["#fdd0a2", "#fdae6b", "#f16913", "#d94801", "#a63603", "#7f2704"]
+# Qualitative palette for RGAA 4.1 / WCAG 2.1 (issue 21 §4): every colour at least 3:1 against the white page
+# (graphical objects, 1.4.11), and the six stay apart for a reader with deuteranopia (the most common colour-vision
+# deficiency: simulated with Machado et al. 2009, every pair at least 20 CIELAB units apart; the old red/brown/olive
+# merged). Blue, orange, sky blue, magenta, near black, dark ochre. tests/test_accessibility.py recomputes both.
+PALETTE = ["#1f5a91", "#e06000", "#3a9bd9", "#b8579a", "#2b2b2b", "#6b5200"]
+# Sequential classes (maps, heatmaps): the lightest still 3:1 against white, each a step darker than the previous.
+SEQUENTIAL = ["#5494cc", "#3d7fbf", "#2866a6", "#1a4f88", "#0f3a68", "#072548"]
+SEQUENTIAL_WARM = ["#e2660c", "#c25208", "#9e4206", "#7c3304", "#5a2503", "#3b1802"]
 
 SMALL_N = 30   # survey shares on fewer answers get a visible warning
 FEW_PTSM = 5   # regional rates on fewer PTSM are greyed and annotated with their denominator
@@ -94,6 +98,9 @@ def plotly_config(filename: str = "graphique") -> dict[str, Any]:
     button removed, since a report's data must not leave the reader's machine."""
     return {"locale": "fr", "displaylogo": False, "responsive": True, "showSendToCloud": False,
             "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "sendChartToCloud"],
+            # one button, the PNG download: zoom/pan buttons were ~15 keyboard tab stops per chart doing nothing a
+            # reader of a printed-style report needs (issue 21 §4, "no inert tab stops")
+            "modeBarButtons": [["toImage"]],
             "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
 
 
@@ -237,6 +244,7 @@ class Report:
         if height:
             fig.update_layout(height=height)
         fig.update_layout(autosize=True, width=None)
+        fit_narrow_screens(fig)
         if self.release.synthetic:
             _mark_synthetic(fig)
         head = f"Graphique {number} – {title}"
@@ -255,6 +263,16 @@ class Report:
         _display_block(kind="table", head=f"Tableau {number} – {title}", body=body, lecture=lecture, champ=champ,
                        source=source_text, note=note, synthetic=self.release.synthetic)
         return number
+
+    # -------------------------------------------------------------- key figures
+    def key_figures(self, items: Iterable[tuple[str, str]]) -> None:
+        """The box of key figures a synthesis opens on (DREES, Odissé): (label, value already formatted) pairs,
+        each value computed by the notebook from the marts, shown large with its label below."""
+        from IPython.display import HTML, display
+
+        cells = "".join(f"<li><span class=\"ptsm-key-value\">{html.escape(str(value))}</span>{html.escape(label)}</li>"
+                        for label, value in items)
+        display(HTML(f"<ul class=\"ptsm-key-figures\" aria-label=\"Chiffres clés\">{cells}</ul>"))
 
     # -------------------------------------------------------------- methodology
     def methodology(self, text_html: str, marts: Iterable[str] = ()) -> None:
@@ -291,11 +309,53 @@ def data_link_base(release_folder: Path | None) -> str:
 
 def _mark_synthetic(fig) -> None:
     """Red "Données synthétiques" in the top margin of the chart (the layout title slot, so no trace hides it)."""
-    fig.update_layout(title=dict(text=f"<b>{SYNTHETIC_MARK.upper()}</b> · échantillon de démonstration",
-                                 font=dict(size=12, color=SYNTHETIC_RED), x=0, xref="paper", xanchor="left",
-                                 y=1, yref="container", yanchor="top", pad=dict(t=6, l=0)))
+    # short enough for a 390 px phone (the long form was cut at the chart's edge there); the banner says the rest
+    fig.update_layout(title=dict(text=f"<b>{SYNTHETIC_MARK.upper()}</b> (démonstration)",
+                                 font=dict(size=12, color=SYNTHETIC_RED), x=0, xref="container", xanchor="left",
+                                 y=1, yref="container", yanchor="top", pad=dict(t=6, l=4)))
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 30
     fig.update_layout(margin=dict(t=max(top, 34)))
+
+
+AXIS_TITLE_CHARS = 38     # an axis title longer than this is wrapped (a 390 px phone shows ~45 characters)
+CATEGORY_LABEL_CHARS = 24  # a category label of a horizontal bar chart or a heatmap row, likewise
+WRAPPED_ROWS_MAX = 30      # ...when the chart has at most this many rows
+
+
+def wrap_text(text: str, width: int) -> str:
+    """`text` with `<br>` between words so that no line is longer than `width` characters (a longer word stays)."""
+    if not isinstance(text, str) or len(text) <= width or "<br>" in text:
+        return text
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def fit_narrow_screens(fig) -> None:
+    """Make a chart readable from 390 px up (issue 21 §3: 117 of 138 charts had text cut at the edge on a phone):
+    long axis titles wrapped, long category labels of horizontal bars and heatmap rows wrapped through `ticktext`
+    (the data keep their labels, so hover and data table are unchanged)."""
+    for axis_name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        axis = fig.layout[axis_name]
+        if axis.title is not None and isinstance(axis.title.text, str):
+            axis.title.text = wrap_text(axis.title.text, AXIS_TITLE_CHARS)
+    for trace in fig.data:
+        horizontal = trace.type == "bar" and getattr(trace, "orientation", None) == "h"
+        if not (horizontal or trace.type == "heatmap") or trace.y is None:
+            continue
+        labels = [str(v) for v in trace.y]
+        if not any(len(v) > CATEGORY_LABEL_CHARS for v in labels) or len(labels) > WRAPPED_ROWS_MAX:
+            continue  # 104 PTSM rows have no room for two-line labels: they stay on one line
+        axis = fig.layout[(trace.yaxis or "y").replace("y", "yaxis", 1)]
+        if axis.tickmode == "array" or axis.ticktext is not None:
+            continue
+        axis.update(tickmode="array", tickvals=list(trace.y), ticktext=[wrap_text(v, CATEGORY_LABEL_CHARS) for v in labels])
 
 
 def _chart_html(fig, filename: str) -> str:
@@ -316,15 +376,136 @@ def _display_block(*, kind: str, head: str, body: str, lecture: str | None, cham
     badge = f"<span class=\"ptsm-synthetic-badge\">{SYNTHETIC_MARK}</span>" if synthetic else ""
     caption = (f"<div class=\"ptsm-{kind}-head\">{html.escape(head)}{badge}</div>")
     foot = (_line("Lecture", lecture) + _line("Champ", champ) + _line("Note", note) + _line("Source", source))
-    block = (f"<figure class=\"ptsm-{kind}\">{caption}<div class=\"ptsm-{kind}-body\">{body}</div>"
-             f"<figcaption>{foot}</figcaption></figure>")
     if fig is not None and not os.environ.get("PTSM_REPORT_OUTPUT_DIR"):
         # Interactive JupyterLab: plotly.js is not in the page, let Plotly's own renderer draw the chart.
         display(HTML(caption))
         fig.show()
         display(HTML(f"<div>{foot}</div>"))
         return
+    label, extra, classes = "", "", f"ptsm-{kind}"
+    if fig is not None:
+        label = f" aria-label=\"{html.escape(chart_summary(head, lecture), quote=True)}\""
+        if any(t.type == "heatmap" for t in fig.data):
+            classes += " ptsm-wide"  # a grid of labelled columns needs a desktop's width (notebooks.REPORT_CSS)
+        header, rows, is_map = chart_data(fig)
+        table = data_table_html(header, rows) if len(rows) <= DATA_TABLE_MAX_ROWS or is_map else (
+            f"<p>Ce graphique trace {fr_num(len(rows))} valeurs : elles sont dans les fichiers de données de la "
+            f"publication cités dans la section « Méthodologie » (CSV lisible dans un tableur).</p>")
+        extra = f"<details class=\"ptsm-data\"><summary>Données du graphique</summary>{table}</details>"
+        if is_map:
+            # below 600 px a map of 104 PTSM is a few dozen pixels wide: the same values as a ranked table instead
+            classes += " ptsm-has-map"
+            extra += f"<div class=\"ptsm-map-small\">{table}</div>"
+    block = (f"<figure class=\"{classes}\"{label}>{caption}<div class=\"ptsm-{kind}-body\">{body}</div>"
+             f"<figcaption>{foot}</figcaption>{extra}</figure>")
     display(HTML(block))
+
+
+# ------------------------------------------------------------------ text alternatives (RGAA 4.1 / WCAG 1.1.1)
+
+def _plain(text: str | None) -> str:
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text or "")).split())
+
+
+def chart_summary(head: str, lecture: str | None) -> str:
+    """The chart's text alternative (`aria-label` of its figure): its number and title, then its "Lecture" sentence,
+    which says what the chart shows with its key value; the values themselves are in the data table that follows."""
+    text = _plain(head).rstrip(".")
+    if lecture:
+        text += ". " + _plain(lecture).rstrip(".")
+    return text + ". Les valeurs sont dans le tableau « Données du graphique »."
+
+
+def _axis_is_percent(axis) -> bool:
+    ticks = list(axis.ticktext or []) if axis is not None else []
+    return any("%" in str(t) for t in ticks) or "%" in str(getattr(axis, "tickformat", "") or "")
+
+
+def _cell(value: Any, percent: bool = False) -> str:
+    if value is None or is_missing(value):
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, (int, float)):
+        if percent:
+            return fr_pct(value, 1 if abs(value * 100 - round(value * 100)) > 1e-9 else 0)
+        if float(value).is_integer():
+            return fr_num(value)
+        return fr_num(value, 2)
+    text = _plain(str(value))
+    if len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-" and text[:4].isdigit():  # ISO date (monthly series)
+        from pipelines.lib.reports.formatting import fr_date
+
+        return fr_date(text[:10])
+    return text
+
+
+def _title(axis, default: str) -> str:
+    text = _plain(getattr(getattr(axis, "title", None), "text", None) or "")
+    return text or default
+
+
+def chart_data(fig) -> tuple[list[str], list[list[str]], bool]:
+    """(header, rows, is_map): the values drawn by `fig` as a table a screen reader (or a reader at 390 px) can read.
+
+    Bars and lines give one row per point (series, category, value; the value axis' percent ticks are kept), heatmaps
+    one row per cell, maps (`pipelines.lib.reports.maps.ptsm_map`, which leaves its values in `layout.meta`) one row
+    per PTSM ranked by value. Traces without data (legend swatches) are skipped."""
+    meta = fig.layout.meta
+    if isinstance(meta, dict) and "ptsm_map" in meta:
+        info = meta["ptsm_map"]
+        rows = [[fr_num(i + 1), str(name), str(shown)] for i, (name, shown) in enumerate(info["rows"])]
+        return ["Rang", "PTSM", _plain(info["value_label"])], rows, True
+    rows: list[list[str]] = []
+    category_title, value_title = "Catégorie", "Valeur"
+    for trace in fig.data:
+        kind = trace.type
+        if kind == "heatmap":
+            xs = list(trace.x) if trace.x is not None else []
+            ys = list(trace.y) if trace.y is not None else []
+            zs = trace.z
+            if zs is None:
+                continue
+            for yi, line in zip(ys, zs):
+                for xi, z in zip(xs, line):
+                    rows.append([_cell(yi), _cell(xi), _cell(z)])
+            category_title, value_title = _title(fig.layout.yaxis, "Ligne"), "Valeur"
+            continue
+        if kind not in ("bar", "scatter") or trace.x is None or trace.y is None:
+            continue
+        horizontal = getattr(trace, "orientation", None) == "h"
+        cats, vals = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
+        value_axis = fig.layout.xaxis if horizontal else fig.layout.yaxis
+        category_axis = fig.layout.yaxis if horizontal else fig.layout.xaxis
+        percent = _axis_is_percent(value_axis)
+        name = _plain(trace.name or "")
+        for c, v in zip(cats, vals):
+            if c is None or v is None:
+                continue
+            rows.append([name, _cell(c), _cell(v, percent)])
+        category_title = _title(category_axis, category_title)
+        value_title = _title(value_axis, value_title)
+    if rows and len(rows[0]) == 3 and all(r[0] == "" for r in rows):
+        return [category_title, value_title], [r[1:] for r in rows], False
+    if fig.data and fig.data[0].type == "heatmap":
+        return [category_title, _title(fig.layout.xaxis, "Colonne"), value_title], rows, False
+    return ["Série", category_title, value_title], rows, False
+
+
+# A chart of more values than this (a monthly series per PTSM: 1 811 rows in a profile) points to the release's CSV
+# instead of repeating it in the page: the reports of a release stay within their 12 MB (issue 14).
+DATA_TABLE_MAX_ROWS = 250
+
+
+def data_table_html(header: list[str], rows: list[list[str]]) -> str:
+    heads = "".join(f"<th scope=\"col\">{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<div class=\"ptsm-table-wrap\"><table class=\"ptsm-table ptsm-data-table\"><thead><tr>{heads}</tr>"
+            f"</thead><tbody>{body}</tbody></table></div>")
 
 
 # ------------------------------------------------------------------ tables

@@ -187,6 +187,11 @@ def ptsm_map(values: Mapping[str, float | None], *, classes: Sequence[MapClass],
         legend=dict(title=dict(text=f"<b>{value_label}</b>"), x=1.01, xanchor="left", y=0.5, yanchor="middle",
                     bordercolor="#cccccc", borderwidth=1, itemsizing="constant", traceorder="normal"),
     )
+    # the values behind the map, ranked, for its text alternative and its small-screen form (figures.chart_data)
+    ranked = sorted(((names.get(pid, pid), values.get(pid)) for pid in layout.rings),
+                    key=lambda nv: (nv[1] is None or _nan(nv[1]), -(float(nv[1]) if nv[1] is not None and not _nan(nv[1]) else 0), nv[0]))
+    fig.update_layout(meta={"ptsm_map": {"value_label": value_label, "rows": [
+        [name, "donnée inconnue" if value is None or _nan(value) else fmt(value)] for name, value in ranked]}})
     if title:  # reports put the title in the figure furniture instead (pipelines.lib.reports.figures)
         fig.update_layout(title=title, margin=dict(t=60))
     return fig

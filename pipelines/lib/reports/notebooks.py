@@ -113,6 +113,12 @@ def notebook_summary(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
+# A4 (210 mm) less the 12 mm side margins of the stylesheet's @page rule, at CSS's 96 px per inch: 186 mm = 703 px.
+PRINT_WIDTH_PX = 703
+# 297 mm less 30 mm of margins is 1009 px: a figure's title, caption lines and note (up to ~300 px) and the
+# heading kept with it must fit beside the chart
+PRINT_CHART_MAX_HEIGHT_PX = 640
+
 REPORT_CSS = """
 <style>
 body { font-family: Marianne, 'Segoe UI', Arial, Helvetica, sans-serif; color: #1e1e1e; }
@@ -136,17 +142,106 @@ figure figcaption p { margin: 3px 0; font-size: 13px; color: #333; }
 .ptsm-table-wrap table.ptsm-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 .ptsm-table-wrap table.ptsm-table td.num { text-align: right !important; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .ptsm-table-wrap table.ptsm-table tr.ptsm-highlight td { background: #fdecea; font-weight: bold; }
-.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #777; }
+.ptsm-table-wrap table.ptsm-table tr.ptsm-muted td { color: #5f5f5f; }
 .ptsm-warning { background: #fff4e5; border-left: 4px solid #e07b00; padding: 6px 12px; margin: 8px 0; }
 .ptsm-methodology { background: #f6f8fa; border: 1px solid #dde3ea; border-radius: 4px; padding: 4px 18px 10px 18px;
   margin: 24px 0; }
 .ptsm-methodology h2 { font-size: 1.3em; }
 .ptsm-methodology h3 { font-size: 1.05em; }
+main a, main a:link, main a:visited, .jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
+details.ptsm-data { margin: 4px 0 0 0; font-size: 13px; }
+details.ptsm-data summary { cursor: pointer; color: #1f5a91; text-decoration: underline; }
+details.ptsm-data .ptsm-table-wrap { max-height: 24em; overflow-y: auto; }
+.ptsm-map-small { display: none; }
+.js-plotly-plot, .plotly-graph-div { max-width: 100%; }
+img, svg { max-width: 100%; }
+ul.ptsm-key-figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 20px 0; padding: 0 !important; list-style: none !important; }
+ul.ptsm-key-figures > li { list-style: none !important; margin: 0; }
+.ptsm-key-figures li { flex: 1 1 10em; border: 1px solid #b9c3cc; border-left: 4px solid #1f5a91; padding: 8px 12px; }
+.ptsm-key-figures .ptsm-key-value { display: block; font-size: 1.6em; font-weight: bold; color: #1f5a91; }
+.ptsm-colophon { border-top: 1px solid #b9c3cc; margin: 32px 0 16px 0; padding-top: 8px; font-size: 14px; }
+.ptsm-colophon h2 { font-size: 1.1em; }
+.ptsm-cite { background: #f6f8fa; border: 1px solid #dde3ea; padding: 6px 10px; }
+@media (max-width: 599px) {
+  /* a chart needs about 640 px for its labels: narrower, it keeps that width in a frame that scrolls sideways
+     (WCAG 1.4.10 lets graphics scroll in two dimensions); a map becomes its ranked table */
+  .ptsm-figure-body { overflow-x: auto; }
+  .ptsm-figure-body > div { min-width: 640px; }
+  .ptsm-wide .ptsm-figure-body > div { min-width: 960px; }
+  .ptsm-has-map .ptsm-figure-body, .ptsm-has-map details.ptsm-data { display: none; }
+  .ptsm-has-map .ptsm-map-small { display: block; max-height: 30em; overflow-y: auto; }
+  .ptsm-nav { display: flex; flex-wrap: wrap; gap: 4px 14px; }
+  .ptsm-nav a { margin-right: 0; }
+  .jp-Notebook { padding: 0 8px; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding-left: 0 !important; padding-right: 0 !important; }
+  .ptsm-table-wrap table.ptsm-table td:first-child { min-width: 8em; }
+  .ptsm-figure-head, .ptsm-table-head { font-size: 15px; }
+}
+@page { size: A4; margin: 15mm 12mm 15mm 12mm; }
+@media print {
+  .ptsm-nav, .ptsm-skip, .modebar, .modebar-container, details.ptsm-data, .ptsm-map-small { display: none !important; }
+  body { font-size: 11pt; }
+  .jp-Notebook, main { max-width: none; padding: 0; margin: 0; }
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { padding-left: 0 !important; padding-right: 0 !important; }
+  figure.ptsm-figure, figure.ptsm-table.ptsm-small, .ptsm-key-figures, .ptsm-cite { break-inside: avoid; page-break-inside: avoid; }
+  .ptsm-figure-head, .ptsm-table-head, h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .ptsm-table-wrap { overflow: visible; }
+  /* the template's output rows are flex boxes, inside which Chromium may not keep a figure on one page */
+  .jp-OutputArea, .jp-OutputArea-child, .jp-Cell-outputWrapper, .jp-Cell-outputArea { display: block !important; }
+  .ptsm-table-wrap table.ptsm-table { font-size: 9pt; table-layout: fixed; width: 100%; }
+  .ptsm-table-wrap table.ptsm-table td, .ptsm-table-wrap table.ptsm-table th { min-width: 0 !important; max-width: none;
+    white-space: normal !important; overflow-wrap: anywhere; }
+  .ptsm-table-wrap table.ptsm-table td:first-child { min-width: 0; }
+  tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { color: #1e1e1e; }
+}
 .ptsm-skip { position: absolute; left: -9999px; top: 0; }
 .ptsm-skip:focus { left: 8px; top: 8px; z-index: 1000; background: #fff; color: #1f5a91; padding: 6px 10px;
   border: 2px solid #1f5a91; }
 </style>
-"""
+<script>
+/* Printing (from the browser, or the release's PDFs: pipelines.lib.reports.report_check.print_pdf): Plotly draws a
+   chart at the screen's width and would lose its right half on A4, and a chart of 104 PTSM is taller than a page.
+   ptsmPrintLayout redraws every chart at the printed column's width (A4 less the @page margins) and at most
+   PRINT_CHART_MAX_HEIGHT_PX high (one page with its title and caption), its row labels smaller to fit; back after. */
+(function () {
+  function charts() { return window.Plotly ? Array.from(document.querySelectorAll('.js-plotly-plot')) : []; }
+  window.ptsmPrintLayout = function (width, maxHeight) {
+    return Promise.all(charts().map(function (gd) {
+      var layout = {width: Math.min(width, gd.parentElement.clientWidth || width)};
+      var height = gd._fullLayout ? gd._fullLayout.height : gd.clientHeight;
+      if (height <= maxHeight) return Plotly.relayout(gd, layout);
+      var rows = 0;
+      (gd.data || []).forEach(function (t) {
+        if ((t.orientation === 'h' || t.type === 'heatmap') && t.y) rows = Math.max(rows, t.y.length);
+      });
+      layout.height = maxHeight;
+      // the chart's div and the wrapper plotly.py writes around it keep the height first given: shrink them too
+      [gd, gd.parentElement].forEach(function (el) {
+        if (el.style.height) { el.dataset.ptsmHeight = el.style.height; el.style.height = maxHeight + 'px'; }
+      });
+      if (!rows) return Plotly.relayout(gd, layout);
+      var size = Math.max(6, Math.min(12, Math.floor(0.75 * maxHeight / rows)));
+      layout['yaxis.tickfont.size'] = size;
+      layout['uniformtext.minsize'] = Math.min(size, 10);
+      return Plotly.update(gd, {'textfont.size': size}, layout);
+    }));
+  };
+  window.addEventListener('beforeprint', function () { window.ptsmPrintLayout(PRINT_WIDTH_PX, PRINT_CHART_MAX_HEIGHT_PX); });
+  window.addEventListener('afterprint', function () {
+    charts().forEach(function (gd) {
+      var update = {width: null, autosize: true};
+      [gd, gd.parentElement].forEach(function (el) {
+        if (el.dataset.ptsmHeight) { el.style.height = el.dataset.ptsmHeight; delete el.dataset.ptsmHeight; }
+      });
+      if (gd.parentElement.style.height.endsWith('px')) update.height = parseFloat(gd.parentElement.style.height);
+      Plotly.relayout(gd, update);
+    });
+  });
+})();
+</script>
+""".replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX)).replace("PRINT_CHART_MAX_HEIGHT_PX", str(PRINT_CHART_MAX_HEIGHT_PX))
 
 
 MAIN_ID = "contenu"
@@ -180,10 +275,21 @@ def without_stray_results(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
-def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "") -> str:
-    """The report page without code cells: French, titled, loading the shared plotly.js of its folder."""
+_INERT_TABINDEX = re.compile(r'(<div class="jp-[^"]*"[^>]*?)\s+tabindex="0"')
+
+
+def drop_inert_tab_stops(page: str) -> str:
+    """The lab template makes every cell and output a keyboard tab stop (`tabindex="0"`), meaningful in JupyterLab,
+    inert in a report: ~60 presses of Tab on report 01 that reach nothing (WCAG 2.4.3). Links, the details of each
+    chart and the PNG button stay reachable."""
+    return _INERT_TABINDEX.sub(r"\1", page)
+
+
+def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "", colophon: str = "") -> str:
+    """The report page without code cells: French, titled, loading the shared plotly.js of its folder, closed by
+    `colophon` (site.colophon_html: how to cite, licence, contact)."""
     body, _ = html_exporter().from_notebook_node(without_stray_results(nb))
-    body = strip_remote_scripts(body)
+    body = drop_inert_tab_stops(strip_remote_scripts(body))
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     page_title = html.escape(f"{title or notebook_title(nb)} — {SITE_NAME}")
     body = re.sub(r"<title>.*?</title>", f"<title>{page_title}</title>", body, count=1, flags=re.DOTALL)
@@ -191,6 +297,10 @@ def to_html(nb: nbformat.NotebookNode, *, title: str | None = None, nav: str = "
     head_extra = f'<script src="{PLOTLY_FILE}" charset="utf-8"></script>\n{REPORT_CSS}'
     body = body.replace("</head>", head_extra + "</head>", 1)
     body = re.sub(r"(<body\b[^>]*>)", lambda m: m.group(1) + nav, body, count=1)
+    if colophon:
+        from pipelines.lib.reports.site import add_colophon
+
+        body = add_colophon(body, colophon)
     from pipelines.lib.reports.prose import expand_acronyms
 
     return expand_acronyms(re.sub(r"<main\b", f'<main id="{MAIN_ID}"', body, count=1))
@@ -269,8 +379,9 @@ def _release_info(marts_dir: Path) -> dict:
 
 def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir: Path) -> str:
     """The home page: every report with its summary, the regional profiles present, the release, the data files."""
+    from pipelines.lib.publish.datapackage import INTERNAL_MARTS
     from pipelines.lib.reports.formatting import fr_datetime
-    from pipelines.lib.reports.site import PROFILES_DIR, rendered_profiles
+    from pipelines.lib.reports.site import PROFILES_DIR, colophon_html, rendered_profiles
 
     from pipelines.lib.reports.figures import DATA_LINK
     from pipelines.lib.reports.prose import glossary_html
@@ -294,6 +405,7 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
         + "</ul>")
     marts = sorted(m for m in (info.get("marts") or []) if isinstance(m, str)) if isinstance(info.get("marts"), list) \
         else sorted((info.get("marts") or {}).keys())
+    marts = [m for m in marts if m not in INTERNAL_MARTS]  # the quality report stays inside the observatory
     data = "".join(f'<li><code>{html.escape(m)}</code> : <a href="{base}{m}.csv">CSV</a> · '
                    f'<a href="{base}{m}.parquet">Parquet</a></li>' for m in marts)
     return f"""<!DOCTYPE html>
@@ -306,22 +418,22 @@ def index_html(entries: list[tuple[str, str, str]], marts_dir: Path, reports_dir
 « Lecture », « Champ » et « Source » ; une section « Méthodologie » termine chaque rapport.</p>
 <h2>Rapports</h2><ul>{items}</ul>{regions}
 <h2>Données</h2><p>Fichiers de la publication (CSV : séparateur point-virgule, virgule décimale, lisibles dans Excel)
-et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a>.</p><ul>{data}</ul>
+et <a href="{base}DICTIONNAIRE.md">dictionnaire des données</a> ; description au format Data Package :
+<a href="{base}datapackage.json">datapackage.json</a>.</p><ul>{data}</ul>
 {glossary_html()}
+{colophon_html(SITE_NAME, info, data_href=base)}
 </main></body></html>
 """
 
 
 def link_data(reports_dir: Path, marts_dir: Path) -> None:
-    """`<reports_dir>/donnees` -> the release folder, relative (`..` when the reports live inside the release)."""
+    """`<reports_dir>/donnees/`: the release's public files only (site.curate_data), linked relatively so they hold
+    when the reports live inside the release. It was a link to the whole release folder, which put the internal
+    quality report and the manifest (the server's input path) one click from every page (issue 21 §7)."""
     from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.site import curate_data
 
-    target = os.path.relpath(os.path.realpath(marts_dir), os.path.realpath(reports_dir))
-    link = Path(reports_dir) / DATA_LINK
-    tmp = Path(reports_dir) / f".{DATA_LINK}.tmp"
-    tmp.unlink(missing_ok=True)
-    os.symlink(target, tmp)
-    os.replace(tmp, link)
+    curate_data(Path(reports_dir) / DATA_LINK, marts_dir)
 
 
 def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
@@ -341,10 +453,16 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
         nb = execute_notebook(path, marts_dir, reports_dir)
         executed.append((path.stem, nb, notebook_title(nb)))
     entries = [(name, title, notebook_summary(nb)) for name, nb, title in executed]
+    from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.site import colophon_html
+
+    info = _release_info(marts_dir)
     written = []
     for name, nb, title in executed:
         target = reports_dir / f"{name}.html"
-        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries])))
+        colophon = colophon_html(title, info, data_href=f"{DATA_LINK}/", pdf_href=f"{name}.pdf")
+        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries]),
+                                      colophon=colophon))
         written.append(target)
     _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
     return written

@@ -67,14 +67,15 @@ def with_parameter(nb: nbformat.NotebookNode, region: str) -> nbformat.NotebookN
     return out
 
 
-def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
+def profile_html(nb: nbformat.NotebookNode, title: str, colophon: str = "") -> str:
     """One French page: no code cells, the report style, loading the shared plotly.js and template stylesheet of the
-    reports folder above."""
-    from pipelines.lib.reports.notebooks import (INDEX_FILE, MAIN_ID, REPORT_CSS, SITE_NAME, html_exporter,
-                                                 share_template_css, strip_remote_scripts, without_stray_results)
+    reports folder above, closed by `colophon` (site.colophon_html)."""
+    from pipelines.lib.reports.notebooks import (INDEX_FILE, MAIN_ID, REPORT_CSS, SITE_NAME, drop_inert_tab_stops,
+                                                 html_exporter, share_template_css, strip_remote_scripts,
+                                                 without_stray_results)
 
     body, _ = html_exporter().from_notebook_node(without_stray_results(nb))
-    body = share_template_css(strip_remote_scripts(body), SHARED_CSS_HREF)
+    body = share_template_css(drop_inert_tab_stops(strip_remote_scripts(body)), SHARED_CSS_HREF)
     body = relink_data(body, lambda name: SITE_DATA_PREFIX + name)
     nav = (f'<a class="ptsm-skip" href="#{MAIN_ID}">Aller au contenu</a><nav class="ptsm-nav" aria-label="Publication">'
            f'<a href="../{INDEX_FILE}">Accueil de la publication</a>'
@@ -84,6 +85,10 @@ def profile_html(nb: nbformat.NotebookNode, title: str) -> str:
     body = re.sub(r"<html\b[^>]*>", '<html lang="fr">', body, count=1)
     body = re.sub(r"<title>.*?</title>", lambda _: f"<title>{html.escape(f'{title} — {SITE_NAME}', quote=False)}</title>", body,
                   count=1, flags=re.DOTALL)
+    if colophon:
+        from pipelines.lib.reports.site import add_colophon
+
+        body = add_colophon(body, colophon)
     from pipelines.lib.reports.prose import expand_acronyms
 
     return expand_acronyms(body.replace("</head>", f"{SHARED_PLOTLY_TAG}\n{REPORT_CSS}</head>", 1))
@@ -130,12 +135,22 @@ def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
     source = nbformat.read(notebook, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
     env = kernel_env(marts_dir, out_dir)
+    from pipelines.lib.publish.release import ReleaseError, read_manifest
+    from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.site import colophon_html
+
+    try:
+        info = read_manifest(marts_dir)
+    except ReleaseError:
+        info = {}
     written: list[Path] = []
     with notebook_kernel(source, notebook.parent) as client:
         for code in codes:
             client.nb = with_parameter(source, code)
             client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
             target = out_dir / f"{code}.html"
-            write_atomic(target, profile_html(client.nb, f"Profil régional — {names.get(code, code)}"), mode=0o644)
+            title = f"Profil régional — {names.get(code, code)}"
+            colophon = colophon_html(title, info, data_href=f"../{DATA_LINK}/", pdf_href=f"{code}.pdf")
+            write_atomic(target, profile_html(client.nb, title, colophon), mode=0o644)
             written.append(target)
     return written

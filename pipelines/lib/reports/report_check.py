@@ -4,9 +4,12 @@ Used by `tests/test_reports_render.py` and by hand to make the screenshots a rev
 
     uv run python -m pipelines.lib.reports.report_check data/reports --screenshots /tmp/shots
 
-prints, per report and width, console errors, requests that tried to leave the folder, charts not drawn and pairs of
-overlapping texts within one chart, toolbars left in English or linking to Plotly's site, and writes full-page screenshots (`<report>-<width>.png`) plus one per figure
-(`<report>-<width>-figNN.png`). Exit status 1 when anything is wrong. Uses Debian's /usr/bin/chromium (never a
+prints, per report and regional profile (`regions/`) and per width (1400, 1000 and 390 px), console errors, requests
+that tried to leave the folder, charts not drawn, pairs of overlapping texts within one chart, texts cut at a chart's
+edge, anything sticking out of the window sideways, toolbars left in English or linking to Plotly's site, axe-core's
+WCAG 2.1 A/AA violations (RGAA 4.1's automatable part, at the first width) and, in print media at the A4 column's
+width, any chart, legend or table wider than the printed page; writes full-page screenshots (`<report>-<width>.png`)
+plus one per figure (`<report>-<width>-figNN.png`). `print_pdfs` prints the release's A4 PDFs. Exit status 1 when anything is wrong. Uses Debian's /usr/bin/chromium (never a
 downloaded browser).
 """
 
@@ -23,7 +26,9 @@ CHROMIUM = "/usr/bin/chromium"
 ENGLISH_TOOLBAR = ("Download plot as a png", "Download plot as a PNG", "Download plot", "Share chart...",
                    "Zoom in", "Zoom out", "Autoscale", "Reset axes", "Pan", "Box Select", "Lasso Select",
                    "Produced with Plotly.js", "Edit in Chart Studio", "Reset view")
-WIDTHS = (1400, 1000)
+WIDTHS = (1400, 1000, 390)  # desktop, laptop, phone (issue 21 §3)
+# axe-core's rules of the automatable part of RGAA 4.1 (the French public sector's legal standard): WCAG 2.1 A and AA
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 # Runs in the page: every Plotly chart, whether it drew its traces, and the overlapping pairs of visible texts
 # (tick labels, axis and legend titles, legend entries, bar labels, annotations; hover labels excluded).
@@ -50,10 +55,60 @@ INSPECT_JS = """
         if (w > 1 && h > 1) overlaps.push(`${boxes[a].text} | ${boxes[b].text}`);
       }
     }
+    // a text cut at the chart's edge: its box leaves the chart's own drawing (the root svg)
+    const frame = gd.querySelector('.main-svg').getBoundingClientRect();
+    const cut = boxes.filter(b => b.r.left < frame.left - 1 || b.r.right > frame.right + 1).map(b => b.text);
     const toolbar = [...gd.querySelectorAll('.modebar-btn')].map(b => b.getAttribute('data-title') || '');
     const links = [...gd.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));
-    return {index: i, drawn, texts: boxes.length, overlaps, toolbar, links};
+    return {index: i, drawn, texts: boxes.length, overlaps, cut, toolbar, links};
   });
+}
+"""
+
+
+# Runs in the page: what sticks out of the window sideways (the reader would have to scroll the whole page). Inside a
+# box that scrolls on its own (a wide table's wrapper) is fine; the charts are checked by INSPECT_JS.
+OVERFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => {
+    for (let n = el.parentElement; n && n !== document.body; n = n.parentElement) {
+      const o = getComputedStyle(n).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('.ptsm-skip, .hoverlayer, .modebar-container')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    // wholly left of the page (Plotly's measuring svg at -10000 px) makes no one scroll
+    if ((r.right > width + 1 || (r.left < -1 && r.right > 0)) && !scrolls(el)) {
+      out.push(`${el.tagName.toLowerCase()}.${String(el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className).split(' ')[0]} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, out: out.slice(0, 20)};
+}
+"""
+
+# Runs in the page in print media: the boxes of charts, legends and tables wider than the printed column.
+PRINT_FIT_JS = """
+(width) => {
+  const out = [];
+  const sel = 'figure, .js-plotly-plot, .main-svg, .legend, table, .ptsm-table-wrap, img, h1, h2, p';
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.closest('.modebar-container, .hoverlayer')) continue;
+    const st = getComputedStyle(el);
+    if (st.display === 'none') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.right > width + 1 || r.left < -1) {
+      const cls = String(el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className).split(' ')[0];
+      out.push(`${el.tagName.toLowerCase()}.${cls} ${Math.round(r.left)}..${Math.round(r.right)}`);
+    }
+  }
+  return out;
 }
 """
 
@@ -65,6 +120,13 @@ class PageCheck:
     errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     charts: list[dict] = field(default_factory=list)
+    overflow: list[str] = field(default_factory=list)
+    accessibility: list[dict] = field(default_factory=list)
+
+    @property
+    def cut(self) -> dict[int, list[str]]:
+        """Per chart, its texts cut at the chart's edge."""
+        return {c["index"]: c["cut"] for c in self.charts if c.get("cut")}
 
     @property
     def undrawn(self) -> list[int]:
@@ -87,30 +149,114 @@ class PageCheck:
 
     @property
     def ok(self) -> bool:
-        return not (self.errors or self.outside_requests or self.undrawn or self.overlaps or self.english_toolbar)
+        return not (self.errors or self.outside_requests or self.undrawn or self.overlaps or self.english_toolbar
+                    or self.cut or self.overflow or self.accessibility)
 
 
-def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None) -> PageCheck:
-    """Open one report offline at `width` px and inspect it (optionally writing screenshots)."""
-    result = PageCheck(report=page_file.stem, width=width)
-    context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it stands: [{id, impact, help, targets}] (the axe.js bundled
+    with PyPI's axe-playwright-python, injected into the page: nothing downloaded)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    return [{"id": v["id"], "impact": v.get("impact"), "help": v.get("help"),
+             "targets": [n["target"] for n in v["nodes"]][:5]} for v in results.response.get("violations", [])]
+
+
+def _open(browser, page_file: Path, width: int, result_errors: list[str], outside: list[str], height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
 
     def route(r):
         if r.request.url.startswith("file:"):
             r.continue_()
         else:
-            result.outside_requests.append(r.request.url)
+            outside.append(r.request.url)
             r.abort()
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: result.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: result.errors.append(str(e)))
+    page.on("console", lambda m: result_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: result_errors.append(str(e)))
     page.goto(Path(page_file).resolve().as_uri())
-    if "plotly-graph-div" in Path(page_file).read_text(encoding="utf-8"):
+    if 'class="plotly-graph-div"' in Path(page_file).read_text(encoding="utf-8"):
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
     page.wait_for_timeout(500)
+    return context, page
+
+
+def _print_layout(page) -> None:
+    """The page as printed: print media, then the charts redrawn for the A4 column by the page's own
+    `ptsmPrintLayout` (what `beforeprint` does when a reader prints from the browser)."""
+    from pipelines.lib.reports.notebooks import PRINT_CHART_MAX_HEIGHT_PX, PRINT_WIDTH_PX
+
+    page.emulate_media(media="print")
+    page.evaluate("([w, h]) => window.ptsmPrintLayout ? window.ptsmPrintLayout(w, h).then(() => true) : false",
+                  [PRINT_WIDTH_PX, PRINT_CHART_MAX_HEIGHT_PX])
+    page.wait_for_timeout(200)
+
+
+def check_print(browser, page_file: Path) -> list[str]:
+    """The boxes (figures, charts, legends, tables, paragraphs) wider than the printed A4 column, in print media."""
+    from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
+
+    errors: list[str] = []
+    context, page = _open(browser, page_file, PRINT_WIDTH_PX, errors, [])
+    _print_layout(page)
+    out = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
+    context.close()
+    return errors + out
+
+
+def print_pdf(browser, page_file: Path, target: Path) -> Path:
+    """`page_file` printed to an A4 PDF by Chromium (DevTools Page.printToPDF), charts drawn at the printed width."""
+    from pipelines.lib.core.files import write_atomic
+    from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
+
+    context, page = _open(browser, page_file, PRINT_WIDTH_PX, [], [])
+    _print_layout(page)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
+    context.close()
+    write_atomic(target, pdf, mode=0o644)
+    return target
+
+
+def print_pdfs(reports_dir: Path) -> list[Path]:
+    """One A4 PDF beside every report page and regional profile of `reports_dir` (`NN_x.pdf`, `regions/<code>.pdf`),
+    the files a ministry publishes; the home page is not printed."""
+    from playwright.sync_api import sync_playwright
+
+    from pipelines.lib.reports.notebooks import INDEX_FILE
+    from pipelines.lib.reports.site import PROFILES_DIR
+
+    reports_dir = Path(reports_dir)
+    pages = [p for p in sorted(reports_dir.glob("*.html")) if p.name != INDEX_FILE]
+    pages += sorted((reports_dir / PROFILES_DIR).glob("*.html"))
+    written = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for page_file in pages:
+                written.append(print_pdf(browser, page_file, page_file.with_suffix(".pdf")))
+        finally:
+            browser.close()
+    return written
+
+
+def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
+               accessibility: bool = False) -> PageCheck:
+    """Open one report offline at `width` px and inspect it (optionally writing screenshots, optionally running
+    axe-core)."""
+    result = PageCheck(report=page_file.stem, width=width)
+    context, page = _open(browser, page_file, width, result.errors, result.outside_requests)
     result.charts = page.evaluate(INSPECT_JS)
+    sideways = page.evaluate(OVERFLOW_JS)
+    result.overflow = sideways["out"] + ([f"page {sideways['scrollWidth']} px > {sideways['width']} px"]
+                                         if sideways["scrollWidth"] > sideways["width"] + 1 else [])
+    if accessibility:
+        # axe reads the stylesheets with XMLHttpRequest, which a file:// page refuses: that console error is axe's
+        seen = len(result.errors)
+        result.accessibility = axe_violations(page)
+        del result.errors[seen:]
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshots / f"{page_file.stem}-{width}.png"), full_page=True)
@@ -131,18 +277,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reports_dir", type=Path)
     parser.add_argument("--screenshots", type=Path, default=None)
     args = parser.parse_args(argv)
-    pages = sorted(args.reports_dir.glob("*.html"))
+    from pipelines.lib.reports.site import PROFILES_DIR
+
+    pages = sorted(args.reports_dir.glob("*.html")) + sorted((args.reports_dir / PROFILES_DIR).glob("*.html"))
     failed = False
     with sync_playwright() as p:
         browser = launch(p)
         for page_file in pages:
+            unfit = check_print(browser, page_file)
+            if unfit:
+                print(f"{page_file.stem} imprimé en A4 : dépasse la largeur imprimable : {unfit}")
+                failed = True
             for width in WIDTHS:
-                check = check_page(browser, page_file, width, args.screenshots)
+                check = check_page(browser, page_file, width, args.screenshots, accessibility=width == WIDTHS[0])
                 status = "ok" if check.ok else "PROBLÈME"
                 print(f"{check.report} à {width} px : {len(check.charts)} graphiques, {status}")
                 for label, value in (("erreurs console", check.errors), ("requêtes hors du dossier", check.outside_requests),
                                      ("graphiques non dessinés", check.undrawn), ("textes qui se chevauchent", check.overlaps),
-                                     ("barre d'outils en anglais ou liens vers Plotly", check.english_toolbar)):
+                                     ("barre d'outils en anglais ou liens vers Plotly", check.english_toolbar),
+                                     ("textes coupés au bord du graphique", check.cut),
+                                     ("débordement horizontal", check.overflow),
+                                     ("accessibilité (axe-core, WCAG 2.1 A/AA)", check.accessibility)):
                     if value:
                         print(f"  {label} : {value}")
                 failed |= not check.ok
