@@ -244,8 +244,10 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     assert response.text == re.sub(
         r'href="\.\./donnees/(\w+)\.(csv|parquet)"', r'href="http://testserver/v1/marts/\1?format=\2"', inlined,
     ).replace('href="../donnees/DICTIONNAIRE.md"', 'href="http://testserver/v1/dictionary"').replace(
+        'href="../donnees/"', 'href="http://testserver/v1/catalogue"').replace(
         '<nav class="ptsm-nav" aria-label="Publication"><a href="../index.html">Accueil de la publication</a>'
-        '<a href="../index.html#profils-regionaux">Tous les profils régionaux</a></nav>', "")  # no site around it
+        '<a href="../index.html#profils-regionaux">Tous les profils régionaux</a></nav>', "").replace(
+        ' · <a href="93.pdf">version PDF (A4)</a>', "")  # no site around it, no PDF beside it
     assert client.get("/v1/regions/11/profile", headers=auth(paca)).status_code == 403
     text = response.content.decode("utf-8")
     assert "PTSM Bouches-du-Rhône" in text  # its own PTSM are named...
@@ -254,7 +256,8 @@ def test_a_refresh_renders_profiles_that_the_api_and_the_export_hand_to_their_re
     written = export_region(marts, "93", tmp_path / "ors-paca")
     exported = (tmp_path / "ors-paca" / "profil_region_93.html").read_text(encoding="utf-8")
     assert exported == re.sub(r'href="http://testserver/v1/marts/(\w+)\?format=(csv|parquet)"', r'href="\1.\2"',
-                              response.text).replace('href="http://testserver/v1/dictionary"', 'href="DICTIONNAIRE.md"')
+                              response.text).replace('href="http://testserver/v1/dictionary"', 'href="DICTIONNAIRE.md"').replace(
+                                  'href="http://testserver/v1/catalogue"', 'href="README.md"')
     assert [p.name for p in written if p.suffix == ".html"] == ["profil_region_93.html"]
 
 
@@ -275,7 +278,8 @@ def test_a_profile_s_data_links_resolve_in_the_api_download_and_in_the_export(tm
     release = fake.publish(marts, "r-links", variant=1)
     (release / "reports" / "regions").mkdir(parents=True)
     links = "".join(f'<a href="../donnees/{name}">{name}</a>' for name in (
-        "ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv", "DICTIONNAIRE.md"))
+        "ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv", "DICTIONNAIRE.md", ""))
+    links += ' · <a href="93.pdf">version PDF (A4)</a>'  # the colophon's PDF beside the page: not in a download
     nav = '<nav class="ptsm-nav" aria-label="Publication"><a href="../index.html">Accueil de la publication</a></nav>'
     (release / "reports" / "regions" / "93.html").write_text(f"{nav}<p>région 93</p>{links}", encoding="utf-8")
     path = tmp_path / "t.json"
@@ -287,7 +291,7 @@ def test_a_profile_s_data_links_resolve_in_the_api_download_and_in_the_export(tm
         assert hrefs == ["http://testserver/v1/marts/ptsm_overview?format=csv",
                          "http://testserver/v1/marts/ptsm_overview?format=parquet",
                          "http://testserver/v1/marts/coordinator_vacancy_national?format=csv",
-                         "http://testserver/v1/dictionary"]
+                         "http://testserver/v1/dictionary", "http://testserver/v1/catalogue"]
         for href in hrefs:
             response = client.get(href.removeprefix("http://testserver"), headers=auth(paca))
             assert response.status_code == 200, (href, response.text[:300])
@@ -295,5 +299,5 @@ def test_a_profile_s_data_links_resolve_in_the_api_download_and_in_the_export(tm
     export_region(marts, "93", out)
     exported = _links((out / "profil_region_93.html").read_text(encoding="utf-8"))
     assert exported == ["ptsm_overview.csv", "ptsm_overview.parquet", "coordinator_vacancy_national.csv",
-                        "DICTIONNAIRE.md"]
+                        "DICTIONNAIRE.md", "README.md"]
     assert all((out / href).is_file() for href in exported)

@@ -37,6 +37,8 @@ def api_data_link(base_url: str):
     `<mart>.csv` -> `/v1/marts/<mart>?format=csv`, the dictionary -> `/v1/dictionary`."""
     def link(name: str) -> str:
         stem, _, suffix = name.rpartition(".")
+        if not name:  # the publication's data as a whole: the catalogue of what this token may read
+            return f"{base_url}v1/catalogue"
         if name == "DICTIONNAIRE.md":
             return f"{base_url}v1/dictionary"
         return f"{base_url}v1/marts/{stem}?format={suffix}"

@@ -89,8 +89,9 @@ def export_region(marts_dir: Path, region_code: str, out_dir: Path, *, reference
 
 
 def _exported_file(name: str) -> str:
-    """A data file as the export folder holds it: marts and the dictionary sit beside the profile."""
-    return name
+    """A data file as the export folder holds it: marts and the dictionary sit beside the profile; the folder itself
+    is described by its README."""
+    return name or "README.md"
 
 
 def _region_readme(code: str, name: str, manifest: dict[str, Any], exported: dict[str, str]) -> str:

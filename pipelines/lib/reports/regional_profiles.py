@@ -36,7 +36,8 @@ SHARED_PLOTLY_TAG = f'<script src="../{PLOTLY_FILE}" charset="utf-8"></script>'
 SHARED_CSS_HREF = f"../{TEMPLATE_CSS_FILE}"
 SHARED_CSS_TAG = f'<link rel="stylesheet" href="{SHARED_CSS_HREF}">'
 # a profile in `<reports>/regions/` reaches the release's data files one folder up, through the reports' `donnees`
-DATA_HREF = re.compile(r'href="(?:\.\./)?donnees/([^"/]+)"')
+DATA_HREF = re.compile(r'href="(?:\.\./)?donnees/([^"/]*)"')  # a file, or the folder itself ("")
+PDF_LINK = re.compile(r'\s*·\s*<a href="[^"/]+\.pdf">[^<]*</a>')  # the colophon's link to the page's own PDF
 SITE_DATA_PREFIX = "../donnees/"
 # the way home from a profile of the site; a profile that travels alone (export, API) has no site around it
 SITE_NAV = re.compile(r'<nav class="ptsm-nav"[^>]*>.*?</nav>', re.DOTALL)
@@ -114,8 +115,8 @@ def standalone_profile(path: Path | str, data_link: Callable[[str], str] | None 
         text = shared.read_text(encoding="utf-8") if shared.is_file() else build()
         inline = element.format(re.sub(r"</(script|style)", r"<\\/\1", text, flags=re.IGNORECASE))
         page = page.replace(tag.encode("utf-8"), inline.encode("utf-8"), 1)
-    if data_link is not None:  # travelling alone: data links where the files are, no site navigation
-        page = SITE_NAV.sub("", relink_data(page.decode("utf-8"), data_link)).encode("utf-8")
+    if data_link is not None:  # travelling alone: data links where the files are, no site navigation, no PDF beside it
+        page = PDF_LINK.sub("", SITE_NAV.sub("", relink_data(page.decode("utf-8"), data_link))).encode("utf-8")
     return page
 
 
