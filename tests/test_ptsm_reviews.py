@@ -199,7 +199,9 @@ def api(reviews, tmp_path_factory):
     store = root / "api_tokens.json"
     keys = {"national": tokens.create_token(store, region=None, national=True)[0],
             "84": tokens.create_token(store, region="84", national=False)[0],
-            "32": tokens.create_token(store, region="32", national=False)[0]}
+            "32": tokens.create_token(store, region="32", national=False)[0],
+            # PTSM-01's deposit token, as `ptsm token create --ptsm PTSM-01 --deposit` makes it (portal, issue 23)
+            "deposit-01": tokens.create_token(store, ptsm="PTSM-01", region="84")[0]}
     marts = root / "marts"
     marts.symlink_to(reviews["release"])
     with TestClient(create_app(marts, store)) as client:
@@ -230,21 +232,25 @@ def test_the_api_serves_a_review_to_national_and_its_region_only(api):
     assert get_review(api, "national", "..%2F..%2Fsecret").status_code == 404  # never reaches a path
 
 
-def test_a_deposit_token_reads_its_own_ptsm_only():
-    # the deposit portal's principal (helper "collection") carries its PTSM; the rule plugs it in as it is
-    from dataclasses import dataclass
+@pytest.mark.slow
+def test_a_deposit_token_reads_its_own_ptsm_s_review_and_nothing_else(api):
+    """Issue 24: a PTSM's deposit token gets its own review; not another PTSM's of the same region, nor any mart."""
+    assert get_review(api, "deposit-01", "PTSM-01").status_code == 200
+    denied = get_review(api, "deposit-01", "PTSM-03")  # same region (84), another PTSM
+    assert (denied.status_code, denied.json()["error"]["code"]) == (403, "forbidden_ptsm")
+    client, keys = api
+    for path in ("/v1/marts/ptsm_overview", "/v1/marts", "/v1/regions/84/profile"):
+        assert client.get(path, headers={"Authorization": f"Bearer {keys['deposit-01']}"}).status_code == 401, path
 
+
+def test_the_review_rule_on_each_kind_of_reader():
     from pipelines.api.routes.review import may_read_review
-    from pipelines.api.tokens import Principal
+    from pipelines.api.tokens import DEPOSIT, NATIONAL, REGIONAL, Principal
 
-    @dataclass(frozen=True)
-    class DepositPrincipal(Principal):
-        ptsm_id: str = ""
-
-    deposit = DepositPrincipal("t1", "ptsm", "84", "dépôt PTSM-01", ptsm_id="PTSM-01")
+    deposit = Principal("t1", DEPOSIT, "84", "dépôt PTSM-01", ptsm="PTSM-01")
     assert may_read_review(deposit, "PTSM-01", "84")
     assert not may_read_review(deposit, "PTSM-03", "84")  # same region, another PTSM
-    regional = Principal("t2", "region", "84", "ORS")
+    regional = Principal("t2", REGIONAL, "84", "ORS")
     assert may_read_review(regional, "PTSM-03", "84") and not may_read_review(regional, "PTSM-02", "32")
-    assert may_read_review(Principal("t3", "national", None, "DMSMP"), "PTSM-02", "32")
+    assert may_read_review(Principal("t3", NATIONAL, None, "DMSMP"), "PTSM-02", "32")
     assert not may_read_review(Principal("t4", "autre", None, ""), "PTSM-02", "32")  # unknown scope: closed

@@ -9,7 +9,7 @@ from pipelines.api.errors import ApiError
 from pipelines.api.limits import client_address, retry_after
 from pipelines.api.release import Release
 from pipelines.api.state import ApiState, get_state
-from pipelines.api.tokens import Principal
+from pipelines.api.tokens import DEPOSIT, READERS, Principal
 
 ALL = "all"
 bearer = HTTPBearer(auto_error=False, description="Jeton régional ou national (`ptsm token create`).")
@@ -22,9 +22,23 @@ async def principal(
 ) -> Principal:
     """The caller. A bad token costs its client address (RequestLimits already charged requests without one);
     a good one is limited in requests and in bytes served (charged by responses.respond)."""
+    return _authenticate(request, credentials, state, READERS)
+
+
+async def principal_or_depositor(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    state: ApiState = Depends(get_state),
+) -> Principal:
+    """As `principal`, also accepting a PTSM's deposit token: for the one route a PTSM reads, its own review."""
+    return _authenticate(request, credentials, state, (*READERS, DEPOSIT))
+
+
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None, state: ApiState,
+                  scopes: tuple[str, ...]) -> Principal:
     if credentials is None:
         raise ApiError(401, "missing_token", "Jeton absent : envoyer `Authorization: Bearer <jeton>`.")
-    found = state.tokens.verify(credentials.credentials)
+    found = state.tokens.verify(credentials.credentials, scopes)
     if found is None:
         if state.anonymous_limiter is not None:
             wait = state.anonymous_limiter.take(client_address(request.scope))

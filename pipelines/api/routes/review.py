@@ -1,8 +1,8 @@
 """GET /v1/ptsm/{ptsm_id}/review: one PTSM's annual review (issue 24), a French HTML page that opens alone offline.
 
 Who may read it (`may_read_review`, the one place of the rule): a national token, any PTSM; a regional token, the
-PTSM of its region only; a PTSM's deposit token (the deposit portal, when it exists), that PTSM only. A deposit
-principal is recognised by its `ptsm_id` attribute: the portal's Principal plugs in without changing this route.
+PTSM of its region only; a PTSM's deposit token (the deposit portal, when it exists), that PTSM only (`ptsm token create
+--ptsm PTSM-35 --deposit`: the only API route a deposit token may call).
 The page is rendered from the release on the first request (pipelines/lib/reviews) and kept in the response cache
 for that release."""
 
@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from pipelines.api import schemas
-from pipelines.api.deps import current_release, principal, reject_unknown_params
+from pipelines.api.deps import current_release, principal_or_depositor, reject_unknown_params
 from pipelines.api.errors import ApiError
 from pipelines.api.release import Release
 from pipelines.api.responses import respond
 from pipelines.api.state import ApiState, get_state
-from pipelines.api.tokens import REGIONAL, Principal
+from pipelines.api.tokens import DEPOSIT, REGIONAL, Principal
 from pipelines.lib.reviews.ptsm_reviews import standalone_review
 
 router = APIRouter()
@@ -30,9 +30,8 @@ def may_read_review(who: Principal, ptsm_id: str, ptsm_region: str) -> bool:
     """National: every PTSM; regional: its region's; a deposit token (a principal carrying `ptsm_id`): its own."""
     if who.is_national:
         return True
-    own_ptsm = getattr(who, "ptsm_id", None)
-    if own_ptsm is not None:
-        return own_ptsm == ptsm_id
+    if who.scope == DEPOSIT:
+        return who.ptsm is not None and who.ptsm == ptsm_id
     return who.scope == REGIONAL and who.region is not None and who.region == ptsm_region
 
 
@@ -41,7 +40,7 @@ def may_read_review(who: Principal, ptsm_id: str, ptsm_region: str) -> bool:
                              "content": {"text/html": {"schema": {"type": "string"}}}},
                        **schemas.error_responses(400, 401, 403, 404, 429, 503)},
             summary="Bilan annuel d'un PTSM (HTML) : jeton national, jeton de sa région ou jeton de dépôt du PTSM")
-async def ptsm_review(request: Request, ptsm_id: str, who: Principal = Depends(principal),
+async def ptsm_review(request: Request, ptsm_id: str, who: Principal = Depends(principal_or_depositor),
                       release: Release = Depends(current_release), state: ApiState = Depends(get_state)):
     reject_unknown_params(request, set())
     pid = ptsm_id.upper()
