@@ -151,3 +151,10 @@ def test_a_bare_cell_output_is_counted_and_the_renderer_drops_it():
     assert stray_outputs(raw) == 1  # what the pages showed before
     page = to_html(nb, title="t")
     assert stray_outputs(page) == 0 and "<p>Tableau 1</p>" in page
+
+
+def test_a_file_path_the_coordinator_sent_is_not_an_internal_name():
+    from pipelines.lib.reports.prose import internal_names
+
+    assert internal_names("<p>Problèmes du fichier fiches_actions/PTSM-12_aveyron_fiches.xlsx : ligne 4.</p>") == []
+    assert len(internal_names("<p>Voir le mart ptsm_overview.</p>")) == 1

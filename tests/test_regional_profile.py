@@ -101,7 +101,7 @@ def test_a_profile_opens_on_what_to_remember_computed_from_its_region(profiles):
             "aucun PTSM de la région ne vise les priorités « 4. Crise et urgence », « 5. Droits, pouvoir d'agir » et "
             "« 6. Déterminants sociaux ». Coordination : 0 PTSM sur 1 est sans coordonnateur en poste au dernier "
             "recensement. Financements : 39 % des euros des actions en cours viennent d'autres financeurs que l'ARS "
-            "(France : 21 %).") in text  # (narrow no-break spaces read as spaces here)
+            "(agence régionale de santé), contre 21 % en France.").replace("l'ARS", "l' ARS") in text  # its first ARS: spelled out (an <abbr>, read apart)  # (narrow no-break spaces read as spaces here)
     assert "Les 1 PTSM" not in text and "Le PTSM de la région Provence-Alpes-Côte d'Azur (registre)" in text
     assert "À retenir ¶ Aucun PTSM de la région Île-de-France ne figure dans cette publication. Les PTSM" \
         in _visible(profiles["11"])

@@ -167,8 +167,8 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
     done = _render(site, notebooks)
     assert done.wait(timeout=600) == 0, done.log_path.read_text()[-3000:]
     shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports/notebooks.py adds
-    pages = {name: html for name, html in shown.items() if name[:2].isdigit()}
-    assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]
+    pages = {name: html for name, html in shown.items() if name[:2].isdigit() and name.endswith(".html")}
+    assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]  # (each with its PDF)
     assert all(f"publication {first}".encode() in html for html in pages.values())
 
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",

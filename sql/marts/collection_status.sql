@@ -7,7 +7,7 @@
 -- column last_source_file: Dernier fichier reçu qui concerne ce PTSM (par son nom ou ses lignes), relatif au dossier des exports.
 -- column last_file_date: Date d'extraction du dernier fichier reçu (dans son nom) ; vide pour l'enquête.
 -- column last_wave: Vague (année) du dernier fichier d'enquête reçu ; vide pour les autres familles.
--- column arrived_at: Heure d'arrivée du dernier fichier reçu dans le dossier des exports (UTC).
+-- column arrived_at: Heure d'arrivée du dernier fichier reçu dans le dossier des exports (UTC ; date de modification du fichier, qu'une copie conservant les dates garde).
 -- column source: « portail » pour un fichier déposé sur le portail, « dépôt » pour un fichier copié dans le dossier des exports.
 -- column rows_loaded: Lignes de ce PTSM du dernier fichier chargées sans problème signalé.
 -- column rows_quarantined: Lignes de ce PTSM du dernier fichier signalées dans le rapport qualité (écartées, ou réponse effacée pour l'enquête).

@@ -40,7 +40,7 @@ create table if not exists raw.file_ledger (
 -- ledgers written before the reading code was fingerprinted kept a hand-bumped version number instead
 alter table raw.file_ledger drop column if exists parser_version;
 alter table raw.file_ledger add column if not exists parser_fingerprint varchar;
--- when the file arrived in the exports folder (latest of its mtime and ctime, UTC): collection_status (issue 23 §3)
+-- when the file arrived in the exports folder (its mtime, UTC: raw.arrival_time says why): collection_status (issue 23 §3)
 alter table raw.file_ledger add column if not exists arrived_at timestamp;
 create table if not exists raw.file_issues (
     family varchar, source_file varchar, row_number integer, field varchar, value varchar, reason varchar);
@@ -149,13 +149,16 @@ def _record_unsorted(con: duckdb.DuckDBPyConnection, root: Path) -> None:
 
 
 def arrival_time(path: Path) -> datetime | None:
-    """When a file arrived (UTC, naive): the later of its mtime and ctime, since a copy sets the ctime even when it
-    keeps an old mtime (the freshness check's rule)."""
+    """When a file arrived (UTC, naive): its modification time, which a deposit (portal or copy) sets and which a
+    copy that keeps times (`cp -p`, `shutil.copy2`) carries along. Not the ctime: the ctime changes with every copy
+    of the same inputs, and `collection_status` (its order of arrival) would then differ between two runs on the
+    same files, and with it the release id (docs/contract.md: same inputs, same release). The freshness check keeps
+    the later of mtime and ctime: it asks whether anything moved, not which file came first."""
     try:
         stat = path.lstat()
     except OSError:
         return None
-    return datetime.fromtimestamp(max(stat.st_mtime, stat.st_ctime), timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(stat.st_mtime, timezone.utc).replace(tzinfo=None)
 
 
 def _ledger_sources(con: duckdb.DuckDBPyConnection, family: Family, root_text: str) -> list[str]:

@@ -105,7 +105,9 @@ def trend(change: float, tolerance: float = 0.0) -> str:
 # An identifier of the code (mart or column name, a notebook parameter) is noise to a reader of a ministry page: it
 # belongs in the data dictionary. The only place a page may print one is the list of files it offers for download,
 # where the file is named by its mart (each item links to `donnees/`).
-_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\bREGION\b")
+# a segment of a file path (`fiches_actions/PTSM-12_….xlsx`, the coordinator's own file named in a review) is not
+# a code identifier: it is what the reader finds on their disk
+_IDENTIFIER = re.compile(r"(?<![/\w])[a-z][a-z0-9]*_[a-z0-9_]+\b(?!/)|\bREGION\b")
 
 
 def internal_names(page_html: str) -> list[str]:
