@@ -159,6 +159,11 @@ def _kill_trials(site: Installation, refs, window: float, rng: random.Random, mo
     return history, state
 
 
+def _without_arrivals(files: dict[str, str]) -> dict[str, str]:
+    """The published files but the internal collection status (arrival times of the dropped files)."""
+    return {name: digest for name, digest in files.items() if not name.startswith("collection_status.")}
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_warehouse(refs, chains):
     sites, window = chains
@@ -192,5 +197,8 @@ def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_wareh
             assert result.returncode == 0, result.stdout
             assert re.search(r"contrôles qualité : [1-9]\d* réussis, 0 en échec", result.stdout)
             release_id, files = check_publication(site.marts)
-            assert (release_id, files) == published[final], f"seed {SEED}: rerun on {final} differs"
+            # every published file byte-identical to the reference; collection_status aside, since it records when
+            # each file arrived (switching the inputs drops them anew): with it, the release id may differ
+            assert _without_arrivals(files) == _without_arrivals(published[final][1]), \
+                f"seed {SEED}: rerun on {final} differs"
             assert list(site.releases.glob(".tmp-*")) == []  # leftovers of killed publications are cleaned up

@@ -122,7 +122,17 @@ def internal_names(page_html: str) -> list[str]:
         if item.find("a", href=re.compile(r"(^|/)donnees/")):
             item.decompose()
     text = re.sub(r"\s+", " ", soup.get_text(" "))
-    return [text[max(0, m.start() - 60):m.end() + 20] for m in _IDENTIFIER.finditer(text)]
+    producers = _producer_columns()
+    return [text[max(0, m.start() - 60):m.end() + 20] for m in _IDENTIFIER.finditer(text)
+            if m.group(0) not in producers]
+
+
+def _producer_columns() -> set[str]:
+    """The column headers of the templates the coordinators fill (`montant_eur`, `num_action`): their own words, which
+    a review's data-quality table names so they can find the cell; never a mart's."""
+    from pipelines.lib.catalogue.catalogue import sheets
+
+    return {column.name for sheet in sheets() for column in sheet.columns}
 
 
 # ---------------------------------------------------------------- acronyms: expanded at first use, listed in a glossary
