@@ -47,7 +47,9 @@ def set_input(raw: Path, state: str) -> None:
     """State A is the mini export set; state B adds a newer PTSM-03 workbook (different marts)."""
     source, extra = (raw / EXTRA_WORKBOOK[0]), (raw / EXTRA_WORKBOOK[1])
     if state == "B" and not extra.exists():
-        shutil.copy(source, extra)
+        # copy2 keeps the file's time: the same inputs arrive at the same time in every installation, as
+        # collection_status (arrival order, an internal mart of the release) needs for the same release id
+        shutil.copy2(source, extra)
     if state == "A":
         extra.unlink(missing_ok=True)
 
