@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
+from collection_status_fixture import write_collection_status
+
 from pipelines.defs.alerts import run_failure_alert
 from pipelines.lib.ops.alerts import AlertNotDelivered, undelivered_alerts
 
@@ -194,19 +196,16 @@ def test_freshness_without_any_publication_warns(site):
 
 def test_freshness_names_the_late_ptsm_from_the_collection_status(site):
     """Issue 23 §3: the alert names the PTSM to remind (late, refused, never received), not only a family."""
-    import duckdb
     for family in ("coordonnateurs", "fiches_actions", "statut_ptsm"):
         (site / "raw" / family).mkdir(parents=True)
         (site / "raw" / family / "x.csv").write_text("ptsm_id\n")
-    columns = ("ptsm_id, region_code, family, rhythm, last_source_file, last_file_date, last_wave, arrived_at, source, "
-               "rows_loaded, rows_quarantined, refusal_reason, periods_behind, status")
-    duckdb.sql(f"""copy (select * from (values
+    write_collection_status(site / "marts" / "collection_status.parquet", """
         ('PTSM-01', '84', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-01_2025-03-31.xlsx', date '2025-03-31', null::integer, timestamp '2025-04-01', 'dépôt', 3, 0, null, 0, 'à jour'),
         ('PTSM-02', '32', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-02_2025-01-31.xlsx', date '2025-01-31', null, timestamp '2025-02-01', 'dépôt', 3, 0, null, 2, 'en retard'),
         ('PTSM-02', '32', 'statut_ptsm', 'mensuel', null, null, null, null, null, 0, 0, null, null, 'jamais reçu'),
         ('PTSM-03', '84', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-03_x_2025-03-31.xlsx', date '2025-03-31', null, timestamp '2025-04-01', 'portail', 0, 0, 'classeur protégé par un mot de passe', 1, 'refusé'),
         ('PTSM-04', '84', 'enquete_coordonnateurs', 'à chaque vague', null, null, null, null, null, 0, 0, null, null, 'jamais reçu')
-        ) as t ({columns})) to '{site / "marts" / "collection_status.parquet"}' (format parquet)""")
+    """)
     exports = _freshness(site, 1)["monthly_exports_arrived"]
     assert exports.passed is False
     assert exports.description == (

@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from collection_status_fixture import write_collection_status
 from fastapi.testclient import TestClient
 
 from pipelines.api import tokens
@@ -254,16 +256,13 @@ def test_a_full_disk_leaves_nothing_half_written(site, monkeypatch):
 
 
 def test_collection_page_for_the_dmsmp_and_a_region(site):
-    import duckdb
     marts = site.root / "site" / "marts"
     marts.mkdir(parents=True)
-    columns = ("ptsm_id, region_code, family, rhythm, last_source_file, last_file_date, last_wave, arrived_at, source, "
-               "rows_loaded, rows_quarantined, refusal_reason, periods_behind, status")
-    duckdb.sql(f"""copy (select * from (values
+    write_collection_status(marts / "collection_status.parquet", """
         ('PTSM-35', '53', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-35_2025-03-31.xlsx', date '2025-03-31', null::integer, timestamp '2025-04-01 10:00', 'portail', 3, 0, null, 0, 'à jour'),
         ('PTSM-22', '53', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-22_2025-01-31.xlsx', date '2025-01-31', null, timestamp '2025-02-01 10:00', 'dépôt', 3, 1, null, 2, 'en retard'),
         ('PTSM-13', '93', 'fiches_actions', 'mensuel', null, null, null, null, null, 0, 0, null, null, 'jamais reçu')
-        ) as t ({columns})) to '{marts / "collection_status.parquet"}' (format parquet)""")
+    """)
     site.login(site.national)
     page = site.client.get("/collecte")
     assert page.status_code == 200 and "PTSM à relancer (2)" in t(page)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from collection_status_fixture import write_collection_status
+
 from pipelines.api import tokens
 from pipelines.lib.core.config import PROJECT_ROOT
 from pipelines.lib.reports.report_check import launch
@@ -171,16 +173,13 @@ def test_other_ptsm_oversize_and_cross_site_get_french_pages(server, browser, tm
 
 @pytest.mark.parametrize("width", [1000, 390])
 def test_the_collection_page_is_accessible_and_filters(server, browser, width):
-    import duckdb
     marts = server["root"] / "site" / "marts"
     marts.mkdir(parents=True)
-    columns = ("ptsm_id, region_code, family, rhythm, last_source_file, last_file_date, last_wave, arrived_at, source, "
-               "rows_loaded, rows_quarantined, refusal_reason, periods_behind, status")
-    duckdb.sql(f"""copy (select * from (values
+    write_collection_status(marts / "collection_status.parquet", """
         ('PTSM-35', '53', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-35_2025-03-31.xlsx', date '2025-03-31', null::integer, timestamp '2025-04-01 10:00', 'portail', 3, 0, null, 0, 'à jour'),
         ('PTSM-22', '53', 'fiches_actions', 'mensuel', 'fiches_actions/PTSM-22_2025-01-31.xlsx', date '2025-01-31', null, timestamp '2025-02-01 10:00', 'dépôt', 3, 1, null, 2, 'en retard'),
         ('PTSM-13', '93', 'fiches_actions', 'mensuel', null, null, null, null, null, 0, 0, null, null, 'jamais reçu')
-        ) as t ({columns})) to '{marts / "collection_status.parquet"}' (format parquet)""")
+    """)
     national, _ = tokens.create_token(server["root"] / "secret" / "tokens.json", national=True)
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(server["url"])
