@@ -7,9 +7,11 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.api.formats import to_csv
-from pipelines.lib.publish.french_csv import csv_bytes, format_cell, write_csv
+from pipelines.lib.publish.french_csv import column_texts, csv_bytes, format_cell, write_csv
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,30 @@ def test_the_api_and_the_files_write_the_same_bytes(tmp_path):
     assert path.read_bytes() == ("\ufeffptsm_id;share;label;ok;day\r\n"
                                  "PTSM-01;0,5;'=1+1;vrai;2024-02-29\r\n"
                                  'PTSM-02;;"Plan; « é »";faux;\r\n').encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1234.5, "1234,5"), (-3, "-3"), (-0.25, "-0,25"), (1e-05, "0,00001"), (1e22, "10000000000000000000000"),
+     (3.0, "3"), (-0.0, "-0"), (float("nan"), ""), (float("inf"), "inf"), ("=1+1", "'=1+1"), ("a=b", "a=b"),
+     (True, "vrai"), (False, "faux"), (dt.date(2024, 2, 29), "2024-02-29"), (None, "")],
+)
+def test_a_column_at_a_time_writes_each_cell_as_the_cell_rule(value, text):
+    """The writer converts a column at a time (the API formats every filtered answer with it); a cell reads the
+    same as `format_cell` of the value, worked by hand."""
+    assert column_texts(pa.chunked_array([[value, None]])) == [text, ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.none(), max_size=20),
+    st.lists(st.integers(min_value=-2**63, max_value=2**63 - 1) | st.none(), max_size=20),
+    st.lists(st.text() | st.none(), max_size=20),
+    st.lists(st.booleans() | st.none(), max_size=20),
+    st.lists(st.dates() | st.none(), max_size=20),
+).filter(lambda values: any(v is not None for v in values)))
+def test_every_column_reads_as_its_cells_one_by_one(values):
+    """Property: for any float, integer, text, boolean or date column, the column writer equals `format_cell` cell
+    by cell (so the published CSV did not change when the writer went column-wise)."""
+    column = pa.chunked_array([values])
+    assert column_texts(column) == [format_cell(v) for v in column.to_pylist()]

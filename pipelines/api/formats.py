@@ -32,11 +32,22 @@ def _json_value(value):
     return value
 
 
+def _json_column(column: pa.ChunkedArray) -> list:
+    """A column's values as JSON values (`_json_value` of each), converted a column at a time: text, integers and
+    booleans are JSON already; only floats, decimals and dates need a look at each value."""
+    values = column.to_pylist()
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind) \
+            or pa.types.is_boolean(kind):
+        return values
+    return [_json_value(v) for v in values]
+
+
 def to_json(table: pa.Table, meta: dict) -> bytes:
     """`{...meta, "columns": [...], "rows": [{...}]}`; dates as ISO text, NaN as null."""
     names = table.column_names
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    rows = [{n: _json_value(v) for n, v in zip(names, row)} for row in zip(*columns)]
+    columns = [_json_column(table.column(i)) for i in range(table.num_columns)]
+    rows = [dict(zip(names, row)) for row in zip(*columns)]
     body = {**meta, "columns": names, "n_rows": len(rows), "rows": rows}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -128,5 +128,7 @@ def _reason(exc: Exception) -> str:
     return f"fichier illisible ({type(exc).__name__})"
 
 
-def get_state(request: Request) -> ApiState:
+async def get_state(request: Request) -> ApiState:
+    """Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread hop on every request
+    for an attribute read (issue 20 §4)."""
     return request.app.state.api

@@ -59,14 +59,41 @@ def format_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+def column_texts(column: pa.ChunkedArray) -> list[str]:
+    """One column's cells as French-Excel text, exactly `format_cell` of each value, converted a column at a time
+    (the type is known once per column: the API formats every filtered answer with it, see pipelines/api/formats)."""
+    kind = column.type
+    values = column.to_pylist()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ["" if v is None else ("'" + v if v.startswith(FORMULA_PREFIXES) else v) for v in values]
+    if pa.types.is_integer(kind):
+        return ["" if v is None else str(v) for v in values]
+    if pa.types.is_boolean(kind):
+        return ["" if v is None else (TRUE_TEXT if v else FALSE_TEXT) for v in values]
+    if pa.types.is_date(kind):
+        return ["" if v is None else v.isoformat() for v in values]
+    if pa.types.is_floating(kind):
+        return [_float_text(v) for v in values]
+    return [format_cell(v) for v in values]
+
+
+def _float_text(value: float | None) -> str:
+    """`format_cell` of a float without numpy's formatter when `repr` already is positional: both print the
+    shortest digits that read back as the same float, so only the exponent form needs numpy."""
+    if value is None:
+        return ""
+    text = repr(value)
+    if "e" in text or "n" in text:  # exponent, nan or inf: the general rule
+        return format_cell(value)
+    return (text[:-2] if text.endswith(".0") else text).replace(".", ",")
+
+
 def csv_bytes(table: pa.Table) -> bytes:
     """The whole table as French-Excel CSV bytes (BOM included)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(name) for name in table.column_names])
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    for row in zip(*columns):
-        writer.writerow([format_cell(v) for v in row])
+    writer.writerows(zip(*(column_texts(table.column(i)) for i in range(table.num_columns))))
     return BOM + buffer.getvalue().encode("utf-8")
 
 
