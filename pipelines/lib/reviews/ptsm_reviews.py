@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pipelines.lib.catalogue import vocab
+from pipelines.lib.catalogue import catalogue, vocab
 from pipelines.lib.core.files import write_atomic
 from pipelines.lib.quality.feedback import ptsm_from_name
 from pipelines.lib.quality.findings import family_of_source, from_quality_row
@@ -35,11 +35,6 @@ WINDOW_MONTHS = 12  # "what changed over the last twelve months"
 HORIZON_YEARS = 5  # the five-year evaluation falls due five years after the approval (arrêté) of the PTSM
 STATUSES = ["Non démarrée", "En cours", "Réalisée", "Reportée"]  # current actions (Abandonnée excluded by the mart)
 IMPLEMENTED = {"En cours", "Réalisée"}
-# the thematic blind spots of the report (ch. 4.1), as notebooks/03_couverture_priorites_publics.ipynb names them;
-# addictions is a public (vocabulary group "angle_mort")
-THEMATIC_BLIND_SPOTS = {"prevention_suicide": "prévention", "premier_recours": "soins de premier recours",
-                        "soins_sans_consentement": "soins sans consentement", "logement": "insertion (logement)",
-                        "emploi": "insertion (emploi)"}
 MARTS = ["ptsm_overview", "ptsm_actions", "action_progress", "ptsm_plan_history", "ptsm_priority_coverage",
          "ptsm_public_coverage", "ptsm_funding", "ptsm_cofunding", "coordinator_vacancy_monthly",
          "coordinator_employer_monthly", "quality_report"]
@@ -323,7 +318,6 @@ def review(data: ReleaseData, pid: str) -> dict[str, Any]:
                            {p: f"{p}. {label}" for p, label in vocab.priority_labels().items()})
     publics = _coverage(data, pid, region, "ptsm_public_coverage", "public", vocab.labels("public"),
                         vocab.blind_spot_publics())
-    themes_seen = {t for a in data.of("ptsm_actions", pid) for t in (a["thematiques"] or "").split(";") if t}
     return {
         "ptsm_id": pid, "name": overview["ptsm_nom"], "region_code": region, "region": data.regions.get(region, region),
         "release_id": data.release_id, "produced_at": fr_date(produced), "synthetic": data.synthetic,
@@ -333,7 +327,8 @@ def review(data: ReleaseData, pid: str) -> dict[str, Any]:
         "priorities": priorities, "publics": publics,
         "priorities_missing": [p["label"] for p in priorities if p["covered"] is False],
         "blind_spots_missing": [p["label"] for p in publics if p["blind_spot"] and p["covered"] is False],
-        "themes_missing": [label for code, label in THEMATIC_BLIND_SPOTS.items() if code not in themes_seen],
+        # the report's thematic blind spots (ch. 4.1; addictions is a public), by the rule notebook 03 also reads
+        "themes_missing": catalogue.thematic_blind_spots_missed(data.of("ptsm_actions", pid), pid),
         "funding": _funding(data, pid, region), "coordination": _coordination(data, pid, overview),
         "milestones": _milestones(overview, produced), "quality": _quality(data, pid),
     }
