@@ -97,6 +97,21 @@ def test_sentences_are_generated_from_the_fixture_marts(fixture_reports):
 
 
 @pytest.mark.slow  # executes every notebook
+def test_03_marks_the_report_s_thematic_blind_spots_by_the_shared_rule(fixture_reports):
+    # the red trace holds exactly the catalogue's five blind-spot themes, counted by catalogue.ptsm_by_theme (the
+    # rule the PTSM reviews read): of the fixture's 5 PTSM with a plan, PTSM-974 addresses suicide prevention and
+    # PTSM-13 housing; none addresses employment, care without consent or primary care
+    html = fixture_reports["03_couverture_priorites_publics"]
+    start = html.index(json.dumps("Angle mort thématique cité par le rapport"))
+    trace_start = html.rindex('{"customdata"', 0, start)
+    trace_end = html.index('"type":"bar"}', start) + len('"type":"bar"}')
+    trace = json.loads(html[trace_start:trace_end])
+    assert dict(zip(trace["y"], trace["text"])) == {
+        "Prévention du suicide": "20\u202f% (1)", "Logement": "20\u202f% (1)", "Emploi": "0\u202f% (0)",
+        "Soins sans consentement": "0\u202f% (0)", "Premier recours": "0\u202f% (0)"}
+
+
+@pytest.mark.slow  # executes every notebook
 def test_no_page_shows_a_code_identifier_to_its_reader(fixture_reports):
     """Mart and column names, notebook parameters and status codes belong to the data dictionary, not to a page
     (issue 21 §1); only the download lists name the files they offer."""

@@ -162,6 +162,40 @@ def test_no_workbook_at_all(reviews):
 
 
 @pytest.mark.slow
+def test_the_post_history_names_its_employer_and_when_it_changed(reviews):
+    """Issue 24 "Coordination: ... employer": PTSM-02's post moved from a DAC to an ESMS (the roster writes the
+    synonym) on 1 July 2023, same person, same FTE; the page names the catalogue's labels, never the person."""
+    c = pr.review(reviews["data"], "PTSM-02")["coordination"]
+    assert [(p["from"], p["to"], p["months"], p["vacant"], p["employer"]) for p in c["periods"]] == [
+        ("janvier 2021", "décembre 2021", 12, True, ""),
+        ("janvier 2022", "juin 2023", 18, False, "DAC"),
+        ("juillet 2023", "mars 2024", 9, False, "Établissement médico-social")]
+    assert c["employer_now"] == "Établissement médico-social" and c["employers_known"]
+    text = text_of(reviews["pages"]["PTSM-02"])
+    assert "employeur (porteur) : Établissement médico-social" in text
+    assert ("de janvier 2022 à juin 2023 18 1 0,5 DAC (dispositif d'appui à la coordination) "  # acronym at first use
+            "de juillet 2023 à mars 2024 9 1 0,5 Établissement médico-social") in text
+    assert "1 personne a occupé le poste depuis 2021 et 0 poste en cours" in text  # (was "2021et")
+    assert "Chloé" not in reviews["pages"]["PTSM-02"] and "ESMS" not in text  # no name; the label, not the synonym
+    vacant = pr.review(reviews["data"], "PTSM-03")["coordination"]  # vacant now: no employer given for the gap
+    assert vacant["employer_now"] is None and vacant["periods"][0]["employer"] == "Association"
+    # the published rows behind it: the mart, per month end, and the regional rule that serves it
+    rows = [(str(r["snapshot_date"]), r["porteur"]) for r in reviews["data"].of("coordinator_employer_monthly", "PTSM-02")]
+    assert rows[0] == ("2022-01-31", "DAC") and rows[17:19] == [("2023-06-30", "DAC"),
+                                                                ("2023-07-31", "Établissement médico-social")]
+    assert len(rows) == 27
+
+
+def test_a_release_without_the_employer_mart_says_so():
+    # an older release (before coordinator_employer_monthly) still renders: employer "inconnu", and a note
+    import datetime as dt
+
+    months = [{"snapshot_date": dt.date(2024, 1, 31), "coordinators_in_post": 1, "fte_in_post": 1.0, "vacant": False}]
+    assert [p["employer"] for p in pr._periods(months, None)] == ["inconnu"]
+    assert [p["employer"] for p in pr._periods(months, {dt.date(2024, 1, 31): "ARS"})] == ["ARS"]
+
+
+@pytest.mark.slow
 def test_milestones_five_year_horizon(reviews):
     m = pr.review(reviews["data"], "PTSM-01")["milestones"]
     assert (m["approved_text"], m["signed_text"], m["horizon_text"]) == ("29 février 2020", "15 juin 2021",
@@ -230,6 +264,21 @@ def test_the_api_serves_a_review_to_national_and_its_region_only(api):
         response = get_review(api, "national", bad)
         assert (response.status_code, response.json()["error"]["code"]) == (404, "unknown_ptsm")
     assert get_review(api, "national", "..%2F..%2Fsecret").status_code == 404  # never reaches a path
+
+
+@pytest.mark.slow
+def test_a_regional_token_reads_the_employer_mart_of_its_region_only(api):
+    client, keys = api
+    seen = {}
+    for region in ("84", "32"):
+        response = client.get("/v1/marts/coordinator_employer_monthly", params={"limit": 1000},
+                              headers={"Authorization": f"Bearer {keys[region]}"})
+        assert response.status_code == 200, response.text
+        rows = response.json()["rows"]
+        seen[region] = ({(r["ptsm_id"], r["region_code"]) for r in rows}, len(rows))
+        assert "coordonnateur" not in rows[0] and "coordonnateur_id" not in rows[0]  # never a name nor its pseudonym
+    # region 84: PTSM-01 in post all 39 month ends, PTSM-03 until June 2023 (30); region 32: PTSM-02 from 2022 (27)
+    assert seen == {"84": ({("PTSM-01", "84"), ("PTSM-03", "84")}, 39 + 30), "32": ({("PTSM-02", "32")}, 27)}
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ survey cells below national level.
 
 from __future__ import annotations
 
+from pipelines.api import tokens
 from pipelines.lib.core.disclosure_rule import THRESHOLD
 from pipelines.lib.publish import mart_access
 from pipelines.lib.publish.figure_access import FIGURES_MART, figures_for_region, read_figure_regions  # noqa: F401
@@ -13,6 +14,15 @@ NATIONAL_ONLY = "national_only"
 REGIONAL = "regional"
 NATIONAL = "national"
 SMALL_CELL_THRESHOLD = THRESHOLD  # docs/contract.md §4: survey cells below national level with n < 5 are never shown
+
+
+def reads_region(who: tokens.Principal, region: str | None) -> bool:
+    """May `who` (a tokens.Principal) read a page of `region` (a regional profile, a PTSM review): a national token
+    any region, a regional token its own only, any other scope (a deposit token, an unknown one) none. The one rule
+    of both HTML routes (routes/profile.py, routes/review.py)."""
+    if who.is_national:
+        return True
+    return who.scope == tokens.REGIONAL and who.region is not None and who.region == region
 
 
 def access_class(mart: str, columns: list[str]) -> str:

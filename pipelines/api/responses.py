@@ -92,6 +92,24 @@ def gzip_quality(accept_encoding: str) -> float:
     return star or 0.0
 
 
+HTML = "text/html; charset=utf-8"
+
+
+async def send_page(request: Request, state: ApiState, release: Release, key: tuple, render, filename: str,
+                    vary: tuple = ()) -> Response:
+    """An HTML page built from `release` (a regional profile, a PTSM review): `render()` runs once per page and
+    release identity (and `vary`, e.g. the base URL its links name) in a worker thread, its body is kept in the
+    response cache, and it is sent by `respond` (release headers, ETag on `key`, 304, gzip) as an inline download."""
+    cache_key = (*key, release.path, getattr(release, "stamp", None), *vary)
+    body = state.cache.get(cache_key)
+    if body is None:
+        page = await run_in_threadpool(render)
+        body = page.encode("utf-8") if isinstance(page, str) else page
+        state.cache.put(cache_key, body)
+    return await respond(request, state, release, key, body, HTML,
+                         {"Content-Disposition": f'inline; filename="{filename}"'})
+
+
 async def respond(request: Request, state: ApiState, release: Release, key: tuple, body: bytes, media_type: str,
                   extra_headers: dict | None = None) -> Response:
     """Send a cached body: 304 when the client has it, gzipped (compression cached too) when large and wanted."""

@@ -78,6 +78,30 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
         return portal.error(401, "Connexion requise", "Jeton de dépôt inconnu, révoqué ou absent : connectez-vous avec "
                                                       "le jeton que la DMSMP vous a remis.")
 
+    def form_sender(request: Request) -> Principal | HTMLResponse:
+        """The guards of every form a signed-in user posts (deposit, confirmation), in their order: a valid token
+        (else 401), then a form sent from this site (else 403). A page to return, or who sent the form."""
+        who = who_is(request)
+        if who is None:
+            return unauthorised()
+        if cross_site(request):
+            return portal.error(403, "Requête refusée", "Formulaire envoyé depuis un autre site : refusé.", who)
+        return who
+
+    def replayed(who: Principal, form) -> HTMLResponse | None:
+        """A form whose one-time token is missing, forged or already spent: its 403 page (None: the form is fresh)."""
+        refused = portal.forms.spend(who.token_id, str(form.get("csrf", "")))
+        return portal.error(403, "Formulaire refusé", refused, who) if refused else None
+
+    def status_reader(request: Request) -> Principal | HTMLResponse:
+        """The guards of the collection pages: a valid token (else 401) of the DMSMP or an ARS (else 403)."""
+        who = who_is(request)
+        if who is None:
+            return unauthorised()
+        if who.scope not in READERS:
+            return portal.error(403, "Accès réservé", "L'état de la collecte est réservé à la DMSMP et aux ARS.", who)
+        return who
+
     @app.exception_handler(Exception)
     async def any_error(request: Request, exc: Exception):  # never a bare 500: a French page, the cause in the log
         log.exception("portal error")
@@ -121,11 +145,9 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
 
     @app.post("/depot")
     async def upload(request: Request):
-        who = who_is(request)
-        if who is None:
-            return unauthorised()
-        if cross_site(request):
-            return portal.error(403, "Requête refusée", "Formulaire envoyé depuis un autre site : refusé.", who)
+        who = form_sender(request)
+        if isinstance(who, Response):
+            return who
         limit = portal.max_bytes + MULTIPART_OVERHEAD
         too_big = portal.error(413, "Fichier trop volumineux",
                                f"Le fichier dépasse la taille maximale ({portal.max_bytes // (1024 * 1024)} Mo) : il n'a "
@@ -140,9 +162,9 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
             return too_big
         except Exception:  # malformed multipart body
             return portal.error(400, "Envoi illisible", "Le formulaire reçu est incomplet ou illisible : recommencez.", who)
-        refused = portal.forms.spend(who.token_id, str(form.get("csrf", "")))
-        if refused:
-            return portal.error(403, "Formulaire refusé", refused, who)
+        refusal = replayed(who, form)
+        if refusal:
+            return refusal
         family = str(form.get("famille", ""))
         if family not in deposit.families_for(who.scope):
             allowed = ", ".join(deposit.FAMILY_LABELS[f] for f in deposit.families_for(who.scope)) or "aucune"
@@ -171,15 +193,13 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
 
     @app.post("/confirmer")
     async def confirm(request: Request):
-        who = who_is(request)
-        if who is None:
-            return unauthorised()
-        if cross_site(request):
-            return portal.error(403, "Requête refusée", "Formulaire envoyé depuis un autre site : refusé.", who)
+        who = form_sender(request)
+        if isinstance(who, Response):
+            return who
         form = await request.form(max_files=0, max_fields=3)
-        refused = portal.forms.spend(who.token_id, str(form.get("csrf", "")))
-        if refused:
-            return portal.error(403, "Formulaire refusé", refused, who)
+        refusal = replayed(who, form)
+        if refusal:
+            return refusal
         try:
             pending = deposit.load_pending(str(form.get("depot", "")), who.token_id)
             receipt = await run_in_threadpool(deposit.commit, pending, portal.raw_dir)
@@ -211,11 +231,9 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
 
     @app.get("/collecte", response_class=HTMLResponse)
     def collection(request: Request, region: str = "", statut: str = ""):
-        who = who_is(request)
-        if who is None:
-            return unauthorised()
-        if who.scope not in READERS:
-            return portal.error(403, "Accès réservé", "L'état de la collecte est réservé à la DMSMP et aux ARS.", who)
+        who = status_reader(request)
+        if isinstance(who, Response):
+            return who
         rows = status_rows(who, region, statut if statut in STATUSES else "")
         if rows is None:
             return portal.error(503, "État de la collecte indisponible", "Aucune publication ne contient encore l'état "
@@ -230,11 +248,9 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
 
     @app.get("/collecte/relances.csv")
     def reminders_csv(request: Request, region: str = ""):
-        who = who_is(request)
-        if who is None:
-            return unauthorised()
-        if who.scope not in READERS:
-            return portal.error(403, "Accès réservé", "L'état de la collecte est réservé à la DMSMP et aux ARS.", who)
+        who = status_reader(request)
+        if isinstance(who, Response):
+            return who
         rows = status_rows(who, region, "")
         if rows is None:
             return portal.error(503, "État de la collecte indisponible", "Lancez un rafraîchissement.", who)

@@ -7,15 +7,17 @@ cache: ~5 MB assembled per request would cost every download a file read and a c
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from pipelines.api import schemas
+from pipelines.api.access import reads_region
 from pipelines.api.deps import current_release, principal, reject_unknown_params
 from pipelines.api.errors import ApiError
 from pipelines.api.release import PublicationError, Release
-from pipelines.api.responses import respond
+from pipelines.api.responses import send_page
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import Principal
 from pipelines.lib.reports.regional_profiles import standalone_profile
@@ -85,20 +87,15 @@ async def region_profile(request: Request, code: str, who: Principal = Depends(p
     reject_unknown_params(request, set())
     if code not in state.regions:  # also keeps `code` a known literal before it touches a path
         raise ApiError(404, "unknown_region", f"Région inconnue : {code!r} (codes INSEE, ex. 93).")
-    if not who.is_national and code != who.region:
+    if not reads_region(who, code):
         raise ApiError(403, "forbidden_region", f"Ce jeton donne accès à la région {who.region} seulement.")
     source = await run_in_threadpool(profile_source, state, release, code)
     if source is None:
         raise ApiError(404, "profile_not_rendered",
                        f"Le profil de la région {code} n'a pas été produit avec cette publication.")
 
-    release, path = source
-    key = ("profile", code)  # the release (in the cache key and ETag) decides the page
-    # the page's data links name this server (api_data_link): one cached body per base URL
-    cache_key = (*key, release.path, getattr(release, "stamp", None), str(request.base_url))
-    body = state.cache.get(cache_key)
-    if body is None:
-        body = await run_in_threadpool(standalone_profile, path, api_data_link(str(request.base_url)))
-        state.cache.put(cache_key, body)
-    return await respond(request, state, release, key, body, "text/html; charset=utf-8",
-                         {"Content-Disposition": f'inline; filename="profil_region_{code}.html"'})
+    release, path = source  # the release the page was rendered with decides its cache key and ETag
+    base_url = str(request.base_url)  # the page's data links name this server (api_data_link): one body per base URL
+    return await send_page(request, state, release, ("profile", code),
+                           partial(standalone_profile, path, api_data_link(base_url)), f"profil_region_{code}.html",
+                           vary=(base_url,))

@@ -9,17 +9,18 @@ for that release."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from pipelines.api import schemas
+from pipelines.api.access import reads_region
 from pipelines.api.deps import current_release, principal_or_depositor, reject_unknown_params
 from pipelines.api.errors import ApiError
 from pipelines.api.release import Release
-from pipelines.api.responses import respond
+from pipelines.api.responses import send_page
 from pipelines.api.state import ApiState, get_state
-from pipelines.api.tokens import DEPOSIT, REGIONAL, Principal
+from pipelines.api.tokens import DEPOSIT, Principal
 from pipelines.lib.reviews.ptsm_reviews import standalone_review
 
 router = APIRouter()
@@ -28,11 +29,9 @@ PTSM_ID = re.compile(r"^PTSM-[0-9A-Z]{1,4}(?:-[A-Z]{1,5})?$")
 
 def may_read_review(who: Principal, ptsm_id: str, ptsm_region: str) -> bool:
     """National: every PTSM; regional: its region's; a deposit token (a principal carrying `ptsm_id`): its own."""
-    if who.is_national:
-        return True
     if who.scope == DEPOSIT:
         return who.ptsm is not None and who.ptsm == ptsm_id
-    return who.scope == REGIONAL and who.region is not None and who.region == ptsm_region
+    return reads_region(who, ptsm_region)  # the regional profile's rule
 
 
 @router.get("/v1/ptsm/{ptsm_id}/review",
@@ -50,12 +49,6 @@ async def ptsm_review(request: Request, ptsm_id: str, who: Principal = Depends(p
     if not may_read_review(who, pid, region):
         raise ApiError(403, "forbidden_ptsm", "Ce jeton ne donne pas accès au bilan de ce PTSM "
                                               "(jeton régional : PTSM de sa région ; jeton de dépôt : son PTSM).")
-    key = ("review", pid)
-    cache_key = (*key, release.path, getattr(release, "stamp", None))
-    body = state.cache.get(cache_key)
-    if body is None:
-        page = await run_in_threadpool(standalone_review, release.path, pid, reference_dir=state.reference_dir)
-        body = page.encode("utf-8")
-        state.cache.put(cache_key, body)
-    return await respond(request, state, release, key, body, "text/html; charset=utf-8",
-                         {"Content-Disposition": f'inline; filename="bilan_{pid}.html"'})
+    return await send_page(request, state, release, ("review", pid),
+                           partial(standalone_review, release.path, pid, reference_dir=state.reference_dir),
+                           f"bilan_{pid}.html")

@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Iterable, Mapping
 
 from pipelines.lib.catalogue import vocab
 
@@ -170,6 +171,31 @@ def ars_group() -> str:
 def thematic_blind_spots() -> dict[str, str]:
     """Theme code -> the report's words for it, for the themes the report cites as blind spots (ch. 4.1)."""
     return dict(load()["thematic_blind_spots"])
+
+
+def action_themes(thematiques: str | None) -> set[str]:
+    """The theme codes of one action: its `thematiques` cell, a `;` list (empty or missing: none)."""
+    if not isinstance(thematiques, str):  # None, or a pandas NaN
+        return set()
+    return {t.strip() for t in thematiques.split(";") if t.strip()}
+
+
+def ptsm_by_theme(actions: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Theme code -> the PTSM with at least one of `actions` (rows with `ptsm_id` and `thematiques`, the current
+    actions of ptsm_actions) on it. The one rule of "a PTSM addresses a theme", read by notebook 03 (how many PTSM
+    address each theme, blind spots in red) and by each PTSM's review (which blind spots its plan misses)."""
+    addressed: dict[str, set[str]] = {}
+    for action in actions:
+        for theme in action_themes(action["thematiques"]):
+            addressed.setdefault(theme, set()).add(action["ptsm_id"])
+    return addressed
+
+
+def thematic_blind_spots_missed(actions: Iterable[Mapping[str, Any]], ptsm_id: str) -> list[str]:
+    """The report's words for each thematic blind spot (ch. 4.1) no action of `ptsm_id` among `actions` addresses,
+    in the catalogue's order."""
+    addressed = ptsm_by_theme(actions)
+    return [words for code, words in thematic_blind_spots().items() if ptsm_id not in addressed.get(code, ())]
 
 
 def glossary() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The GX value sets of the mart suites (expectations/marts/*.json), generated from the catalogue and the regions.
 
-A value set of a column named `region_code`, `priority`, `public`, `funder`, `funder_group`, `statut` or `question`
+A value set of a column named `region_code`, `priority`, `public`, `funder`, `funder_group`, `statut`, `question` or `porteur`
 is the catalogue's, whatever the suite: a new value in vocabularies.csv, catalogue.toml or regions.csv reaches the
 checks by running `uv run python -m pipelines.lib.catalogue.value_sets`; tests/test_catalogue.py fails until then.
 """
@@ -28,6 +28,7 @@ def value_set(column: str, regions: list[str]) -> list | None:
         "funder_group": list(dict.fromkeys(vocab.vocabulary("financeur").groups.values())),
         "statut": catalogue.current_statuses(),
         "question": [q.question for q in catalogue.survey_questions()],
+        "porteur": list(vocab.vocabulary("porteur").codes),
     }
     return sets.get(column)
 

@@ -16,6 +16,7 @@ REGIONAL, NATIONAL, NEVER = "regional", "national", "never"
 ACCESS: dict[str, str] = {
     "action_progress": REGIONAL,
     "collection_status": NEVER,  # who sent what, refusal reasons quoting raw values: DMSMP/ARS portal pages only
+    "coordinator_employer_monthly": REGIONAL,  # each PTSM's employer by month, no name: the reviews' post history
     "coordinator_posts_national": NATIONAL,
     "coordinator_vacancy_monthly": REGIONAL,
     "coordinator_vacancy_national": NATIONAL,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pipelines.lib.catalogue import vocab
+from pipelines.lib.catalogue import catalogue, vocab
 from pipelines.lib.core.files import write_atomic
 from pipelines.lib.quality.feedback import ptsm_from_name
 from pipelines.lib.quality.findings import family_of_source, from_quality_row
@@ -35,13 +35,10 @@ WINDOW_MONTHS = 12  # "what changed over the last twelve months"
 HORIZON_YEARS = 5  # the five-year evaluation falls due five years after the approval (arrêté) of the PTSM
 STATUSES = ["Non démarrée", "En cours", "Réalisée", "Reportée"]  # current actions (Abandonnée excluded by the mart)
 IMPLEMENTED = {"En cours", "Réalisée"}
-# the thematic blind spots of the report (ch. 4.1), as notebooks/03_couverture_priorites_publics.ipynb names them;
-# addictions is a public (vocabulary group "angle_mort")
-THEMATIC_BLIND_SPOTS = {"prevention_suicide": "prévention", "premier_recours": "soins de premier recours",
-                        "soins_sans_consentement": "soins sans consentement", "logement": "insertion (logement)",
-                        "emploi": "insertion (emploi)"}
 MARTS = ["ptsm_overview", "ptsm_actions", "action_progress", "ptsm_plan_history", "ptsm_priority_coverage",
-         "ptsm_public_coverage", "ptsm_funding", "ptsm_cofunding", "coordinator_vacancy_monthly", "quality_report"]
+         "ptsm_public_coverage", "ptsm_funding", "ptsm_cofunding", "coordinator_vacancy_monthly",
+         "coordinator_employer_monthly", "quality_report"]
+UNKNOWN_EMPLOYER = "non renseigné"  # a roster row without porteur
 
 
 def small_share(n: int | None, base: int | None, noun: str = "action") -> str:
@@ -92,6 +89,7 @@ class ReleaseData:
     overview: dict[str, dict[str, Any]] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)  # sums over all PTSM, computed once per release
+    missing: set[str] = field(default_factory=set)  # marts the release does not carry (an older release)
 
     def of(self, mart: str, ptsm_id: str) -> list[dict[str, Any]]:
         return self.rows.get(mart, {}).get(ptsm_id, [])
@@ -122,6 +120,7 @@ def load_release(release: Path, reference_dir: Path | None = None) -> ReleaseDat
             path = release / f"{mart}.parquet"
             if not path.is_file():
                 data.rows[mart] = {}
+                data.missing.add(mart)
                 continue
             result = con.execute("select * from read_parquet(?)", [str(path)])
             names = [d[0] for d in result.description]
@@ -242,31 +241,47 @@ def _funding(data: ReleaseData, pid: str, region: str) -> dict[str, Any]:
     }
 
 
-def _periods(months: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Consecutive month ends with the same (in post, FTE) grouped into periods, oldest first."""
+def _employers(rows: list[dict[str, Any]]) -> dict[dt.date, str]:
+    """Month end -> the employers (porteur, catalogue labels) of the people in post, in label order, `;`-separated."""
+    labels = vocab.labels("porteur")
+    by_month: dict[dt.date, set[str]] = defaultdict(set)
+    for r in rows:
+        by_month[r["snapshot_date"]].add(labels.get(r["porteur"], r["porteur"]) if r["porteur"] else UNKNOWN_EMPLOYER)
+    return {day: " ; ".join(sorted(names)) for day, names in by_month.items()}
+
+
+def _periods(months: list[dict[str, Any]], employers: dict[dt.date, str] | None = None) -> list[dict[str, Any]]:
+    """Consecutive month ends with the same (in post, FTE, employer) grouped into periods, oldest first; `employers`
+    None: the release does not say (the employer column then reads "inconnu")."""
     periods: list[dict[str, Any]] = []
     for m in sorted(months, key=lambda r: r["snapshot_date"]):
-        key = (m["coordinators_in_post"], round(m["fte_in_post"] or 0, 2))
+        employer = "" if m["vacant"] else (employers or {}).get(m["snapshot_date"], "inconnu")
+        key = (m["coordinators_in_post"], round(m["fte_in_post"] or 0, 2), employer)
         if periods and periods[-1]["key"] == key:
             periods[-1]["end"] = m["snapshot_date"]
             periods[-1]["months"] += 1
         else:
             periods.append({"key": key, "start": m["snapshot_date"], "end": m["snapshot_date"], "months": 1})
     return [{"from": fr_month(p["start"]), "to": fr_month(p["end"]), "months": p["months"],
-             "in_post": p["key"][0], "fte": fr_num(p["key"][1], 1), "vacant": p["key"][0] == 0} for p in periods]
+             "in_post": p["key"][0], "fte": fr_num(p["key"][1], 1), "vacant": p["key"][0] == 0,
+             "employer": p["key"][2]} for p in periods]
 
 
 def _coordination(data: ReleaseData, pid: str, overview: dict[str, Any]) -> dict[str, Any]:
     months = sorted(data.of("coordinator_vacancy_monthly", pid), key=lambda r: r["snapshot_date"])
     latest = months[-1] if months else None
     vacant = sum(1 for m in months if m["vacant"])
+    known_employers = "coordinator_employer_monthly" not in data.missing
+    employers = _employers(data.of("coordinator_employer_monthly", pid)) if known_employers else None
     return {
         "known": bool(months), "latest_date": latest["snapshot_date"] if latest else None,
         "in_post": latest["coordinators_in_post"] if latest else None,
         "fte": fr_num(latest["fte_in_post"], 1) if latest else "inconnu",
         "vacant_now": bool(latest and latest["vacant"]), "vacant_months": vacant, "n_months": len(months),
         "first_date": months[0]["snapshot_date"] if months else None,
-        "periods": _periods(months), "people_since_2021": overview.get("coordinators_since_2021"),
+        "periods": _periods(months, employers), "employers_known": known_employers,
+        "employer_now": (employers or {}).get(latest["snapshot_date"]) if latest and not latest["vacant"] else None,
+        "people_since_2021": overview.get("coordinators_since_2021"),
         "posts_cofunded": overview.get("coordinator_posts_cofunded"),
     }
 
@@ -303,7 +318,6 @@ def review(data: ReleaseData, pid: str) -> dict[str, Any]:
                            {p: f"{p}. {label}" for p, label in vocab.priority_labels().items()})
     publics = _coverage(data, pid, region, "ptsm_public_coverage", "public", vocab.labels("public"),
                         vocab.blind_spot_publics())
-    themes_seen = {t for a in data.of("ptsm_actions", pid) for t in (a["thematiques"] or "").split(";") if t}
     return {
         "ptsm_id": pid, "name": overview["ptsm_nom"], "region_code": region, "region": data.regions.get(region, region),
         "release_id": data.release_id, "produced_at": fr_date(produced), "synthetic": data.synthetic,
@@ -313,7 +327,8 @@ def review(data: ReleaseData, pid: str) -> dict[str, Any]:
         "priorities": priorities, "publics": publics,
         "priorities_missing": [p["label"] for p in priorities if p["covered"] is False],
         "blind_spots_missing": [p["label"] for p in publics if p["blind_spot"] and p["covered"] is False],
-        "themes_missing": [label for code, label in THEMATIC_BLIND_SPOTS.items() if code not in themes_seen],
+        # the report's thematic blind spots (ch. 4.1; addictions is a public), by the rule notebook 03 also reads
+        "themes_missing": catalogue.thematic_blind_spots_missed(data.of("ptsm_actions", pid), pid),
         "funding": _funding(data, pid, region), "coordination": _coordination(data, pid, overview),
         "milestones": _milestones(overview, produced), "quality": _quality(data, pid),
     }
