@@ -169,3 +169,22 @@ def test_a_refresh_runs_and_is_recorded_through_the_shipped_postgres_block(postg
                        "AND asset_key = %s", (runs[0][0], "ASSET_MATERIALIZATION", '["publish", "marts_release"]'))
         assert cursor.fetchone() == (1,)
     assert runs[0][0] in (site.marts / "manifest.json").read_text(encoding="utf-8")  # the release names its run
+
+
+@needs_extra
+@pytest.mark.slow  # the real CLI (a Dagster import) and dagster-postgres' connection retries
+def test_health_says_when_the_instance_database_cannot_be_reached(tmp_path):
+    # why: with the instance's PostgreSQL unreachable, runs stayed NOT_STARTED and nothing said so
+    import sys
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(shipped_with_postgres(_free_port()), encoding="utf-8")  # nothing listens
+    env = {"PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(home), "PTSM_DAGSTER_PG_PASSWORD": PASSWORD,
+           "PTSM_DB": str(tmp_path / "warehouse.duckdb"), "PTSM_MARTS_DIR": str(tmp_path / "marts")}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "health", "--daemon"], cwd=PROJECT_ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout
+    assert f"Instance Dagster inaccessible ({home}/dagster.yaml) : " in done.stdout, done.stdout
+    assert "aucune exécution, planification ni alerte ne peut partir." in done.stdout
+    assert "Traceback" not in done.stdout
