@@ -128,9 +128,10 @@ class InProcessRun:
             return con.execute(sql, params or []).fetchall()
 
 
-def materialise(root: Path, raw_dir: Path) -> InProcessRun:
+def materialise(root: Path, raw_dir: Path, **settings: str) -> InProcessRun:
     """Refresh (no reports) an installation under `root` reading `raw_dir`, in process, like `ptsm refresh` does
-    once it holds the lock; the environment is restored afterwards."""
+    once it holds the lock; the environment is restored afterwards. `settings`: PTSM_* variables set for this run
+    only (e.g. PTSM_REFERENCE_DIR)."""
     from pipelines.definitions import build_defs
     from pipelines.defs.run import run_refresh
     from pipelines.lib.core.config import get_settings
@@ -144,6 +145,8 @@ def materialise(root: Path, raw_dir: Path) -> InProcessRun:
             patch.setenv(name, str(value))
         for name in ("PTSM_SQL_DIR", "PTSM_EXPECTATIONS_DIR", "PTSM_VOCABULARY_FILE", "PTSM_REFERENCE_DIR", "DAGSTER_HOME"):
             patch.delenv(name, raising=False)
+        for name, value in settings.items():
+            patch.setenv(name, str(value))
         settings_ = get_settings()
         started = time.monotonic()
         outcome = run_refresh(build_defs(settings_), no_reports=True)

@@ -170,10 +170,10 @@ def _survey_notebook_on_two_waves(tmp_path: Path, computed_survey_n: str) -> str
 
     from pipelines.lib.reports.notebooks import execute_notebook, to_html
 
-    release = build(tmp_path / "marts")
-    survey = pd.concat([_make_marts.build_survey(_make_marts.RESPONSES[:5], wave=2023), _make_marts.build_survey()])
-    survey.to_parquet(release / "survey_results.parquet", index=False)
+    release = build(tmp_path / "marts", survey_waves={2023: _make_marts.RESPONSES[:5], 2025: _make_marts.RESPONSES})
     comparison = pd.read_parquet(release / "published_comparison.parquet")
+    # the refresh judged survey_n on the report's wave: the 5 responses of 2023, never the 9 of 2025
+    assert comparison.loc[comparison["figure_id"] == "survey_n", "computed_value"].tolist() == ["5"]
     comparison.loc[comparison["figure_id"] == "survey_n", ["computed_value", "status"]] = [computed_survey_n, "differs"]
     comparison.to_parquet(release / "published_comparison.parquet", index=False)
     nb = execute_notebook(NOTEBOOKS / "01_enquete_coordonnateurs.ipynb", tmp_path / "marts", tmp_path)

@@ -21,9 +21,16 @@ def daemon_health() -> int:
     import dagster as dg
 
     limit = get_automation_settings().daemon_heartbeat_max_age_seconds
-    with dg.DagsterInstance.get() as instance:
-        required = list(instance.get_required_daemon_types())
-        beats = instance.get_daemon_heartbeats()
+    try:
+        with dg.DagsterInstance.get() as instance:
+            required = list(instance.get_required_daemon_types())
+            beats = instance.get_daemon_heartbeats()
+    except Exception as error:  # noqa: BLE001 - whatever stops the instance opening stops every run and alert
+        # e.g. its PostgreSQL down or its driver missing (deploy/dagster.yaml): runs would stay NOT_STARTED in silence
+        cause = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        print(f"Instance Dagster inaccessible ({os.environ['DAGSTER_HOME']}/dagster.yaml) : {cause[:300]} — "
+              "aucune exécution, planification ni alerte ne peut partir.")
+        return 1
     now = time.time()
     stale = []
     for daemon in required:
