@@ -264,3 +264,23 @@ def test_a_catalogue_change_retypes_the_rows(tmp_path, monkeypatch):
     assert edited.read_bytes() != catalogue.CATALOGUE_FILE.read_bytes()
     monkeypatch.setattr(catalogue, "CATALOGUE_FILE", edited)
     assert rules_fingerprint({"PTSM-01"}, b"key", "vocabularies") != before
+
+
+def test_the_suites_count_the_registry_they_are_generated_for(tmp_path):
+    """The registry, not a typed 104, sizes the suites: generated for a registry of 6 PTSM, a coverage suite wants
+    6 x 6 = 36 priority rows and 6 x 14 = 84 public rows, the overview 6 rows, and each month 6 PTSM."""
+    suites = tmp_path / "marts"
+    shutil.copytree(SUITES_DIR, suites)
+    rewritten = {path.name: json.loads(text) for path, text in
+                 suites_with_value_sets(region_codes(), suites, registry_ptsm=6).items()}
+
+    def row_count(name):
+        return [e["kwargs"]["value"] for e in rewritten[name]["expectations"]
+                if e["type"] == "expect_table_row_count_to_equal"]
+
+    assert row_count("ptsm_priority_coverage.json") == [36]
+    assert row_count("ptsm_public_coverage.json") == [84]
+    assert row_count("ptsm_overview.json") == [6]
+    monthly = {u["name"]: u["query"] for u in rewritten["coordinator_vacancy_monthly.json"]["meta"]["unexpected_rows"]}
+    assert monthly["every_registry_ptsm_per_month"].endswith("having count(*) <> 6 or count(distinct ptsm_id) <> 6")
+    assert not any("104" in json.dumps(doc) for doc in rewritten.values())
