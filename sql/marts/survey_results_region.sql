@@ -187,10 +187,8 @@ within_group as (
 -- cell of that answer too. Hiding a cell of 5 or more only ever raises the other differences by 5 or more, so
 -- neither rule can undo the other.
 national_counts as (
-    select wave, question, answer, count(*) as n_national
-    from staging.survey_answers_long
-    where answer is not null
-    group by wave, question, answer
+    select wave, question, answer, n as n_national
+    from marts.survey_results
 ),
 
 -- a hidden cell is still known to a reader when its group's published denominator minus the visible cells is 0
