@@ -101,11 +101,11 @@ def _audit(national: list[dict], rows: list[dict], regions: list[str]) -> AuditR
 
 def _protect_wave(national: list[dict], rows: list[dict], regions: list[str], protection: Protection) -> AuditResult:
     result = _audit(national, rows, regions)
-    rounds = 0
+    rounds, whole = 0, set()
     while result.findings:
         rounds += 1
         if rounds > MAX_ROUNDS:
-            for region in sorted({r["region_code"] for r in rows}):
+            for region in sorted({r["region_code"] for r in rows} - whole):
                 _mask_region(rows, region, protection)
             return _audit(national, rows, regions)
         for finding in result.findings:
@@ -113,10 +113,12 @@ def _protect_wave(national: list[dict], rows: list[dict], regions: list[str], pr
             masks = _cheapest_masks(cells, sums, _published(rows), finding.cell)
             if masks is None:  # nothing regional can blur it: the region, then the whole wave, goes
                 region = finding.cell[2] if finding.cell[0] in ("d", "R", "s") else finding.cell[1]
-                already = all(r["note"] == WHOLE_REGION_NOTE for r in rows if r["region_code"] == region)
-                targets = sorted({r["region_code"] for r in rows}) if already else [region]
+                targets = [region] if region not in whole else sorted({r["region_code"] for r in rows} - whole)
+                if not targets:  # nothing left to mask: the blocking audit refuses the release
+                    return result
                 for target in targets:
                     _mask_region(rows, target, protection)
+                    whole.add(target)
                 break  # the facts changed a lot: audit again before the next finding
             _apply(rows, masks, protection)
         result = _audit(national, rows, regions)
