@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.lib.quality.secondary_suppression import protect
 from pipelines.lib.quality.survey_audit import audit_survey
 from tests.sql_unit import build_model
 
@@ -33,8 +34,10 @@ LABELS = [
 ]
 
 
-def build(answers: list[tuple[str, str, str | None]], mirror: bool = True) -> tuple[list[dict], list[dict]]:
-    """Seed (ptsm_id, question, answer) rows for wave 2023 and build both survey marts.
+def build(answers: list[tuple[str, str, str | None]], mirror: bool = True, protected: bool = True
+          ) -> tuple[list[dict], list[dict]]:
+    """Seed (ptsm_id, question, answer) rows for wave 2023 and build both survey marts (`protected`: then apply
+    the audit-driven masking of quality.secondary_suppression, as a refresh does; False: the SQL's rules alone).
 
     `mirror`: the same answers are also given in region 24, so that a region under test is never the only one
     published (a lone published region holds the national figures and is masked whole: see
@@ -54,7 +57,11 @@ def build(answers: list[tuple[str, str, str | None]], mirror: bool = True) -> tu
         cursor = con.sql(f"select * from marts.{model.split('/')[1]}")
         return [dict(zip(cursor.columns, r)) for r in cursor.fetchall()]
 
-    return rows("marts/survey_results_region"), rows("marts/survey_results")
+    national = rows("marts/survey_results")  # first: the regional model reads the national results
+    regional = rows("marts/survey_results_region")
+    if protected:  # what a refresh publishes: the SQL's rules, then the audit-driven masking
+        regional = protect(national, regional, sorted(set(REGISTRY.values()))).rows
+    return regional, national
 
 
 def respondents(ptsm: str, question: str, *answers: str | None) -> list[tuple]:
@@ -217,16 +224,26 @@ def _person(ptsm: str, profile: int) -> list[tuple]:
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="finding: the SQL's local rules (within a group, down a column) miss an "
-                   "inference that chains two columns; the blocking audit of every release refuses such a table")
-def test_a_chained_inference_the_local_rules_miss():
-    """Found by random answers (5 of 100 random tables of `_person` respondents leak after the SQL rules). Region 24:
-    11 respondents, porteur DAC 5 visible, the rest masked; 75 and 84 (7 respondents, masked) are all DAC, so
-    national DAC 12 - 5 = 7 says they hold no Établissement sanitaire, and the national 1 is 24's."""
+def test_a_chained_inference_the_local_rules_miss_is_masked_by_the_audit_driven_step():
+    """Found by random answers (5 of 100 random tables of `_person` respondents leaked after the SQL rules alone).
+    Region 24: 11 respondents, porteur DAC 5 visible, the rest masked; 75 and 84 (3 and 4 respondents, masked whole)
+    are all DAC, so national DAC 12 - 5 = 7 says they hold no Établissement sanitaire, and the national 1 is 24's.
+    The audit-driven step masks 24's DAC (its cheapest blur: 24 may then hold DAC 6 and Établissement sanitaire 0,
+    75 and 84 the 1), and nothing else."""
     people = [("P24B", 51453, 5), ("P84", 22591, 4), ("P75A", 80006, 3), ("P24B", 33917, 5), ("P24B", 86617, 1)]
     answers = [row for ptsm, profile, k in people for _ in range(k) for row in _person(ptsm, profile)]
+    local, national = build(answers, mirror=False, protected=False)
+    assert published(local, "24", "porteur")["DAC"] == (5, 11)
+    assert audited(local, national) == [
+        "2023, région 24, porteur = « Établissement sanitaire » : la case masquée vaut exactement 1 d'après ce qui "
+        "est publié"]
     rows, national = build(answers, mirror=False)
+    assert published(rows, "24", "porteur") == {answer: (None, 11) for answer in published(local, "24", "porteur")}
     assert audited(rows, national) == []
+    before = {(r["region_code"], r["question"], r["answer"]): r for r in local}
+    changed = {(r["region_code"], r["question"], r["answer"]) for r in rows
+               if r != before[(r["region_code"], r["question"], r["answer"])]}
+    assert changed == {("24", "porteur", "DAC")}
 
 
 # ------------------------------------------------------------------ what a refresh publishes on the sample

@@ -1,14 +1,14 @@
--- mart: Résultats de l'enquête auprès des coordonnateurs par région, avec secret statistique : aucun effectif de 1 à 4 (seuil disclosure_threshold() = 5) n'est publié ni ne peut être recalculé à partir de ce qui est publié (cette table, survey_results, survey_wave_comparison, profils régionaux). Une ORS peut recalculer une part à partir de n et denominator publiés et comparer sa région à la France ; elle ne peut ni ne doit chercher à retrouver une case masquée : un audit par programmation linéaire en nombres entiers vérifie à chaque publication qu'aucune ne peut l'être.
+-- mart: Résultats de l'enquête auprès des coordonnateurs par région, avec secret statistique : aucun effectif de 1 à 4 (seuil disclosure_threshold() = 5) n'est publié ni ne peut être recalculé à partir de ce qui est publié (cette table, survey_results, survey_wave_comparison, profils régionaux). Une ORS peut recalculer une part à partir de n et denominator publiés et comparer sa région à la France ; elle ne peut ni ne doit chercher à retrouver une case masquée : après les règles de ce fichier, le même audit par programmation linéaire en nombres entiers masque au besoin d'autres cases (pipelines/lib/quality/secondary_suppression.py, docs/disclosure.md), puis vérifie à chaque publication qu'aucune ne peut l'être.
 -- grain: une ligne par vague, région (toutes les régions ayant un PTSM), question et modalité de réponse, quel que soit l'effectif : la présence d'une ligne ne dit rien de l'effectif.
 -- column wave: Année de la vague d'enquête.
 -- column region_code: Code INSEE de la région du PTSM du répondant.
 -- column question: Code de la question (en-tête LimeSurvey), ou salaire_etp_tranche.
 -- column answer: Modalité de réponse.
 -- column n: Nombre de répondants ayant donné cette réponse ; vide (masqué) si inférieur à 5 ou masqué en second rang.
--- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5, pour une région d'un seul PTSM ou de moins de 5 répondants, pour la plus petite région publiée quand les régions masquées réunissent moins de 5 répondants, et pour duree_cdd (quotite) quand la case CDD (Temps partiel) de la région est masquée.
+-- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5, pour une région d'un seul PTSM ou de moins de 5 répondants, pour la plus petite région publiée quand les régions masquées réunissent moins de 5 répondants, pour duree_cdd (quotite) quand la case CDD (Temps partiel) de la région est masquée, et quand l'audit du secret statistique le masque pour qu'aucun effectif de 1 à 4 ne puisse être recalculé.
 -- column share: Part = n / denominator ; vide quand n ou denominator est masqué.
--- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5 ; question conditionnelle dont la case parente est masquée ; région d'un seul PTSM, de moins de 5 répondants, ou plus petite région publiée quand les régions masquées réunissent moins de 5 répondants ; ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence, avec le dénominateur de la région ou avec le résultat national).
--- column note: Pourquoi la région n'a aucun résultat publié (région d'un seul PTSM) ; vide sinon.
+-- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5 ; question conditionnelle dont la case parente est masquée ; région d'un seul PTSM, de moins de 5 répondants, ou plus petite région publiée quand les régions masquées réunissent moins de 5 répondants ; ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence, avec le dénominateur de la région ou avec le résultat national, ou par un raisonnement plus long que l'audit du secret statistique découvre).
+-- column note: Pourquoi la région n'a aucun résultat publié : région d'un seul PTSM, ou, pour une vague, région masquée en entier parce qu'aucun masquage plus léger n'empêchait de recalculer un effectif de 1 à 4 ; vide sinon.
 with answers as (
     select answers.*, registry.region_code
     from staging.survey_answers_long as answers
@@ -187,10 +187,8 @@ within_group as (
 -- cell of that answer too. Hiding a cell of 5 or more only ever raises the other differences by 5 or more, so
 -- neither rule can undo the other.
 national_counts as (
-    select wave, question, answer, count(*) as n_national
-    from staging.survey_answers_long
-    where answer is not null
-    group by wave, question, answer
+    select wave, question, answer, n as n_national
+    from marts.survey_results
 ),
 
 -- a hidden cell is still known to a reader when its group's published denominator minus the visible cells is 0

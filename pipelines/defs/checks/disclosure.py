@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.lib.quality.survey_audit import audit_marts
+from pipelines.lib.quality.survey_audit import audit_marts, known_regions
 from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
 
 CHECK_NAME = "disclosure_audit"
@@ -27,10 +27,7 @@ CHECK_NAME = "disclosure_audit"
 )
 def disclosure_audit_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
-        # every region the reader knows exists (the registry is published); one absent from the table has no row
-        regions = [r for (r,) in conn.execute(
-            "select distinct region_code from ref_ptsm_registry where region_code is not null").fetchall()]
-        audit = audit_marts(conn, regions, schema=SCRATCH_SCHEMA)
+        audit = audit_marts(conn, known_regions(conn), schema=SCRATCH_SCHEMA)
     failures = [f"Secret statistique rompu : {message}" for message in audit.messages()]
     return dg.AssetCheckResult(
         passed=not failures,

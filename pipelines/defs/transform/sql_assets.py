@@ -5,9 +5,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.core.config import get_settings
+from pipelines.lib.quality.secondary_suppression import protect_table
+from pipelines.lib.quality.survey_audit import known_regions
 from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
 
 LAYERS = ("reference", "staging", "marts")
+# the one mart masked further after its SQL: pipelines/lib/quality/secondary_suppression.py
+DISCLOSURE_PROTECTED = ("marts", "survey_results_region")
 
 
 def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
@@ -20,9 +24,17 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         code_version=model.code_version,
     )
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        metadata = {}
         with duckdb.get_connection() as con:
             rows = build_table(con, model, schema=SCRATCH_SCHEMA if model.layer == "marts" else None)
-        return dg.MaterializeResult(metadata={"rows": rows})
+            if (model.layer, model.name) == DISCLOSURE_PROTECTED:
+                # the SQL's local rules, then masking driven by the disclosure audit until it is clean (issue 20 §1)
+                protection = protect_table(con, SCRATCH_SCHEMA, known_regions(con))
+                metadata = {"secondary_cells_masked": len(protection.cells),
+                            "secondary_denominators_masked": len(protection.denominators),
+                            "regions_masked_whole": len(protection.whole_regions),
+                            "secondary_seconds": round(protection.seconds, 2)}
+        return dg.MaterializeResult(metadata={"rows": rows, **metadata})
 
     return _asset
 

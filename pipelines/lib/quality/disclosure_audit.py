@@ -56,6 +56,47 @@ class AuditResult:
     safe: int
 
 
+@dataclass(frozen=True)
+class LinearSystem:
+    """What is published, as a reader's solver holds it: one integer unknown per cell (`keys`, `index`), its bounds
+    (`low`, `high`: equal for a published count) and the published sums (`constraint`, empty when there is none)."""
+
+    keys: list
+    index: dict
+    low: np.ndarray
+    high: np.ndarray
+    constraint: list
+
+
+def linear_system(
+    cells: Mapping[Hashable, int | None | tuple[int, int | None]],
+    sums: Iterable[tuple[Iterable[Hashable], Hashable | int]],
+) -> LinearSystem:
+    """The cells and sums of `audit` as the matrices `milp` takes (shared with quality.secondary_suppression)."""
+    keys = list(cells)
+    index = {key: i for i, key in enumerate(keys)}
+    data, row_ids, col_ids, rhs = [], [], [], []
+    for r, (parts, total) in enumerate(sums):
+        for part in parts:
+            data.append(1.0)
+            row_ids.append(r)
+            col_ids.append(index[part])
+        if isinstance(total, int):
+            rhs.append(float(total))
+        else:
+            data.append(-1.0)
+            row_ids.append(r)
+            col_ids.append(index[total])
+            rhs.append(0.0)
+    low = np.array([float(_range(cells[k])[0]) for k in keys])
+    high = np.array([float(_range(cells[k])[1]) for k in keys])
+    constraint = []
+    if rhs:
+        a_eq = coo_array((data, (row_ids, col_ids)), shape=(len(rhs), len(keys))).tocsr()
+        constraint = [LinearConstraint(a_eq, np.array(rhs), np.array(rhs))]
+    return LinearSystem(keys, index, low, high, constraint)
+
+
 def audit(
     cells: Mapping[Hashable, int | None],
     sums: Iterable[tuple[Iterable[Hashable], Hashable | int]],
@@ -78,28 +119,11 @@ def audit_report(
     protected: Iterable[Hashable] | None = None,
 ) -> AuditResult:
     """`audit` with the counts of cells audited and proven safe."""
-    keys = list(cells)
-    index = {key: i for i, key in enumerate(keys)}
-    data, row_ids, col_ids, rhs = [], [], [], []
-    for r, (parts, total) in enumerate(sums):
-        for part in parts:
-            data.append(1.0)
-            row_ids.append(r)
-            col_ids.append(index[part])
-        if isinstance(total, int):
-            rhs.append(float(total))
-        else:
-            data.append(-1.0)
-            row_ids.append(r)
-            col_ids.append(index[total])
-            rhs.append(0.0)
-    low = np.array([float(_range(cells[k])[0]) for k in keys])
-    high = np.array([float(_range(cells[k])[1]) for k in keys])
-    a_eq = coo_array((data, (row_ids, col_ids)), shape=(len(rhs), len(keys))).tocsr() if rhs else None
-    b_eq = np.array(rhs) if rhs else None
-    constraint = [LinearConstraint(a_eq, b_eq, b_eq)] if rhs else []
+    system = linear_system(cells, sums)
+    keys, index, low, high, constraint = system.keys, system.index, system.low, system.high, system.constraint
     integrality = np.ones(len(keys))
-    wanted = [index[k] for k in keys if not isinstance(cells[k], int) and (protected is None or k in set(protected))]
+    protected = None if protected is None else set(protected)
+    wanted = [index[k] for k in keys if not isinstance(cells[k], int) and (protected is None or k in protected)]
 
     def solve(c: np.ndarray) -> np.ndarray:
         result = milp(c, constraints=constraint, integrality=integrality, bounds=Bounds(low, high))

@@ -167,6 +167,12 @@ def audit_survey(national, regional, regions=None) -> SurveyAudit:
     return SurveyAudit(result, time.perf_counter() - start)
 
 
+def known_regions(con) -> list[str]:
+    """Every region the reader knows exists: the registry is published, a region absent from a wave has no row."""
+    return sorted(r for (r,) in con.execute(
+        "select distinct region_code from ref_ptsm_registry where region_code is not null").fetchall())
+
+
 def audit_marts(con, regions: Iterable[str] | None = None, schema: str = "marts") -> SurveyAudit:
     """Audit the survey marts of a DuckDB warehouse (`schema`: marts, or the scratch schema before publication)."""
 
