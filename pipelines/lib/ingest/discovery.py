@@ -18,12 +18,12 @@ from typing import Callable
 from functools import lru_cache
 
 from pipelines.lib.catalogue.families import FAMILIES
-from pipelines.lib.core.config import EXPORT_FAMILIES
+from pipelines.lib.catalogue.catalogue import family_names
 from pipelines.lib.core.parsing import fold
 from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected, header_rows
 
 UNSORTED = "hors_famille"  # the ledger family of files that belong to no family folder
-FAMILY_NAMES = EXPORT_FAMILIES  # the catalogue's families (tests/test_catalogue.py keeps them equal)
+FAMILY_NAMES = tuple(family_names())  # the catalogue's families: one folder each
 JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
 JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export
