@@ -243,11 +243,21 @@ def _excluding(parse: Callable[[str | None], str | None], column: catalogue.Colu
     return parsed
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How one raw table is typed, built once from the catalogue."""
+    columns: tuple[tuple[str, catalogue.Column, Callable[[str | None], object] | None], ...]  # raw table's order
+    not_before: tuple[tuple[catalogue.Column, catalogue.Column], ...]  # (date, the date it may not precede)
+    personal: frozenset[str]
+
+
 @lru_cache(maxsize=None)
-def _plan(family: str, table: str) -> tuple[tuple[str, catalogue.Column, Callable[[str | None], object] | None], ...]:
-    """Each column of a raw table with its parser, built once: in the raw table's order (the survey's is historical)."""
+def _plan(family: str, table: str) -> _Plan:
+    """Each column with its parser, in the raw table's order (the survey's is historical)."""
     columns = {c.name: c for c in catalogue.sheet(family, table).columns}
-    return tuple((name, columns[name], _parser(columns[name])) for name in FAMILIES[family].raw_tables[table])
+    return _Plan(tuple((name, columns[name], _parser(columns[name])) for name in FAMILIES[family].raw_tables[table]),
+                 tuple((c, columns[c.not_before]) for c in columns.values() if c.not_before),
+                 frozenset(c.name for c in columns.values() if c.personal))
 
 
 def type_row(family: str, table: str, row: dict[str, str | None], registry: set[str]
@@ -257,11 +267,11 @@ def type_row(family: str, table: str, row: dict[str, str | None], registry: set[
     roster, milestones) or only blanks one answer (survey). A free-text column that may stay empty is kept as typed:
     nothing in it can be wrong. A person's name stays under its column name (the staging layer pseudonymises it)
     and is masked in every problem."""
-    columns = {c.name: c for c in catalogue.sheet(family, table).columns}
+    plan = _plan(family, table)
     known_ptsm = _known_ptsm(registry)
     problems: list[Problem] = []
     typed: dict[str, object] = {}
-    for name, column, parse in _plan(family, table):
+    for name, column, parse in plan.columns:
         if column.kind == "text" and not column.required:
             typed[staged_name(column)] = _text(row.get(name) or "") or None
             continue
@@ -271,14 +281,14 @@ def type_row(family: str, table: str, row: dict[str, str | None], registry: set[
         typed[name if column.personal else staged_name(column)] = value
         if column.group_column:
             typed[column.group_column] = vocabulary(column.vocabulary).groups.get(value) if value else None
-    for column in columns.values():
-        before = typed.get(staged_name(columns[column.not_before])) if column.not_before else None
-        if before and typed[staged_name(column)] and typed[staged_name(column)] < before:
-            problems.append(Problem(column.name, row.get(column.name), f"{column.name} antérieure à {column.not_before}"))
+    for column, earlier in plan.not_before:
+        before, after = typed[staged_name(earlier)], typed[staged_name(column)]
+        if before and after and after < before:
+            problems.append(Problem(column.name, row.get(column.name), f"{column.name} antérieure à {earlier.name}"))
     # a name never reaches quality_report (a published mart): the reason says what is wrong, not who
-    personal = {c.name for c in columns.values() if c.personal}
-    problems = [Problem(q.field, NAME_MASK if q.value else q.value, q.reason) if q.field in personal else q
-                for q in problems]
+    if plan.personal:
+        problems = [Problem(q.field, NAME_MASK if q.value else q.value, q.reason) if q.field in plan.personal else q
+                    for q in problems]
     return typed, problems
 
 
@@ -287,6 +297,7 @@ def survey_item_column(question: str) -> str:
     return question.replace("[", "_").replace("]", "")
 
 
+# One name per sheet for callers that type one family (tests, fuzzing): each is `type_row`, nothing more.
 def type_survey_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
     return type_row("enquete_coordonnateurs", "survey", row, registry)
 
