@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     portal = commands.add_parser("portal", help="deposit portal (PTSM deposit tokens) and collection status (DMSMP, ARS)")
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--port", type=int, default=8010)
+    portal.add_argument("--workers", type=int, default=2,
+                        help="worker processes (they share sessions, uploads and spent form tokens on disk)")
 
     token = commands.add_parser("token", help="manage API tokens (per region or national) and portal deposit tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "portal":
         from pipelines.portal.cli import portal as run_portal
 
-        return run_portal(args.host, args.port) or 0
+        return run_portal(args.host, args.port, args.workers) or 0
     if args.command == "token":
         from pipelines.api import cli as api_cli
 

@@ -39,12 +39,13 @@ def test_survey_questions_their_answers_and_conditions():
     assert catalogue.survey_answers("quotite") is None  # the rates actually given
 
 
-def test_the_folders_read_are_the_catalogues_families():
-    # core (settings, below the catalogue) names the four folders for discovery and the sample generator
-    from pipelines.lib.core.config import EXPORT_FAMILIES
+def test_the_export_families_are_the_four_folders_of_the_contract():
+    # docs/contract.md §2: four families, one folder each, named like this (people's folders are named after them:
+    # renaming one in the catalogue would leave their files unread); discovery reads them from the catalogue
+    from pipelines.lib.ingest.discovery import FAMILY_NAMES
 
-    assert catalogue.family_names() == list(EXPORT_FAMILIES) == [
-        "enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm"]
+    assert catalogue.family_names() == ["enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm"]
+    assert FAMILY_NAMES == ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
 
 
 def test_status_roles_funders_and_sectors():

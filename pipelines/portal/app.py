@@ -56,7 +56,8 @@ def create_app(*, max_bytes: int | None = None) -> FastAPI:
     settings = get_settings()
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     env.globals.update(family_labels=deposit.FAMILY_LABELS)
-    portal = Portal(TokenStore(tokens_path()), FormTokens(portal_secret(settings.secret_dir)), settings.raw_dir,
+    forms = FormTokens(portal_secret(settings.secret_dir), deposit.portal_dir() / "formulaires.sqlite")
+    portal = Portal(TokenStore(tokens_path()), forms, settings.raw_dir,
                     settings.marts_dir, settings.reference_dir, max_bytes or deposit.max_upload_bytes(), env)
     app = FastAPI(title="Portail de dépôt PTSM", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal

@@ -10,14 +10,19 @@ from pipelines.lib.core.config import get_settings
 from pipelines.portal.deposit import max_upload_bytes, portal_dir
 
 
-def portal(host: str = "127.0.0.1", port: int = 8010) -> None:
-    """Serve the portal (loopback unless a host is given on purpose: put it behind the HTTPS reverse proxy)."""
+def portal(host: str = "127.0.0.1", port: int = 8010, workers: int = 2) -> None:
+    """Serve the portal (loopback unless a host is given on purpose: put it behind the HTTPS reverse proxy). Several
+    workers share everything a session needs (the token file, uploads waiting on disk, spent form tokens in SQLite:
+    pipelines/portal/security.py), so a slow check of a large workbook does not hold up the other PTSM."""
     import uvicorn
 
     settings = get_settings()
     print(f"Portail de dépôt PTSM sur http://{host}:{port}/ — dépôts dans {settings.raw_dir} ; attente et journal : "
           f"{portal_dir()} ; taille maximale {max_upload_bytes() // (1024 * 1024)} Mo ; jetons : {tokens_path()}")
-    uvicorn.run("pipelines.portal.app:app_from_settings", factory=True, host=host, port=port, workers=1,
+    uvicorn.run("pipelines.portal.app:app_from_settings", factory=True, host=host, port=port, workers=workers,
+                # a worker answers uvicorn's health check only once it has imported the app (seconds on a busy
+                # host): the 5 s default had both workers killed and restarted in a loop
+                timeout_worker_healthcheck=60,
                 log_level="info", **SERVER_OPTIONS)
 
 

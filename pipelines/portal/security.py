@@ -5,6 +5,10 @@
 - Each form carries `nonce.signature`, the signature an HMAC of the token id and the nonce under a secret kept in
   `PTSM_SECRET_DIR`: a form forged on another site has no valid signature, and a nonce is accepted once (a
   replayed form is refused). A request whose `Origin` is another site is refused before anything else.
+- Nothing a request needs lives in one process's memory: the cookie is checked against the token file, uploads
+  wait on disk, and spent nonces are kept in a small SQLite table beside them (`formulaires.sqlite` in
+  `PTSM_PORTAL_DIR`), so the portal can run several workers (`uvicorn --workers 2`) and a form replayed to the other
+  worker is still refused.
 - The body of an upload is counted as it streams in and cut at the limit: an oversize file is never read whole.
 """
 
@@ -13,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
+import sqlite3
 import time
 from pathlib import Path
 
@@ -37,12 +41,20 @@ def portal_secret(secret_dir: Path) -> bytes:
 
 
 class FormTokens:
-    """Signed one-time form tokens, bound to the token id of the session."""
+    """Signed one-time form tokens, bound to the token id of the session; spent nonces are shared by every worker
+    through `spent_db` (SQLite: one insert per form, its primary key refuses a second spending atomically)."""
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, spent_db: Path):
         self._key = key
-        self._used: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._db = spent_db
+        spent_db.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("create table if not exists spent_nonces (nonce text primary key, spent_at real not null)")
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self._db, timeout=30, isolation_level=None)  # autocommit: each statement is atomic
+        con.execute("pragma journal_mode=wal")
+        return con
 
     def _sign(self, token_id: str, nonce: str) -> str:
         return hmac.new(self._key, f"{token_id}:{nonce}".encode(), hashlib.sha256).hexdigest()
@@ -60,11 +72,14 @@ class FormTokens:
         now = time.time()
         if now - issued > NONCE_TTL_SECONDS:
             return "formulaire expiré : rechargez la page et recommencez"
-        with self._lock:
-            self._used = {n: t for n, t in self._used.items() if now - t <= NONCE_TTL_SECONDS}
-            if nonce in self._used:
-                return "formulaire déjà envoyé (renvoi d'un ancien formulaire) : rechargez la page et recommencez"
-            self._used[nonce] = now
+        con = self._connect()
+        try:
+            con.execute("delete from spent_nonces where spent_at < ?", [now - NONCE_TTL_SECONDS])  # expired anyway
+            con.execute("insert into spent_nonces values (?, ?)", [nonce, now])
+        except sqlite3.IntegrityError:
+            return "formulaire déjà envoyé (renvoi d'un ancien formulaire) : rechargez la page et recommencez"
+        finally:
+            con.close()
         return None
 
 

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from pipelines.lib.catalogue.catalogue import action_statuses
-from pipelines.lib.core.config import EXPORT_FAMILIES, PROJECT_ROOT
+from pipelines.lib.catalogue.catalogue import action_statuses, family_names
+from pipelines.lib.core.config import PROJECT_ROOT
 from pipelines.sample import targets as tg
 from pipelines.sample.catalogue import (
     BLIND_SPOT_TEMPLATES,
@@ -1382,7 +1382,7 @@ def verify_calibration(snapshots: list[Snapshot], posts: list[Post], answers: li
 # Entry point
 # ------------------------------------------------------------------------------------------------------------------
 def _family_files(out: Path) -> list[Path]:
-    return [f for family in EXPORT_FAMILIES if (out / family).is_dir()
+    return [f for family in family_names() if (out / family).is_dir()
             for f in sorted((out / family).iterdir()) if f.is_file()]
 
 
@@ -1399,7 +1399,7 @@ def _clean(out: Path) -> None:
     """Remove the previous generation (only files this generator writes), then recreate the four folders."""
     for f in _family_files(out):
         f.unlink()
-    for family in EXPORT_FAMILIES:
+    for family in family_names():
         (out / family).mkdir(parents=True, exist_ok=True)
 
 

@@ -42,6 +42,15 @@ class Column:
     may_be_empty: bool = False  # a required column whose cells may stay empty (date_fin, date_signature_ctsm)
     exclude: tuple[str, ...] = ()  # codes of the vocabulary this column refuses (survey porteur: Cabinet de conseil)
     exclude_reason: str = ""
+    # How the row typer reads and stages the column (pipelines/lib/catalogue/families.type_row):
+    staged_as: str | None = None     # its staging column when not its name (id -> response_id)
+    noun: str | None = None          # the word a French quarantine reason uses for it (annee_debut: « année »)
+    unit: str | None = None          # percent (« 80 % » is 80) | fraction (« 80 % » is 0.8): a `%` sign is accepted
+    exclusive_minimum: bool = False  # the minimum itself is refused (etp: ]0 ; 1])
+    empty_value: float | None = None  # what an empty cell means (cofinancement_eur: 0)
+    personal: bool = False           # a person's name: staged as a pseudonym, masked in every reason
+    not_before: str | None = None    # a date column of the same row this one may not precede (date_fin)
+    group_column: str | None = None  # a staging column holding the vocabulary group of the code (funder_group)
 
     @property
     def filled(self) -> bool:
@@ -90,7 +99,11 @@ def _column(spec: dict) -> Column:
     return Column(name=spec["name"], description=spec["help"], kind=spec["type"], required=spec.get("required", False),
                   vocabulary=spec.get("vocabulary"), minimum=spec.get("minimum"), maximum=spec.get("maximum"),
                   example=spec.get("example", ""), may_be_empty=spec.get("may_be_empty", False),
-                  exclude=tuple(spec.get("exclude", ())), exclude_reason=spec.get("exclude_reason", ""))
+                  exclude=tuple(spec.get("exclude", ())), exclude_reason=spec.get("exclude_reason", ""),
+                  staged_as=spec.get("staged_as"), noun=spec.get("noun"), unit=spec.get("unit"),
+                  exclusive_minimum=spec.get("exclusive_minimum", False), empty_value=spec.get("empty_value"),
+                  personal=spec.get("personal", False), not_before=spec.get("not_before"),
+                  group_column=spec.get("group_column"))
 
 
 @lru_cache(maxsize=1)

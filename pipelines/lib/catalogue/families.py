@@ -1,12 +1,17 @@
 """The four export families of docs/contract.md §2: where their files live, their columns, and how one row is typed.
 
-Typing a row returns the typed values and the list of problems found; the caller decides (per docs/contract.md §2.1) whether
-a problem quarantines the whole row (actions, funding, roster, milestones) or only blanks one answer (survey).
+One typer for every family (`type_row`), driven by each column's catalogue entry (type, vocabulary and the codes it
+excludes, bounds, required, unit...) with the per-type parsers of core/parsing.py: a column added to catalogue.toml is
+typed without code, and the typers can no longer drift from the templates, Table Schemas and contract generated from
+the same entries. Typing a row returns the typed values and the list of problems found; the caller decides (per
+docs/contract.md §2.1) whether a problem quarantines the whole row (actions, funding, roster, milestones) or only
+blanks one answer (survey).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from pipelines.lib.core import parsing as p
@@ -52,13 +57,9 @@ def _columns(family: str, table: str, kinds: tuple[str, ...] | None = None) -> l
 # The survey's columns by kind, from the catalogue (catalogue.toml): a choice column is typed with its vocabulary.
 SURVEY_CHOICES = {c.name: c.vocabulary for c in catalogue.sheet("enquete_coordonnateurs", "survey").columns
                   if c.kind == "choice"}
-# Codes of a shared vocabulary that a survey column does not allow, with the French reason the quarantine gives:
-# the survey offers six employers, the roster seven (issue 19 §1). The answer is blanked and reported at staging,
-# so it never reaches the answer labels' list and never unbalances `answers_add_up_to_denominator`.
-SURVEY_RESERVED = {c.name: (set(c.exclude), c.exclude_reason)
-                   for c in catalogue.sheet("enquete_coordonnateurs", "survey").columns if c.exclude}
 NAME_MASK = "(nom masqué)"
-MAX_RESPONSE_ID = 2**53  # exact as a float, fits the staging BIGINT
+# an integer column without a maximum (the survey's id): exact as a float, fits the staging BIGINT
+MAX_INTEGER = 2**53
 SURVEY_YES_NO = _columns("enquete_coordonnateurs", "survey", ("yes_no",))
 SURVEY_MULTIPLE = _columns("enquete_coordonnateurs", "survey", ("ticked",))
 SURVEY_COLUMNS = ["id", "submitdate", "ptsm_id", *SURVEY_CHOICES, "quotite", *SURVEY_YES_NO, *SURVEY_MULTIPLE, "salaire_net"]
@@ -121,19 +122,6 @@ def _choice(kind: str) -> Callable[[str | None], str | None]:
     return parse
 
 
-def _survey_choice(column: str, kind: str) -> Callable[[str | None], str | None]:
-    """A survey answer from its vocabulary, refused when the code belongs to another family only."""
-    parse_any = _choice(kind)
-    reserved, reason = SURVEY_RESERVED.get(column, (set(), ""))
-
-    def parse(value: str | None) -> str | None:
-        code = parse_any(value)
-        if code in reserved:
-            raise ValueError(reason)
-        return code
-    return parse
-
-
 def _codes(kind: str, required: bool = False) -> Callable[[str | None], list[str]]:
     def parse(value: str | None) -> list[str]:
         items = p.split_list(value)
@@ -148,10 +136,6 @@ def _codes(kind: str, required: bool = False) -> Callable[[str | None], list[str
     return parse
 
 
-def _year(value: str | None) -> int | None:
-    return p.parse_int(value, 2000, 2100, what="année")
-
-
 def _required(parse: Callable[[str | None], object], what: str) -> Callable[[str | None], object]:
     def wrapped(value: str | None) -> object:
         if p.is_blank(value):
@@ -160,22 +144,151 @@ def _required(parse: Callable[[str | None], object], what: str) -> Callable[[str
     return wrapped
 
 
-def type_survey_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
-    """One LimeSurvey response: an unreadable answer becomes a missing answer (reported)."""
+def staged_name(column: catalogue.Column) -> str:
+    """The staging column of an input column: `staged_as`, else its name with brackets folded (`moyens[vehicule]` ->
+    `moyens_vehicule`, a SQL-friendly name)."""
+    return column.staged_as or survey_item_column(column.name)
+
+
+def _bounded(column: catalogue.Column, value: float | None) -> float | None:
+    """A number within its catalogue bounds. A number with only a lower bound of 0 is an amount (« montant
+    négatif »); one with both bounds names them (etp: « etp hors de ]0 ; 1] »)."""
+    if column.maximum is None:
+        if column.minimum == 0 and value is not None and value < 0:
+            raise ValueError("montant négatif")
+        return value
+    low = column.minimum
+    if value is None or (low is not None and (value < low or (column.exclusive_minimum and value == low))) \
+            or value > column.maximum:
+        bracket = "]" if column.exclusive_minimum else "["
+        raise ValueError(f"{column.noun or column.name} hors de {bracket}{low:g} ; {column.maximum:g}]")
+    return value
+
+
+def _number(column: catalogue.Column) -> Callable[[str | None], float | None]:
+    def parse(value: str | None) -> float | None:
+        if column.unit is None:
+            number = p.parse_number(value)
+        else:
+            number, percent = p.parse_percent(value)
+            if number is not None and percent and column.unit == "fraction":  # `80 %` is 0.8 FTE
+                number = number / 100
+            if number is None and column.filled:  # a lone `%`: no number where one is due
+                return _bounded(column, None)
+        return _bounded(column, number)
+    return parse
+
+
+def _integer(column: catalogue.Column) -> Callable[[str | None], int | None]:
+    what = column.noun or column.name
+    high = column.maximum if column.maximum is not None else MAX_INTEGER
+    low, high = (None if column.minimum is None else int(column.minimum)), int(high)
+
+    def parse(value: str | None) -> int | None:
+        if column.unit == "percent":  # `80 %` is 80
+            number, _ = p.parse_percent(value)
+            value = None if number is None else repr(number)
+        return p.parse_int(value, low, high, what=what)
+    return parse
+
+
+def _text(value: str | None) -> str:
+    return str(value).strip()
+
+
+def _parser(column: catalogue.Column) -> Callable[[str | None], object] | None:
+    """The parser of one column, from its catalogue entry; a column that must be filled says so by its name. None
+    for a PTSM id, whose parser is the registry of the run."""
+    kind = column.kind
+    if kind == "ptsm":
+        return None
+    if kind == "priorities":  # says itself what is missing (« priorité manquante »)
+        return p.parse_priorities
+    parse: Callable[[str | None], object]
+    if kind == "text":
+        parse = _text
+    elif kind == "integer":
+        parse = _integer(column)
+    elif kind == "number":
+        parse = _number(column)
+    elif kind == "date":
+        parse = p.parse_date
+    elif kind == "datetime":
+        parse = p.parse_timestamp
+    elif kind == "yes_no":
+        parse = p.parse_yes_no
+    elif kind == "ticked":
+        parse = p.parse_multiple_choice
+    elif kind == "choice":
+        parse = _excluding(_choice(column.vocabulary), column)
+    elif kind == "choices":
+        parse = _codes(column.vocabulary)
+    else:
+        raise ValueError(f"type de colonne inconnu dans le catalogue : {kind} ({column.name})")
+    return _required(parse, column.name) if column.filled else parse
+
+
+def _excluding(parse: Callable[[str | None], str | None], column: catalogue.Column) -> Callable[[str | None], str | None]:
+    """A code of the vocabulary that this column does not accept (the survey's `porteur` refuses the roster-only
+    `Cabinet de conseil`): refused with the catalogue's reason, so it never reaches the answer labels' list and never
+    unbalances `answers_add_up_to_denominator` (issue 19 §1)."""
+    if not column.exclude:
+        return parse
+
+    def parsed(value: str | None) -> str | None:
+        code = parse(value)
+        if code in column.exclude:
+            raise ValueError(column.exclude_reason)
+        return code
+    return parsed
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one raw table is typed, built once from the catalogue."""
+    columns: tuple[tuple[str, catalogue.Column, Callable[[str | None], object] | None], ...]  # raw table's order
+    not_before: tuple[tuple[catalogue.Column, catalogue.Column], ...]  # (date, the date it may not precede)
+    personal: frozenset[str]
+
+
+@lru_cache(maxsize=None)
+def _plan(family: str, table: str) -> _Plan:
+    """Each column with its parser, in the raw table's order (the survey's is historical)."""
+    columns = {c.name: c for c in catalogue.sheet(family, table).columns}
+    return _Plan(tuple((name, columns[name], _parser(columns[name])) for name in FAMILIES[family].raw_tables[table]),
+                 tuple((c, columns[c.not_before]) for c in columns.values() if c.not_before),
+                 frozenset(c.name for c in columns.values() if c.personal))
+
+
+def type_row(family: str, table: str, row: dict[str, str | None], registry: set[str]
+             ) -> tuple[dict[str, object], list[Problem]]:
+    """One raw row typed column by column from the catalogue: values under their staging names, and the problems
+    found. The caller decides (docs/contract.md §2.1) whether a problem quarantines the row (actions, funding,
+    roster, milestones) or only blanks one answer (survey). A free-text column that may stay empty is kept as typed:
+    nothing in it can be wrong. A person's name stays under its column name (the staging layer pseudonymises it)
+    and is masked in every problem."""
+    plan = _plan(family, table)
+    known_ptsm = _known_ptsm(registry)
     problems: list[Problem] = []
-    typed: dict[str, object] = {
-        "response_id": _apply(problems, "id", row.get("id"), _required(lambda v: p.parse_int(v, 0, MAX_RESPONSE_ID, what="id"), "id")),
-        "submitdate": _apply(problems, "submitdate", row.get("submitdate"), p.parse_timestamp),
-        "ptsm_id": _apply(problems, "ptsm_id", row.get("ptsm_id"), _known_ptsm(registry)),
-    }
-    for column, kind in SURVEY_CHOICES.items():
-        typed[column] = _apply(problems, column, row.get(column), _survey_choice(column, kind))
-    typed["quotite"] = _apply(problems, "quotite", row.get("quotite"), _quotite)
-    for column in SURVEY_YES_NO:
-        typed[column] = _apply(problems, column, row.get(column), p.parse_yes_no)
-    for column in SURVEY_MULTIPLE:
-        typed[survey_item_column(column)] = _apply(problems, column, row.get(column), p.parse_multiple_choice)
-    typed["salaire_net"] = _apply(problems, "salaire_net", row.get("salaire_net"), p.parse_amount)
+    typed: dict[str, object] = {}
+    for name, column, parse in plan.columns:
+        if column.kind == "text" and not column.required:
+            typed[staged_name(column)] = _text(row.get(name) or "") or None
+            continue
+        value = _apply(problems, name, row.get(name), parse or known_ptsm)
+        if value is None and column.empty_value is not None:
+            value = column.empty_value
+        typed[name if column.personal else staged_name(column)] = value
+        if column.group_column:
+            typed[column.group_column] = vocabulary(column.vocabulary).groups.get(value) if value else None
+    for column, earlier in plan.not_before:
+        before, after = typed[staged_name(earlier)], typed[staged_name(column)]
+        if before and after and after < before:
+            problems.append(Problem(column.name, row.get(column.name), f"{column.name} antérieure à {earlier.name}"))
+    # a name never reaches quality_report (a published mart): the reason says what is wrong, not who
+    if plan.personal:
+        problems = [Problem(q.field, NAME_MASK if q.value else q.value, q.reason) if q.field in plan.personal else q
+                    for q in problems]
     return typed, problems
 
 
@@ -184,82 +297,25 @@ def survey_item_column(question: str) -> str:
     return question.replace("[", "_").replace("]", "")
 
 
+# One name per sheet for callers that type one family (tests, fuzzing): each is `type_row`, nothing more.
+def type_survey_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
+    return type_row("enquete_coordonnateurs", "survey", row, registry)
+
+
 def type_roster_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
-    problems: list[Problem] = []
-    typed = {
-        "ptsm_id": _apply(problems, "ptsm_id", row.get("ptsm_id"), _known_ptsm(registry)),
-        "coordonnateur": _apply(problems, "coordonnateur", row.get("coordonnateur"), _required(lambda v: str(v).strip(), "coordonnateur")),
-        "etp": _apply(problems, "etp", row.get("etp"), _required(_fte, "etp")),
-        "date_debut": _apply(problems, "date_debut", row.get("date_debut"), _required(p.parse_date, "date_debut")),
-        "date_fin": _apply(problems, "date_fin", row.get("date_fin"), p.parse_date),
-        "type_contrat": _apply(problems, "type_contrat", row.get("type_contrat"), _choice("contrat")),
-        "porteur": _apply(problems, "porteur", row.get("porteur"), _choice("porteur")),
-        "financement_ars_eur": _apply(problems, "financement_ars_eur", row.get("financement_ars_eur"), p.parse_amount),
-        "cofinancement_eur": _apply(problems, "cofinancement_eur", row.get("cofinancement_eur"), p.parse_amount) or 0.0,
-    }
-    if typed["date_debut"] and typed["date_fin"] and typed["date_fin"] < typed["date_debut"]:
-        problems.append(Problem("date_fin", row.get("date_fin"), "date_fin antérieure à date_debut"))
-    # a name never reaches quality_report (a published mart): the reason says what is wrong, not who
-    problems = [Problem(q.field, NAME_MASK if q.value else q.value, q.reason) if q.field == "coordonnateur" else q
-                for q in problems]
-    return typed, problems
-
-
-def _quotite(value: str | None) -> int | None:
-    """Part-time rate in %: `80` or `80 %`."""
-    number, _ = p.parse_percent(value)
-    return p.parse_int(None if number is None else repr(number), 10, 99, what="quotité")
-
-
-def _fte(value: str | None) -> float:
-    number, percent = p.parse_percent(value)  # `80 %` is 0.8 FTE
-    if number is not None and percent:
-        number = number / 100
-    if number is None or not 0 < number <= 1:
-        raise ValueError("etp hors de ]0 ; 1]")
-    return number
+    return type_row("coordonnateurs", "roster", row, registry)
 
 
 def type_action_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
-    problems: list[Problem] = []
-    typed = {
-        "ptsm_id": _apply(problems, "ptsm_id", row.get("ptsm_id"), _known_ptsm(registry)),
-        "num_action": _apply(problems, "num_action", row.get("num_action"), _required(lambda v: str(v).strip(), "num_action")),
-        "intitule": (row.get("intitule") or "").strip() or None,
-        "priorities": _apply(problems, "priorites", row.get("priorites"), p.parse_priorities),
-        "publics": _apply(problems, "publics", row.get("publics"), _codes("public")),
-        "thematiques": _apply(problems, "thematiques", row.get("thematiques"), _codes("thematique")),
-        "secteurs": _apply(problems, "secteurs", row.get("secteurs"), _codes("secteur")),
-        "statut": _apply(problems, "statut", row.get("statut"), _required(_choice("statut"), "statut")),
-        "priorisee_ctsm": _apply(problems, "priorisee_ctsm", row.get("priorisee_ctsm"), p.parse_yes_no),
-        "annee_debut": _apply(problems, "annee_debut", row.get("annee_debut"), _year),
-        "annee_fin": _apply(problems, "annee_fin", row.get("annee_fin"), _year),
-    }
-    return typed, problems
+    return type_row("fiches_actions", "actions", row, registry)
 
 
 def type_funding_row(row: dict[str, str | None]) -> tuple[dict[str, object], list[Problem]]:
-    problems: list[Problem] = []
-    funder = _apply(problems, "financeur", row.get("financeur"), _required(_choice("financeur"), "financeur"))
-    typed = {
-        "num_action": _apply(problems, "num_action", row.get("num_action"), _required(lambda v: str(v).strip(), "num_action")),
-        "financeur": funder,
-        "funder_group": vocabulary("financeur").groups.get(funder) if funder else None,
-        "annee": _apply(problems, "annee", row.get("annee"), _year),
-        "montant_eur": _apply(problems, "montant_eur", row.get("montant_eur"), _required(p.parse_amount, "montant_eur")),
-        "nature": _apply(problems, "nature", row.get("nature"), _choice("nature")),
-    }
-    return typed, problems
+    return type_row("fiches_actions", "funding", row, set())
 
 
 def type_milestone_row(row: dict[str, str | None], registry: set[str]) -> tuple[dict[str, object], list[Problem]]:
-    problems: list[Problem] = []
-    typed = {
-        "ptsm_id": _apply(problems, "ptsm_id", row.get("ptsm_id"), _known_ptsm(registry)),
-        "date_arrete_ptsm": _apply(problems, "date_arrete_ptsm", row.get("date_arrete_ptsm"), p.parse_date),
-        "date_signature_ctsm": _apply(problems, "date_signature_ctsm", row.get("date_signature_ctsm"), p.parse_date),
-    }
-    return typed, problems
+    return type_row("statut_ptsm", "milestones", row, registry)
 
 
 def is_hint_row(row: dict[str, str | None], problems: list[Problem], identity: str) -> bool:

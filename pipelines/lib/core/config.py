@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-EXPORT_FAMILIES = ("enquete_coordonnateurs", "coordonnateurs", "fiches_actions", "statut_ptsm")
 # Families a monthly refresh expects a fresh file of (the survey is yearly).
 MONTHLY_FAMILIES = ("coordonnateurs", "fiches_actions", "statut_ptsm")
 

@@ -13,17 +13,16 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from functools import lru_cache
 
 from pipelines.lib.catalogue.families import FAMILIES
-from pipelines.lib.core.config import EXPORT_FAMILIES
+from pipelines.lib.catalogue.catalogue import family_names, sheets as catalogue_sheets
 from pipelines.lib.core.parsing import fold
 from pipelines.lib.ingest.readers import MAX_FILE_BYTES, MAX_XLSX_UNCOMPRESSED, FileRejected, header_rows
 
 UNSORTED = "hors_famille"  # the ledger family of files that belong to no family folder
-FAMILY_NAMES = EXPORT_FAMILIES  # the catalogue's families (tests/test_catalogue.py keeps them equal)
+FAMILY_NAMES = tuple(family_names())  # the catalogue's families: one folder each
 JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", "icon\r"}
 JUNK_FOLDERS = {"__macosx", "$recycle.bin", "system volume information"}
 NOTES = {"readme", "lisez moi", "lisezmoi"}  # a note beside the family folders (the sample has one): not an export
@@ -81,15 +80,26 @@ def family_of(folder_name: str) -> str | None:
     return None
 
 
+_PLACEHOLDERS = re.compile(r"<[^>]*>|AAAA(-MM(-JJ)?)?")
+
+
+@lru_cache(maxsize=1)
+def _name_words() -> tuple[tuple[str, str], ...]:
+    """(words, family): each family's name and the name its template gives a file (catalogue `file_pattern`, its
+    placeholders dropped: `enquete_AAAA.csv` -> `enquete`), longest first."""
+    words = {fold(name): name for name in FAMILY_NAMES}
+    for sheet in catalogue_sheets():
+        stem = PurePosixPath(sheet.file_pattern.split()[0]).stem
+        words.setdefault(fold(_PLACEHOLDERS.sub(" ", stem)), sheet.family)
+    return tuple(sorted(words.items(), key=lambda item: -len(item[0])))
+
+
 def family_of_file(file_name: str) -> str | None:
     """A file outside the family folders named after its family (`coordonnateurs_2025-03.csv`,
-    `Fiches actions PTSM-35.xlsx`) is that family's export: the longest family name found as whole words wins
-    (`enquete_coordonnateurs` before `coordonnateurs`)."""
+    `Fiches actions PTSM-35.xlsx`) or as its template names it (`enquete_2024.csv`) is that family's export: the
+    longest name found as whole words wins (`enquete_coordonnateurs` before `coordonnateurs`)."""
     key = f" {fold(PurePosixPath(file_name).stem)} "
-    for name in sorted(FAMILY_NAMES, key=len, reverse=True):
-        if f" {fold(name)} " in key:
-            return name
-    return None
+    return next((family for words, family in _name_words() if words and f" {words} " in key), None)
 
 
 def family_columns(family: str) -> list[str]:
@@ -139,12 +149,29 @@ def unassigned_reason(path: Path, where: str) -> str:
             f"{WHERE}, ou nommez-le d'après sa famille (ex. coordonnateurs_2025-03-31.csv)")
 
 
-def _outside(name: str, path: Path, where: str) -> Found:
-    """A file outside the family folders: its family from its name, else from its header row (issue 23 §1: a
-    roster saved as `export.csv` at the root was never read), else reported with what to do."""
+def family_outside_folders(path: Path) -> str | None:
+    """The family of a file outside the family folders: from its name, else from its header row (issue 23 §1: a
+    roster saved as `export.csv` at the root was never read); None when neither says (see `unassigned_reason`).
+    The one rule: the refresh applies it to such files, `ptsm check` to any file not in a family folder."""
     family = family_of_file(path.name)
     if family is None and path.is_file() and not path.is_symlink():
         family = family_of_header(path)
+    return family
+
+
+def family_of_path(path: Path) -> str | None:
+    """The family of a file seen on its own (`ptsm check`): the nearest family folder it sits in, else
+    `family_outside_folders`, as the refresh would assign it."""
+    for folder in path.resolve().parents:
+        family = family_of(folder.name)
+        if family:
+            return family
+    return family_outside_folders(path)
+
+
+def _outside(name: str, path: Path, where: str) -> Found:
+    """A file outside the family folders: assigned by `family_outside_folders`, else reported with what to do."""
+    family = family_outside_folders(path)
     return Found(family, name, path) if family is not None else Found(None, name, path,
                                                                       reason=unassigned_reason(path, where))
 
@@ -191,11 +218,10 @@ def _walk(folder: Path, family: str | None, root: Path, result: Discovery) -> No
                 result.found.append(Found(family, relative, path))
 
 
-def archive_members(path: Path, family: str | None, relative: str, result: Discovery,
-                    guess: Callable[[str], str | None] | None = None) -> None:
+def archive_members(path: Path, family: str | None, relative: str, result: Discovery) -> None:
     """The members of a zip archive, each as if it were in the folder (a root archive's members go by their own
-    first folder, or by `guess` of their name: the validator's rule). Refused whole, like a workbook, when it would
-    inflate past the zip-bomb limit."""
+    first folder, else by their name, like a file outside the family folders). Refused whole, like a workbook, when
+    it would inflate past the zip-bomb limit."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = [info for info in archive.infolist() if not info.is_dir()]
@@ -214,8 +240,8 @@ def archive_members(path: Path, family: str | None, relative: str, result: Disco
             result.ignored.append(name)
             continue
         member_family = family if family is not None else (family_of(parts[0]) if len(parts) > 1 else None)
-        if member_family is None and guess is not None:
-            member_family = guess(info.filename)
+        if member_family is None:
+            member_family = family_of_file(info.filename)
         if info.filename.lower().endswith(".zip"):
             result.found.append(Found(member_family, name, path, info.filename,
                                       reason="archive dans une archive : décompressez-la et envoyez son contenu"))

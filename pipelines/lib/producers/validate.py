@@ -14,29 +14,13 @@ from pathlib import Path
 from pipelines.lib.ingest import raw as ingest
 
 from pipelines.lib.staging import typing_rows as staging
-from pipelines.lib.ingest.discovery import Discovery, archive_members, family_of, member_bytes
+from pipelines.lib.ingest.discovery import Discovery, archive_members, family_of_path, member_bytes, unassigned_reason
 from pipelines.lib.catalogue.families import FAMILIES
 from pipelines.lib.catalogue.reference import registry_rows
 from pipelines.lib.quality.findings import FileFindings, finding, render_page, render_text
-from pipelines.lib.core.parsing import fold
-from pipelines.lib.ingest.readers import WORKBOOK_SUFFIXES, FileRejected
+from pipelines.lib.ingest.readers import FileRejected
 
 CHECK_KEY = b"ptsm-check: names are pseudonymised and then thrown away"
-
-
-def guess_family(path: Path) -> str | None:
-    """The family of a file: its folder when it sits in a family folder, else its name (`enquete_…`,
-    `recensement_…`, `statut_ptsm_…`), else a workbook is an action plan."""
-    for folder in path.resolve().parents:
-        family = family_of(folder.name)
-        if family:
-            return family
-    name = fold(path.name)
-    for start, family in (("enquete", "enquete_coordonnateurs"), ("recensement", "coordonnateurs"),
-                          ("statut ptsm", "statut_ptsm")):
-        if name.startswith(start):
-            return family
-    return "fiches_actions" if path.suffix.lower() in WORKBOOK_SUFFIXES else None
 
 
 def registry_ids() -> set[str]:
@@ -46,7 +30,7 @@ def registry_ids() -> set[str]:
 def check_archive(path: Path, registry: set[str]) -> list[FileFindings]:
     """A zip archive as the refresh opens it: each member checked as a file (same zip-bomb guard)."""
     found = Discovery()
-    archive_members(path, None, path.name, found, guess=lambda name: guess_family(Path(name)))
+    archive_members(path, None, path.name, found)
     reports = []
     for member in found.found:
         if member.reason:
@@ -70,13 +54,13 @@ def check_archive(path: Path, registry: set[str]) -> list[FileFindings]:
 
 
 def check_file(path: Path, registry: set[str] | None = None, family: str | None = None) -> FileFindings:
-    family = family or guess_family(path)
+    """One file's report. Its family, unless given (the portal's form), is the one the refresh would assign it
+    (`discovery.family_of_path`: its family folder, else its name, else its header row)."""
+    family = family or family_of_path(path)
     report = FileFindings(path.name, family)
     if family is None:
         report.findings.append(finding(None, "", None, "fichier", path.name,
-                                       "famille d'export inconnue : nommez le fichier comme le modèle (enquete_AAAA, "
-                                       "recensement_coordonnateurs_AAAA-MM-JJ, statut_ptsm_AAAA-MM-JJ) ou placez-le "
-                                       "dans le dossier de sa famille"))
+                                       unassigned_reason(path, "famille d'export inconnue")))
         return report
     entry = ingest.read_export(path, FAMILIES[family])
     if entry.reason:

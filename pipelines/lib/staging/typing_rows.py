@@ -18,6 +18,7 @@ from pipelines.lib.warehouse.bulk import insert_tuples
 from pipelines.lib.warehouse.fingerprint import code_fingerprint, fingerprint
 from pipelines.lib.core.parsing import number_key
 from pipelines.lib.staging.pseudonym import pseudonymise
+from pipelines.lib.catalogue import catalogue
 from pipelines.lib.catalogue.catalogue import catalogue_sha256
 from pipelines.lib.catalogue.vocab import reload_vocabularies, synonym_usage
 
@@ -198,50 +199,31 @@ def _hint_issues(family: str, source: str, sheet: str, numbers: list[int]) -> li
     return [(family, source, sheet, numbers[0], "ligne", value, reason)]
 
 
-def _stage_survey(source, file_date, wave, raw, registry, key, out, issues) -> None:
-    """An unreadable answer becomes a missing answer; a row without a usable id cannot be kept."""
-    hints = []
-    for row in raw["survey"]:
-        typed, problems = fam.type_survey_row(row, registry)
-        if fam.is_hint_row(row, problems, "id"):
-            hints.append(row["_row_number"])
-            continue
-        for problem in problems:
-            issues.append(_issue("enquete_coordonnateurs", source, "", row["_row_number"], problem))
-        if typed["response_id"] is None:
-            continue
-        out["survey_answers"].append({"source_file": source, "row_number": row["_row_number"], "wave": wave, **typed})
-    issues.extend(_hint_issues("enquete_coordonnateurs", source, "", hints))
+def _stage_sheet(family: str, raw_table: str, table: str, identity: str, whole_row: bool):
+    """The staging of a one-sheet family: each row typed from the catalogue (`families.type_row`), legend rows
+    reported once, a person's name replaced by its pseudonym. `whole_row`: a problem quarantines the row (roster,
+    milestones); else an unreadable answer becomes a missing answer and only a row without its id is dropped
+    (survey, docs/contract.md §2.1)."""
+    columns = catalogue.sheet(family, raw_table).columns
+    personal = [(c.name, fam.staged_name(c)) for c in columns if c.personal]
+    key_column = next(fam.staged_name(c) for c in columns if c.name == identity)
 
-
-def _stage_roster(source, file_date, wave, raw, registry, key, out, issues) -> None:
-    hints = []
-    for row in raw["roster"]:
-        typed, problems = fam.type_roster_row(row, registry)
-        if fam.is_hint_row(row, problems, "ptsm_id"):
-            hints.append(row["_row_number"])
-            continue
-        if problems:
-            issues.extend(_issue("coordonnateurs", source, "", row["_row_number"], p) for p in problems)
-            continue
-        name = typed.pop("coordonnateur")
-        out["roster_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
-                                   "coordonnateur_id": pseudonymise(name, key), **typed})
-    issues.extend(_hint_issues("coordonnateurs", source, "", hints))
-
-
-def _stage_milestones(source, file_date, wave, raw, registry, key, out, issues) -> None:
-    hints = []
-    for row in raw["milestones"]:
-        typed, problems = fam.type_milestone_row(row, registry)
-        if fam.is_hint_row(row, problems, "ptsm_id"):
-            hints.append(row["_row_number"])
-            continue
-        if problems:
-            issues.extend(_issue("statut_ptsm", source, "", row["_row_number"], p) for p in problems)
-            continue
-        out["milestone_rows"].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date, **typed})
-    issues.extend(_hint_issues("statut_ptsm", source, "", hints))
+    def stage(source, file_date, wave, raw, registry, key, out, issues) -> None:
+        hints = []
+        for row in raw[raw_table]:
+            typed, problems = fam.type_row(family, raw_table, row, registry)
+            if fam.is_hint_row(row, problems, identity):
+                hints.append(row["_row_number"])
+                continue
+            issues.extend(_issue(family, source, "", row["_row_number"], p) for p in problems)
+            if (whole_row and problems) or typed[key_column] is None:
+                continue
+            for name, staged in personal:
+                typed[staged] = pseudonymise(typed.pop(name), key)
+            out[table].append({"source_file": source, "row_number": row["_row_number"], "file_date": file_date,
+                               "wave": wave, **typed})
+        issues.extend(_hint_issues(family, source, "", hints))
+    return stage
 
 
 def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> None:
@@ -250,7 +232,7 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
     typed_rows = []
     hints = []
     for row in raw["actions"]:
-        typed, problems = fam.type_action_row(row, registry)
+        typed, problems = fam.type_row(family, "actions", row, registry)
         if fam.is_hint_row(row, problems, "ptsm_id"):
             hints.append(row["_row_number"])
             continue
@@ -280,7 +262,7 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
     n_valid_funding = 0
     hints = []
     for row in raw["funding"]:
-        typed, problems = fam.type_funding_row(row)
+        typed, problems = fam.type_row(family, "funding", row, registry)
         number = typed["num_action"]
         if number and number not in all_actions and len(by_number.get(number_key(number), ())) == 1:
             number = typed["num_action"] = next(iter(by_number[number_key(number)]))
@@ -309,8 +291,8 @@ def _stage_actions(source, file_date, wave, raw, registry, key, out, issues) -> 
 
 # the row typing of each family; `ptsm check` (pipelines/lib/producers/validate.py) calls the same functions
 TYPERS = {
-    "enquete_coordonnateurs": _stage_survey,
-    "coordonnateurs": _stage_roster,
+    "enquete_coordonnateurs": _stage_sheet("enquete_coordonnateurs", "survey", "survey_answers", "id", whole_row=False),
+    "coordonnateurs": _stage_sheet("coordonnateurs", "roster", "roster_rows", "ptsm_id", whole_row=True),
     "fiches_actions": _stage_actions,
-    "statut_ptsm": _stage_milestones,
+    "statut_ptsm": _stage_sheet("statut_ptsm", "milestones", "milestone_rows", "ptsm_id", whole_row=True),
 }
