@@ -305,10 +305,11 @@ BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "broken_link", "in
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
-# Browser checks: every page but the PTSM reviews (one Jinja2 template, 104 pages); of those, a fixed sample: the
-# REVIEW_SAMPLE longest pages (most rows: the first to overflow) and the shortest one, by size then name.
-REVIEW_SAMPLE = 3
-REVIEWS_FOLDER = "ptsm"  # pipelines/lib/reviews/ptsm_reviews.REVIEWS_DIR (a later room: not imported)
+# Browser checks (~2 page loads each, the costly part): every numbered report and the home page; of the pages one
+# template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow) and the
+# shortest, by size then name. PTSM reviews (one Jinja2 template, 104 pages): 3 longest + the shortest; regional
+# profiles (one notebook, 18 pages): 2 longest + the shortest. The static checks read every page.
+SAMPLED_FOLDERS = {"ptsm": 3, "regions": 2}  # folder -> how many of its longest pages (plus its shortest)
 PAGE_CHECKS_FILE = "page_checks.json"
 
 
@@ -340,7 +341,8 @@ def link_findings(site: Path, page_file: Path, soup) -> list[Finding]:
     from urllib.parse import unquote, urlsplit
 
     name = page_file.relative_to(site).as_posix()
-    ids = {el.get("id") for el in soup.find_all(id=True)} | {el.get("name") for el in soup.find_all("a", attrs={"name": True})}
+    ids = {el.get("id") for el in soup.find_all(id=True)}
+    ids |= {el.get("name") for el in soup.find_all("a", attrs={"name": True})}
     found = []
     for tag, attribute in _LINKED.items():
         for element in soup.find_all(tag, attrs={attribute: True}):
@@ -407,13 +409,14 @@ def site_pages(site: Path) -> list[Path]:
 
 
 def browser_sample(site: Path, pages: list[Path]) -> list[Path]:
-    """The pages opened in the browser: all but the PTSM reviews, and of these the REVIEW_SAMPLE longest and the
-    shortest (the same Jinja2 template fills them all; the longest overflow first). Deterministic: by size, then
-    name."""
-    reviews = [p for p in pages if p.relative_to(site).parts[0] == REVIEWS_FOLDER]
-    by_size = sorted(reviews, key=lambda p: (-p.stat().st_size, p.name))
-    picked = set(by_size[:REVIEW_SAMPLE] + by_size[-1:])
-    return [p for p in pages if p not in reviews or p in picked]
+    """The pages opened in the browser, in site order: all but those of SAMPLED_FOLDERS, and of each of these its
+    longest pages and its shortest (deterministic: by size, then name)."""
+    picked: set[Path] = set()
+    for folder, longest in SAMPLED_FOLDERS.items():
+        members = sorted((p for p in pages if p.relative_to(site).parts[0] == folder),
+                         key=lambda p: (-p.stat().st_size, p.name))
+        picked.update(members[:longest] + members[-1:])
+    return [p for p in pages if p.relative_to(site).parts[0] not in SAMPLED_FOLDERS or p in picked]
 
 
 @dataclass

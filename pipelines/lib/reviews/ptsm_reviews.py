@@ -334,7 +334,10 @@ def _environment():
 def render_review(values: dict[str, Any], *, links: bool = True, env=None) -> str:
     """The page of one review; `links=False` for a copy that travels alone (no link to the release's other pages).
     A page giving a percentage of a base under 20 is refused (ValueError), never published."""
-    page = (env or _environment()).get_template(TEMPLATE).render(r=values, links=links)
+    from pipelines.lib.reports.notebooks import SCROLL_FOCUS_SCRIPT
+
+    page = (env or _environment()).get_template(TEMPLATE).render(r=values, links=links,
+                                                                 scroll_focus_script=SCROLL_FOCUS_SCRIPT)
     wrong = small_base_violations(page)
     if wrong:
         raise ValueError(f"Bilan de {values['ptsm_id']} : pourcentage d'une base de moins de {REVIEW_SMALL_BASE} "
