@@ -9,8 +9,13 @@ that tried to leave the folder, charts not drawn, pairs of overlapping texts wit
 edge, anything sticking out of the window sideways, toolbars left in English or linking to Plotly's site, axe-core's
 WCAG 2.1 A/AA violations (RGAA 4.1's automatable part, at the first width) and, in print media at the A4 column's
 width, any chart, legend or table wider than the printed page; writes full-page screenshots (`<report>-<width>.png`)
-plus one per figure (`<report>-<width>-figNN.png`). `print_pdfs` prints the release's A4 PDFs. Exit status 1 when anything is wrong. Uses Debian's /usr/bin/chromium (never a
-downloaded browser).
+plus one per figure (`<report>-<width>-figNN.png`). `print_pdfs` prints the release's A4 PDFs. Exit status 1 when
+anything is wrong. Uses Debian's /usr/bin/chromium (never a downloaded browser).
+
+`check_site` is the same inspection run by every release on its new pages before they are shown (static checks on
+every page, the browser's on a fixed sample; which findings block and which warn: `BLOCKING_CHECKS`), recorded
+in the release's `page_checks.json`; the PTSM reviews' checker (pipelines/lib/reviews/review_check.py) opens its
+pages with `open_offline` too.
 """
 
 from __future__ import annotations
