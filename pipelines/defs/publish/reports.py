@@ -27,7 +27,9 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     written then; then every page is printed to A4 PDF by Chromium, and every page is checked (`check_pages`): a
     blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
     trimmed copy, as in the reliability tests) renders the numbered reports only."""
-    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR)
+    profiles = (notebooks_dir / PROFILE_NOTEBOOK).is_file()
+    # without profiles the reviews' navigation (to their region's profile) would lead nowhere: the page check refuses it
+    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR, links=profiles)
     printer = None
     if pdf_dir is not None:
         missing = printing.available()
@@ -36,7 +38,7 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         else:
             dg.get_dagster_logger().warning(missing)
     try:
-        if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
+        if profiles:
             render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
         written = render_notebooks(notebooks_dir, target, release)
         try:
