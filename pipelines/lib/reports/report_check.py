@@ -520,7 +520,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Inspecte les rapports HTML dans Chromium sans réseau.")
     parser.add_argument("reports_dir", type=Path)
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--release-check", action="store_true",
+                        help="le contrôle des pages de chaque publication (check_site) : bloquants et avertissements")
     args = parser.parse_args(argv)
+    if args.release_check:
+        result = check_site(args.reports_dir)
+        for item in result.findings:
+            print(f"{'BLOQUANT' if item.blocking else 'avertissement'} {item.message}")
+        print(f"{len(result.pages)} pages lues, {len(result.browser_pages)} ouvertes dans le navigateur : "
+              f"{len(result.blocking)} problème(s) bloquant(s), {len(result.warnings)} avertissement(s)")
+        return 1 if result.blocking else 0
     from pipelines.lib.reports.site import PROFILES_DIR
 
     pages = sorted(args.reports_dir.glob("*.html")) + sorted((args.reports_dir / PROFILES_DIR).glob("*.html"))
