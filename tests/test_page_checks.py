@@ -235,3 +235,31 @@ def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(mini_run
     page = (reports / "01_essai.html").read_text(encoding="utf-8")
     assert "Quinze postes vacants" in page and "plan_received" not in page
     assert not list(Path(os.path.realpath(marts)).glob(".reports-tmp-*"))  # the refused pages are gone
+
+
+@pytest.mark.slow
+def test_a_box_that_scrolls_on_a_phone_takes_a_tab_stop_only_while_it_scrolls(tmp_path, browser):
+    """axe-core's serious `scrollable-region-focusable`, found by the page check at 390 px on every page: without the
+    script a wide table's scrolling box fails it; with it the box is reachable at 390 px, and no stop is added at
+    1400 px where nothing scrolls."""
+    from pipelines.lib.reports.notebooks import SCROLL_FOCUS_SCRIPT
+    from pipelines.lib.reports.report_check import check_page
+
+    table = ('<figure aria-label="Tableau 1 – Postes par région"><div class="ptsm-table-wrap" style="overflow-x:auto">'
+             '<table style="width:900px"><caption>Postes</caption><tr><th>Région</th></tr><tr><td>Corse</td></tr>'
+             '</table></div></figure>')
+    bare, scripted = tmp_path / "bare.html", tmp_path / "scripted.html"
+    bare.write_text(PAGE.format(body=table), encoding="utf-8")
+    scripted.write_text(PAGE.format(body=table).replace("</body>", SCROLL_FOCUS_SCRIPT + "</body>"), encoding="utf-8")
+    assert "scrollable-region-focusable" in {v["id"] for v in check_page(browser, bare, 390, accessibility=True)
+                                              .accessibility}
+    assert check_page(browser, scripted, 390, accessibility=True).accessibility == []
+    stops = {}
+    for width in (390, 1400):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        page.goto(scripted.resolve().as_uri())
+        page.wait_for_timeout(400)
+        stops[width] = page.evaluate("() => [...document.querySelectorAll('[tabindex]')].map(e => "
+                                     "[e.className, e.getAttribute('role'), e.getAttribute('aria-label')])")
+        page.close()
+    assert stops == {390: [["ptsm-table-wrap", "region", "Tableau 1 – Postes par région"]], 1400: []}
