@@ -229,8 +229,9 @@ def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(mini_run
 
     second = render("Voir la colonne plan_received du mart ptsm_overview.")
     assert second.returncode == 1
-    assert ("Pages refusées (1 problème(s) bloquant(s)), la publication précédente des pages reste en place : "
-            "01_essai.html : nom interne du code visible") in second.stdout
+    assert "Pages refusées (" in second.stdout  # one finding per identifier: plan_received, ptsm_overview...
+    assert ("bloquant(s)), la publication précédente des pages reste en place : 01_essai.html : nom interne du code "
+            "visible — « ") in second.stdout and "plan_received du mart ptsm_overview" in second.stdout
     assert os.path.realpath(reports) == shown  # the pages of the first run, still shown
     page = (reports / "01_essai.html").read_text(encoding="utf-8")
     assert "Quinze postes vacants" in page and "plan_received" not in page
