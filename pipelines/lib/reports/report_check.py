@@ -471,10 +471,10 @@ class SiteCheck:
         }
 
 
-def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = None) -> SiteCheck:
+def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = None, chromium=None) -> SiteCheck:
     """Every page of the rendered site `site` checked (static checks on all pages, the browser's on `browser_sample`
     of them), or only the pages `only` (links still resolved in the whole site). Without Playwright or Chromium the
-    browser checks are skipped and the reason recorded."""
+    browser checks are skipped and the reason recorded. `chromium`: a browser already launched (`launch`) to reuse."""
     import importlib.util
     import os
 
@@ -491,6 +491,10 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
         result.browser_skipped = "contrôles dans le navigateur non demandés"
     elif importlib.util.find_spec("playwright") is None or not os.access(CHROMIUM, os.X_OK):
         result.browser_skipped = f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
+    elif sample and chromium is not None:
+        for page_file in sample:
+            result.findings += browser_findings(chromium, site, page_file)
+            result.browser_pages.append(page_file.relative_to(site).as_posix())
     elif sample:
         from playwright.sync_api import sync_playwright
 
