@@ -124,7 +124,8 @@ def sample_release(tmp_path_factory, worker_id) -> SampleRelease:
             home.mkdir()
             (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
             site = SampleRelease(root, root / "raw", extra_env={"DAGSTER_HOME": str(home)})
-            result = site.run("refresh", timeout=1200)  # with the notebooks, as a newcomer's first `ptsm refresh`
+            # with the notebooks and their page check, as a newcomer's first `ptsm refresh`
+            result = site.run("refresh", timeout=1800)
             outcome.write_text(json.dumps({"returncode": result.returncode, "output": result.stdout}),
                                encoding="utf-8")
     recorded = json.loads(outcome.read_text(encoding="utf-8"))

@@ -41,7 +41,7 @@ def site(tmp_path_factory) -> Installation:
     planted.survey(raw / "enquete_coordonnateurs" / "enquete_2024_vague.csv")
     planted.formula_titles_workbook(raw / "fiches_actions" / "ptsm05_2022-03-01.xlsx")
     inst = Installation(root / "site", raw)
-    result = inst.run("refresh")  # with the reports: the HTML is searched too
+    result = inst.run("refresh", timeout=1200)  # with the reports (and their page check): the HTML is searched too
     assert result.returncode == 0, result.stdout[-5000:]
     for region in EXPORT_REGIONS:
         exported = inst.run("export", "--region", region, "--out", str(root / f"export_{region}"))

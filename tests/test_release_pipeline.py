@@ -107,7 +107,9 @@ def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
     assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
 
 
-PRINT_RELEASE = "from pipelines.lib.reports import marts_reader\nprint('publication', marts_reader.manifest()['release_id'])"
+# shown as the reports show text (a raw printed output is refused by the release's page check)
+PRINT_RELEASE = ("from IPython.display import Markdown, display\nfrom pipelines.lib.reports import marts_reader\n"
+                 "display(Markdown('publication ' + marts_reader.manifest()['release_id']))")
 SLEEP = "import os, time\ntime.sleep(float(os.environ.get('PTSM_TEST_REPORT_SLEEP', '0')))"
 
 

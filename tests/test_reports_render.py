@@ -40,13 +40,8 @@ def browser():
         instance.close()
 
 
-# finding at phone width left to the notebook's cell (tests/test_print_and_phone.py says which)
-_KNOWN = {("03_couverture_priorites_publics", 390): "03 Graphique 7 : légende sur le titre d'axe à 390 px"}
-
-
 @pytest.mark.parametrize("name,width", [
-    pytest.param(n, w, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[(n, w)])) if (n, w) in _KNOWN else (n, w)
-    for n in REPORTS for w in (WIDTHS if budget.LONG else WIDTHS[-1:])])  # narrowest; all with --long
+    (n, w) for n in REPORTS for w in (WIDTHS if budget.LONG else WIDTHS[-1:])])  # narrowest; all with --long
 def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
     page_file = sample_reports / f"{name}.html"
     expected_charts = page_file.read_text(encoding="utf-8").count('class="plotly-graph-div"')

@@ -13,6 +13,7 @@ from pipelines.lib.publish.release import publish_reports
 from pipelines.lib.reports.notebooks import render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
+from pipelines.lib.reports import report_check
 from pipelines.lib.reports.report_check import print_pdfs
 
 
@@ -23,9 +24,12 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     without Chromium the pages are written and the log says why there is no PDF.
 
     Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
-    written then; then every page is printed to A4 PDF by Chromium. A notebooks folder without the profile notebook (a trimmed copy, as in the reliability tests)
-    renders the numbered reports only."""
-    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR)
+    written then; then every page is printed to A4 PDF by Chromium, and every page is checked (`check_pages`): a
+    blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
+    trimmed copy, as in the reliability tests) renders the numbered reports only."""
+    profiles = (notebooks_dir / PROFILE_NOTEBOOK).is_file()
+    # without profiles the reviews' navigation (to their region's profile) would lead nowhere: the page check refuses it
+    reviews = render_ptsm_reviews(release, target / REVIEWS_DIR, links=profiles)
     printer = None
     if pdf_dir is not None:
         missing = printing.available()
@@ -34,13 +38,14 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         else:
             dg.get_dagster_logger().warning(missing)
     try:
-        if (notebooks_dir / PROFILE_NOTEBOOK).is_file():
+        if profiles:
             render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
         written = render_notebooks(notebooks_dir, target, release)
         try:
             print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
         except ImportError as missing:  # a production install without the browser driver: pages without PDFs
             dg.get_dagster_logger().warning(f"PDF des rapports non produits : {missing}")
+        check_pages(target)
     except BaseException:
         if printer is not None:
             printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown
@@ -48,6 +53,22 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     if printer is not None:
         printer.publish()  # the PDFs of these pages, swapped in whole
     return written
+
+
+def check_pages(target: Path) -> report_check.SiteCheck:
+    """Every page of the site just rendered into `target`, checked before it is shown (report_check.check_site: which
+    checks block, which warn). The outcome is the release's `page_checks.json`; a blocking finding fails the step
+    with a French message naming the page and the problem, and the previous publication's pages stay."""
+    log = dg.get_dagster_logger()
+    checked = report_check.check_site(target)
+    report_check.write_fact(target, checked)
+    if checked.browser_skipped:
+        log.warning(f"Contrôle des pages : {checked.browser_skipped}")
+    for warning in checked.warnings:
+        log.warning(f"Contrôle des pages (avertissement) : {warning.message}")
+    if checked.blocking:
+        raise dg.Failure(description=checked.failure_message())
+    return checked
 
 
 @dg.asset(

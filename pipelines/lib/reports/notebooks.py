@@ -243,6 +243,41 @@ ul.ptsm-key-figures > li { list-style: none !important; margin: 0; }
 </script>
 """.replace("PRINT_WIDTH_PX", str(PRINT_WIDTH_PX)).replace("PRINT_CHART_MAX_HEIGHT_PX", str(PRINT_CHART_MAX_HEIGHT_PX))
 
+# A box that scrolls (a wide table, a chart in its frame at phone width, a long data table) must be reachable from the
+# keyboard, or a keyboard user cannot see what it hides (WCAG 2.1.1; axe-core's serious `scrollable-region-focusable`,
+# found at 390 px on every page by the release's page check). It takes a tab stop, named after its figure or table,
+# only while it actually scrolls: on a desktop nothing scrolls and no inert tab stop is added (issue 21 §4). Shared by
+# the reports, the profiles (REPORT_CSS) and the PTSM reviews (their template).
+SCROLL_FOCUS_SCRIPT = """<script>
+(function () {
+  function name(el) {
+    var figure = el.closest('figure[aria-label]');
+    var caption = el.querySelector('caption');
+    return figure ? figure.getAttribute('aria-label') : (caption ? caption.textContent.trim() : 'Tableau');
+  }
+  function sync() {
+    document.querySelectorAll('main div, main figure, main details, main pre').forEach(function (el) {
+      if (el.closest('.js-plotly-plot')) return;
+      var st = getComputedStyle(el);
+      var shut = el.parentElement && el.parentElement.closest('details:not([open])');  // not shown, not reachable
+      var scrolls = !shut && ((/auto|scroll/.test(st.overflowX) && el.scrollWidth > el.clientWidth + 1)
+                              || (/auto|scroll/.test(st.overflowY) && el.scrollHeight > el.clientHeight + 1));
+      if (scrolls && !el.hasAttribute('tabindex')) {
+        el.setAttribute('tabindex', '0'); el.setAttribute('role', 'region');
+        el.setAttribute('aria-label', name(el)); el.dataset.ptsmScroll = '1';
+      } else if (!scrolls && el.dataset.ptsmScroll) {
+        ['tabindex', 'role', 'aria-label', 'data-ptsm-scroll'].forEach(function (a) { el.removeAttribute(a); });
+      }
+    });
+  }
+  window.addEventListener('load', function () { sync(); setTimeout(sync, 300); });
+  window.addEventListener('resize', sync);
+  document.addEventListener('toggle', sync, true);
+})();
+</script>
+"""
+REPORT_CSS += SCROLL_FOCUS_SCRIPT
+
 
 MAIN_ID = "contenu"
 

@@ -9,8 +9,13 @@ that tried to leave the folder, charts not drawn, pairs of overlapping texts wit
 edge, anything sticking out of the window sideways, toolbars left in English or linking to Plotly's site, axe-core's
 WCAG 2.1 A/AA violations (RGAA 4.1's automatable part, at the first width) and, in print media at the A4 column's
 width, any chart, legend or table wider than the printed page; writes full-page screenshots (`<report>-<width>.png`)
-plus one per figure (`<report>-<width>-figNN.png`). `print_pdfs` prints the release's A4 PDFs. Exit status 1 when anything is wrong. Uses Debian's /usr/bin/chromium (never a
-downloaded browser).
+plus one per figure (`<report>-<width>-figNN.png`). `print_pdfs` prints the release's A4 PDFs. Exit status 1 when
+anything is wrong. Uses Debian's /usr/bin/chromium (never a downloaded browser).
+
+`check_site` is the same inspection run by every release on its new pages before they are shown (static checks on
+every page, the browser's on a fixed sample; which findings block and which warn: `BLOCKING_CHECKS`), recorded
+in the release's `page_checks.json`; the PTSM reviews' checker (pipelines/lib/reviews/review_check.py) opens its
+pages with `open_offline` too.
 """
 
 from __future__ import annotations
@@ -122,6 +127,7 @@ class PageCheck:
     charts: list[dict] = field(default_factory=list)
     overflow: list[str] = field(default_factory=list)
     accessibility: list[dict] = field(default_factory=list)
+    print_unfit: list[str] = field(default_factory=list)  # boxes wider than the A4 column (`check_page(print_fit=)`)
 
     @property
     def cut(self) -> dict[int, list[str]]:
@@ -163,7 +169,12 @@ def axe_violations(page) -> list[dict]:
              "targets": [n["target"] for n in v["nodes"]][:5]} for v in results.response.get("violations", [])]
 
 
-def _open(browser, page_file: Path, width: int, result_errors: list[str], outside: list[str], height: int = 900):
+def open_offline(browser, page_file: Path, width: int, result_errors: list[str], outside: list[str],
+                 height: int = 900):
+    """`page_file` opened in a new offline context of `browser` at `width` px: every request that is not a local
+    file is aborted and noted in `outside`, console errors and page errors go to `result_errors`; a page with Plotly
+    charts is returned once they are drawn. The one browser set-up of the page checks (reports, profiles, PTSM
+    reviews); the caller closes the context."""
     context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
 
     def route(r):
@@ -180,7 +191,7 @@ def _open(browser, page_file: Path, width: int, result_errors: list[str], outsid
     page.goto(Path(page_file).resolve().as_uri())
     if 'class="plotly-graph-div"' in Path(page_file).read_text(encoding="utf-8"):
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
-    page.wait_for_timeout(500)
+        page.wait_for_timeout(500)  # Plotly's responsive relayout after the first drawing
     return context, page
 
 
@@ -200,7 +211,7 @@ def check_print(browser, page_file: Path) -> list[str]:
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
     errors: list[str] = []
-    context, page = _open(browser, page_file, PRINT_WIDTH_PX, errors, [])
+    context, page = open_offline(browser, page_file, PRINT_WIDTH_PX, errors, [])
     _print_layout(page)
     out = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
     context.close()
@@ -212,7 +223,7 @@ def print_pdf(browser, page_file: Path, target: Path) -> Path:
     from pipelines.lib.core.files import write_atomic
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
-    context, page = _open(browser, page_file, PRINT_WIDTH_PX, [], [])
+    context, page = open_offline(browser, page_file, PRINT_WIDTH_PX, [], [])
     _print_layout(page)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
     context.close()
@@ -243,11 +254,12 @@ def print_pdfs(reports_dir: Path) -> list[Path]:
 
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
-               accessibility: bool = False) -> PageCheck:
+               accessibility: bool = False, print_fit: bool = False) -> PageCheck:
     """Open one report offline at `width` px and inspect it (optionally writing screenshots, optionally running
-    axe-core)."""
+    axe-core; with `print_fit`, then in print media at the A4 column's width in the same tab, as `check_print` does
+    in a tab of its own: one page load fewer for the release's page check)."""
     result = PageCheck(report=page_file.stem, width=width)
-    context, page = _open(browser, page_file, width, result.errors, result.outside_requests)
+    context, page = open_offline(browser, page_file, width, result.errors, result.outside_requests)
     result.charts = page.evaluate(INSPECT_JS)
     sideways = page.evaluate(OVERFLOW_JS)
     result.overflow = sideways["out"] + ([f"page {sideways['scrollWidth']} px > {sideways['width']} px"]
@@ -262,6 +274,13 @@ def check_page(browser, page_file: Path, width: int, screenshots: Path | None = 
         page.screenshot(path=str(screenshots / f"{page_file.stem}-{width}.png"), full_page=True)
         for i, element in enumerate(page.locator("figure").all()):
             element.screenshot(path=str(screenshots / f"{page_file.stem}-{width}-fig{i + 1:02d}.png"))
+    if print_fit:
+        from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
+
+        page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 900})
+        page.wait_for_timeout(300)  # Plotly's own resize first, then the print layout over it
+        _print_layout(page)
+        result.print_unfit = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
     context.close()
     return result
 
@@ -270,13 +289,252 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
 
 
+# ---------------------------------------------------------------- the release's page check (every release)
+
+# What a release's pages are checked for before they are shown (`check_site`, called by the reports step with every
+# release: pipelines/defs/publish/reports.py). A blocking finding keeps the previous publication's pages in place;
+# a warning is recorded in `page_checks.json` and logged. Blocking: what makes a page false, broken or inaccessible
+# to someone (a code identifier or a raw cell output shown to a reader, a link to nothing or to an internal file,
+# a script error, a chart not drawn, a request leaving the folder, a page wider than a 390 px phone — WCAG 1.4.10
+# reflow — and axe-core's serious or critical WCAG 2.1 A/AA violations). Warning: what a reader can still get past
+# (an acronym not spelled out, axe's minor and moderate findings, chart texts overlapping or cut inside a chart's
+# own frame, a box wider than the printed A4 column, an English Plotly toolbar).
+CHECK_LABELS = {  # check id -> what the French message calls it
+    "internal_name": "nom interne du code visible",
+    "stray_output": "sortie brute de cellule visible",
+    "broken_link": "lien cassé",
+    "internal_file": "lien vers un fichier interne",
+    "page_error": "erreur de script",
+    "outside_request": "requête hors du dossier",
+    "undrawn_chart": "graphique non dessiné",
+    "reflow": "page plus large qu'un écran de 390 px",
+    "accessibility": "accessibilité (axe-core, WCAG 2.1 A/AA)",
+    "acronym": "sigle non développé",
+    "chart_text": "textes de graphique qui se chevauchent ou coupés",
+    "print_fit": "plus large que la colonne A4 imprimée",
+    "toolbar": "barre d'outils de graphique en anglais ou liée à Plotly",
+}
+BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "broken_link", "internal_file", "page_error",
+                             "outside_request", "undrawn_chart", "reflow"})
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
+PHONE_WIDTH = WIDTHS[-1]
+INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
+# Browser checks (~2 page loads each, the costly part): every numbered report and the home page; of the pages one
+# template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow) and the
+# shortest, by size then name: of the PTSM reviews (one Jinja2 template, 104 pages) and of the regional profiles (one
+# notebook, 18 pages). ~25 s a page in the browser on a loaded machine, axe-core half of it: the sample keeps the page
+# check of a release to a few minutes. The static checks read every page.
+SAMPLED_FOLDERS = {"ptsm": 1, "regions": 1}  # folder -> how many of its longest pages (plus its shortest)
+PAGE_CHECKS_FILE = "page_checks.json"
+
+
+@dataclass(frozen=True)
+class Finding:
+    page: str    # the page's path in the site ("regions/84.html")
+    check: str   # a key of CHECK_LABELS
+    detail: str
+    blocking: bool
+
+    @property
+    def message(self) -> str:
+        return f"{self.page} : {CHECK_LABELS[self.check]} — {self.detail}"
+
+
+def finding(page: str, check: str, detail: str, *, impact: str | None = None) -> Finding:
+    blocking = impact in BLOCKING_IMPACTS if check == "accessibility" else check in BLOCKING_CHECKS
+    return Finding(page, check, detail, blocking)
+
+
+_LINKED = {"a": "href", "link": "href", "area": "href", "img": "src", "script": "src", "iframe": "src",
+           "source": "src", "embed": "src", "object": "data"}
+
+
+def link_findings(site: Path, page_file: Path, soup) -> list[Finding]:
+    """Every local link and resource of a parsed page, followed on disk: it reaches a file of the site (not outside
+    it, not the internal quality report or manifest); a link to `#x` reaches an element with id `x`."""
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    name = page_file.relative_to(site).as_posix()
+    ids = {el.get("id") for el in soup.find_all(id=True)}
+    ids |= {el.get("name") for el in soup.find_all("a", attrs={"name": True})}
+    found = []
+    for tag, attribute in _LINKED.items():
+        for element in soup.find_all(tag, attrs={attribute: True}):
+            href = element[attribute].strip()
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue  # an address on the web (licence, Etalab), mailto:, data:
+            if not parts.path:
+                if parts.fragment and parts.fragment not in ids:
+                    found.append(finding(name, "broken_link", f"{href} (ancre absente de la page)"))
+                continue
+            target = Path(os.path.normpath(page_file.parent / unquote(parts.path)))
+            inside = target == site or site in target.parents
+            if not inside:
+                found.append(finding(name, "broken_link", f"{href} (sort du site)"))
+            elif target.name.startswith(INTERNAL_FILES):
+                found.append(finding(name, "internal_file", href))
+            elif not target.exists():
+                found.append(finding(name, "broken_link", href))
+    return found
+
+
+def static_findings(site: Path, page_file: Path) -> list[Finding]:
+    """The checks read from the HTML itself (no browser, ~0.1 s a page): code identifiers and raw cell outputs shown
+    to a reader, acronyms never spelled out (pipelines/lib/reports/prose.py), links."""
+    from bs4 import BeautifulSoup
+
+    from pipelines.lib.reports.prose import internal_names, stray_outputs, unexpanded_acronyms
+
+    name = page_file.relative_to(site).as_posix()
+    page = page_file.read_text(encoding="utf-8")
+    found = [finding(name, "internal_name", f"« {context.strip()} »") for context in internal_names(page)]
+    if stray := stray_outputs(page):
+        found.append(finding(name, "stray_output", f"{stray} sortie(s)"))
+    found += [finding(name, "acronym", acronym) for acronym in unexpanded_acronyms(page)]
+    return found + link_findings(site, page_file, BeautifulSoup(page, "html.parser"))
+
+
+def browser_findings(browser, site: Path, page_file: Path) -> list[Finding]:
+    """The checks that need the page drawn, in one tab: at 390 px (script errors, requests leaving the folder, charts
+    drawn, chart texts, page wider than the phone, English toolbar, axe-core), then in print media at the A4
+    column's width."""
+    name = page_file.relative_to(site).as_posix()
+    check = check_page(browser, page_file, PHONE_WIDTH, accessibility=True, print_fit=True)
+    found = [finding(name, "page_error", e) for e in check.errors]
+    found += [finding(name, "outside_request", url) for url in check.outside_requests]
+    found += [finding(name, "undrawn_chart", f"graphique n° {i + 1}") for i in check.undrawn]
+    found += [finding(name, "reflow", "; ".join(check.overflow[:5]))] if check.overflow else []
+    for i, texts in sorted({**check.overlaps, **check.cut}.items()):
+        found.append(finding(name, "chart_text", f"graphique n° {i + 1} : {', '.join(texts[:3])}"))
+    found += [finding(name, "toolbar", f"graphique n° {i + 1} : {', '.join(t)}")
+              for i, t in sorted(check.english_toolbar.items())]
+    for v in check.accessibility:
+        found.append(finding(name, "accessibility", f"{v['id']} ({v['impact']}) : {v['help']} — {v['targets'][:2]}",
+                             impact=v["impact"]))
+    found += [finding(name, "print_fit", "; ".join(check.print_unfit[:5]))] if check.print_unfit else []
+    return found
+
+
+def site_pages(site: Path) -> list[Path]:
+    """Every HTML page of a rendered site, in a fixed order."""
+    return sorted(Path(site).rglob("*.html"), key=lambda p: p.relative_to(site).as_posix())
+
+
+def browser_sample(site: Path, pages: list[Path]) -> list[Path]:
+    """The pages opened in the browser, in site order: all but those of SAMPLED_FOLDERS, and of each of these its
+    longest pages and its shortest (deterministic: by size, then name)."""
+    picked: set[Path] = set()
+    for folder, longest in SAMPLED_FOLDERS.items():
+        members = sorted((p for p in pages if p.relative_to(site).parts[0] == folder),
+                         key=lambda p: (-p.stat().st_size, p.name))
+        picked.update(members[:longest] + members[-1:])
+    return [p for p in pages if p.relative_to(site).parts[0] not in SAMPLED_FOLDERS or p in picked]
+
+
+@dataclass
+class SiteCheck:
+    pages: list[str]
+    browser_pages: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    browser_skipped: str | None = None  # why no browser check ran (no Chromium or Playwright on this installation)
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.blocking]
+
+    def failure_message(self) -> str:
+        """The French message of a refused set of pages: its first line names the first page and problem (the
+        refresh summary prints it), the others follow."""
+        lines = [f.message for f in self.blocking]
+        return (f"Pages refusées ({len(lines)} problème(s) bloquant(s)), la publication précédente des pages reste "
+                f"en place : {lines[0]}" + "".join(f"\n  - {line}" for line in lines[1:]))
+
+    def as_fact(self) -> dict:
+        """What `page_checks.json` records in the release: pages checked, how, and every finding in French."""
+        def rows(items):
+            return [{"page": f.page, "check": f.check, "message": f.message} for f in items]
+        return {
+            "passed": not self.blocking,
+            "pages_checked": len(self.pages),
+            "pages_checked_in_browser": len(self.browser_pages),
+            "browser_pages": self.browser_pages,
+            "browser_skipped": self.browser_skipped,
+            "blocking_checks": sorted(BLOCKING_CHECKS) + [f"accessibility:{i}" for i in sorted(BLOCKING_IMPACTS)],
+            "blocking": rows(self.blocking),
+            "warnings": rows(self.warnings),
+        }
+
+
+def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = None, chromium=None) -> SiteCheck:
+    """Every page of the rendered site `site` checked (static checks on all pages, the browser's on `browser_sample`
+    of them), or only the pages `only` (links still resolved in the whole site). Without Playwright or Chromium the
+    browser checks are skipped and the reason recorded. `chromium`: a browser already launched (`launch`) to reuse."""
+    import importlib.util
+    import os
+
+    site = Path(os.path.normpath(Path(site).absolute()))
+    pages = site_pages(site)
+    if only is not None:
+        wanted = {Path(os.path.normpath(Path(p).absolute())) for p in only}
+        pages = [p for p in pages if p in wanted]
+    sample = browser_sample(site, pages) if browser else []
+    result = SiteCheck(pages=[p.relative_to(site).as_posix() for p in pages], browser_pages=[])
+    for page_file in pages:
+        result.findings += static_findings(site, page_file)
+    if not browser:
+        result.browser_skipped = "contrôles dans le navigateur non demandés"
+    elif importlib.util.find_spec("playwright") is None or not os.access(CHROMIUM, os.X_OK):
+        result.browser_skipped = f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
+    elif sample and chromium is not None:
+        for page_file in sample:
+            result.findings += browser_findings(chromium, site, page_file)
+            result.browser_pages.append(page_file.relative_to(site).as_posix())
+    elif sample:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            instance = launch(p)
+            try:
+                for page_file in sample:
+                    result.findings += browser_findings(instance, site, page_file)
+                    result.browser_pages.append(page_file.relative_to(site).as_posix())
+            finally:
+                instance.close()
+    return result
+
+
+def write_fact(site: Path, result: SiteCheck) -> Path:
+    """`page_checks.json` at the root of the site: the release's record of its pages' check."""
+    import json
+
+    from pipelines.lib.core.files import write_atomic
+
+    text = json.dumps(result.as_fact(), ensure_ascii=False, indent=2) + "\n"
+    return write_atomic(Path(site) / PAGE_CHECKS_FILE, text.encode("utf-8"), mode=0o644)
+
+
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description="Inspecte les rapports HTML dans Chromium sans réseau.")
     parser.add_argument("reports_dir", type=Path)
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--release-check", action="store_true",
+                        help="le contrôle des pages de chaque publication (check_site) : bloquants et avertissements")
     args = parser.parse_args(argv)
+    if args.release_check:
+        result = check_site(args.reports_dir)
+        for item in result.findings:
+            print(f"{'BLOQUANT' if item.blocking else 'avertissement'} {item.message}")
+        print(f"{len(result.pages)} pages lues, {len(result.browser_pages)} ouvertes dans le navigateur : "
+              f"{len(result.blocking)} problème(s) bloquant(s), {len(result.warnings)} avertissement(s)")
+        return 1 if result.blocking else 0
     from pipelines.lib.reports.site import PROFILES_DIR
 
     pages = sorted(args.reports_dir.glob("*.html")) + sorted((args.reports_dir / PROFILES_DIR).glob("*.html"))

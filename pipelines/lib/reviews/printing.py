@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Iterable
 
 from pipelines.lib.core.files import write_atomic
+from pipelines.lib.reports.report_check import CHROMIUM, launch
 
-CHROMIUM = "/usr/bin/chromium"
 PDF_DIR = "bilans"
 
 
@@ -58,7 +58,7 @@ def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None) -> list[Path]
 
     written = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         try:
             context = browser.new_context(offline=True)
             context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())

@@ -349,7 +349,10 @@ def _environment():
 def render_review(values: dict[str, Any], *, links: bool = True, env=None) -> str:
     """The page of one review; `links=False` for a copy that travels alone (no link to the release's other pages).
     A page giving a percentage of a base under 20 is refused (ValueError), never published."""
-    page = (env or _environment()).get_template(TEMPLATE).render(r=values, links=links)
+    from pipelines.lib.reports.notebooks import SCROLL_FOCUS_SCRIPT
+
+    page = (env or _environment()).get_template(TEMPLATE).render(r=values, links=links,
+                                                                 scroll_focus_script=SCROLL_FOCUS_SCRIPT)
     wrong = small_base_violations(page)
     if wrong:
         raise ValueError(f"Bilan de {values['ptsm_id']} : pourcentage d'une base de moins de {REVIEW_SMALL_BASE} "
@@ -360,8 +363,9 @@ def render_review(values: dict[str, Any], *, links: bool = True, env=None) -> st
 
 
 def render_ptsm_reviews(release: Path, out_dir: Path, ptsm_ids: Iterable[str] | None = None, *,
-                        reference_dir: Path | None = None) -> list[Path]:
-    """Write `<out_dir>/<PTSM-id>.html` for every PTSM of the release (or those given), atomically, mode 0644."""
+                        reference_dir: Path | None = None, links: bool = True) -> list[Path]:
+    """Write `<out_dir>/<PTSM-id>.html` for every PTSM of the release (or those given), atomically, mode 0644;
+    `links=False` when the site has no regional profiles to link (a trimmed notebooks folder)."""
     data = load_release(release, reference_dir)
     env = _environment()
     out_dir = Path(out_dir)
@@ -369,7 +373,7 @@ def render_ptsm_reviews(release: Path, out_dir: Path, ptsm_ids: Iterable[str] | 
     written = []
     for pid in (list(ptsm_ids) if ptsm_ids is not None else sorted(data.overview)):
         target = out_dir / f"{pid}.html"
-        write_atomic(target, render_review(review(data, pid), env=env), mode=0o644)
+        write_atomic(target, render_review(review(data, pid), links=links, env=env), mode=0o644)
         written.append(target)
     return written
 

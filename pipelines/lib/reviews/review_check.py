@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.reports.report_check import launch
+from pipelines.lib.reports.report_check import launch, open_offline
 from pipelines.lib.reviews.printing import print_pdfs
 
 WIDTHS = (1400, 390)  # a desktop screen and a phone
@@ -70,28 +70,10 @@ class ReviewCheck:
         return {label: value for label, value in found.items() if value}
 
 
-def _offline_page(browser, width: int, result: ReviewCheck | None = None):
-    context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
-
-    def route(r):
-        if r.request.url.startswith("file:"):
-            r.continue_()
-        else:
-            if result is not None:
-                result.outside_requests.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    return context, context.new_page()
-
-
 def check_review(browser, page_file: Path, width: int, screenshots: Path | None = None) -> ReviewCheck:
     """Open one review offline at `width` px and inspect it (optionally writing a full-page screenshot)."""
     result = ReviewCheck(page=Path(page_file).stem, width=width)
-    context, page = _offline_page(browser, width, result)
-    page.on("console", lambda m: result.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: result.errors.append(str(e)))
-    page.goto(Path(page_file).resolve().as_uri())
+    context, page = open_offline(browser, page_file, width, result.errors, result.outside_requests)
     found = page.evaluate(INSPECT_JS)
     result.overlaps, result.overflow = found["overlaps"], found["overflow"]
     if found["lang"] != "fr":
