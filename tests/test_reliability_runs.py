@@ -77,7 +77,7 @@ def test_a_second_refresh_gives_up_naming_the_running_one_and_readers_never_bloc
     log = running.log_path.read_text()
     assert "marts publiés dans" in log and re.search(r"contrôles qualité : [1-9]\d* réussis, 0 en échec", log)
     # the lock is free again: the next refresh runs
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
 
 
 def _broken_sql_dir(target: Path) -> Path:
@@ -96,7 +96,7 @@ def _broken_sql_dir(target: Path) -> Path:
 def test_a_mart_breaking_its_expectations_fails_the_refresh_and_keeps_the_previous_release(site, tmp_path):
     before_id, before_files = check_publication(site.marts)
     manifest_before = (site.marts / "manifest.json").read_bytes()
-    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     out = result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in out
