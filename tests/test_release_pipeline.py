@@ -1,4 +1,5 @@
-"""Publication as one unit, through the real `ptsm` CLI and the real Dagster reports asset (subprocesses).
+"""Publication as one unit, through the real `ptsm` CLI (in process: `Installation.main`) and the real Dagster reports
+asset (in a subprocess, killed while rendering).
 
 Observations of issue 12 reproduced here: a synthetic run published over the real publication; a failed check left
 its broken table in the warehouse's `marts` (105 rows in marts.ptsm_overview); a run killed while rendering reports
