@@ -20,6 +20,9 @@ import duckdb
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# settings the code location reads once, when pipelines.definitions is imported (the SQL assets are built from the files
+# of PTSM_SQL_DIR then): an in-process run cannot change them
+IMPORT_TIME_SETTINGS = ("PTSM_SQL_DIR",)
 MINI_EXPORTS = PROJECT_ROOT / "tests" / "fixtures" / "exports" / "mini"
 
 
@@ -81,9 +84,14 @@ class Installation:
         held by another process, the exit status a shell sees). The environment is restored afterwards."""
         from pipelines.cli import main
 
+        wanted = self.env(**env)
+        for name in IMPORT_TIME_SETTINGS:
+            if wanted.get(name) != os.environ.get(name):
+                raise ValueError(f"{name} is read when pipelines.definitions is imported: a run with another value "
+                                 "needs a process of its own (`run`, `refresh` without in_process)")
         printed = io.StringIO()
         with pytest.MonkeyPatch.context() as patch:
-            for name, value in self.env(**env).items():
+            for name, value in wanted.items():
                 if os.environ.get(name) != value:
                     patch.setenv(name, value)
             patch.chdir(PROJECT_ROOT)

@@ -77,7 +77,7 @@ def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(publish
     tables = [r[0] for r in site.query("select table_name from duckdb_tables() where schema_name = 'marts' order by 1")]
     assert tables == sorted(p.stem for p in (PROJECT_ROOT / "sql" / "marts").glob("*.sql"))  # every mart
     before = {t: site.query(f"select * from marts.{t} order by all") for t in tables}
-    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in result.stdout
     assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]  # before the fix: 105

@@ -96,7 +96,7 @@ def _broken_sql_dir(target: Path) -> Path:
 def test_a_mart_breaking_its_expectations_fails_the_refresh_and_keeps_the_previous_release(site, tmp_path):
     before_id, before_files = check_publication(site.marts)
     manifest_before = (site.marts / "manifest.json").read_bytes()
-    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     out = result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in out
