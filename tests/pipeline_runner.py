@@ -20,6 +20,9 @@ import duckdb
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# settings the code location reads once, when pipelines.definitions is imported (the SQL assets are built from the files
+# of PTSM_SQL_DIR then): an in-process run cannot change them
+IMPORT_TIME_SETTINGS = ("PTSM_SQL_DIR",)
 MINI_EXPORTS = PROJECT_ROOT / "tests" / "fixtures" / "exports" / "mini"
 
 
@@ -74,8 +77,34 @@ class Installation:
         return subprocess.run(self.command(*args), env=self.env(**env), cwd=PROJECT_ROOT, timeout=timeout,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
-    def refresh(self, *args: str, **env: str) -> subprocess.CompletedProcess:
-        return self.run("refresh", "--no-reports", *args, **env)
+    def main(self, *args: str, **env: str) -> subprocess.CompletedProcess:
+        """Run `ptsm <args>` in this process (`pipelines.cli.main`): the same parser, code, exit code and printed
+        output (stdout and stderr together in `.stdout`) as `run`, without the ~10 s a new interpreter spends importing
+        Dagster and GX. For tests of what a command does; `run`/`start` stay for the process itself (kills, locks
+        held by another process, the exit status a shell sees). The environment is restored afterwards."""
+        from pipelines.cli import main
+
+        wanted = self.env(**env)
+        for name in IMPORT_TIME_SETTINGS:
+            if wanted.get(name) != os.environ.get(name):
+                raise ValueError(f"{name} is read when pipelines.definitions is imported: a run with another value "
+                                 "needs a process of its own (`run`, `refresh` without in_process)")
+        printed = io.StringIO()
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in wanted.items():
+                if os.environ.get(name) != value:
+                    patch.setenv(name, value)
+            patch.chdir(PROJECT_ROOT)
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                try:
+                    code = main(list(args))
+                except SystemExit as exit_:  # argparse's refusals
+                    code = exit_.code if isinstance(exit_.code, int) else 2
+        return subprocess.CompletedProcess(["ptsm", *args], code, printed.getvalue())
+
+    def refresh(self, *args: str, in_process: bool = False, **env: str) -> subprocess.CompletedProcess:
+        """`ptsm refresh --no-reports <args>`: in a subprocess, or with `in_process` through `main` (above)."""
+        return (self.main if in_process else self.run)("refresh", "--no-reports", *args, **env)
 
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         """Start `ptsm <args>` in its own process group (so a kill reaches every child it may have)."""
@@ -98,8 +127,8 @@ class Run(Installation):
     returncode: int = 0
     output: str = ""
 
-    def refresh(self, *args: str, **env: str) -> "Run":
-        result = super().refresh(*args, **env)
+    def refresh(self, *args: str, in_process: bool = False, **env: str) -> "Run":
+        result = super().refresh(*args, in_process=in_process, **env)
         self.returncode, self.output = result.returncode, result.stdout
         return self
 

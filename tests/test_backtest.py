@@ -89,7 +89,7 @@ def test_a_half_copied_drop_is_blocked_until_accepted(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(MINI_EXPORTS, raw)
     site = Installation(tmp_path / "site", raw)
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
     before = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
     assert before["measures"]["ptsm_with_plan"] == 3 and before["measures"]["action_rows"] == 5
     before_tables = site.query("select * from marts.ptsm_overview order by all")
@@ -97,7 +97,7 @@ def test_a_half_copied_drop_is_blocked_until_accepted(tmp_path):
                  "ptsm03b_2022-03-01.xlsx"):
         (raw / "fiches_actions" / name).unlink()
 
-    blocked = site.refresh()
+    blocked = site.refresh(in_process=True)
     assert blocked.returncode == 1, blocked.stdout
     assert (f"Publication bloquée par le contrôle de non-régression : baisse par rapport à la publication en cours "
             f"{before['release_id']} : PTSM ayant un plan d'actions 3 -> 1 (-66,7\u202f%, seuil 10\u202f%)"
@@ -106,7 +106,7 @@ def test_a_half_copied_drop_is_blocked_until_accepted(tmp_path):
     assert json.loads((site.marts / "manifest.json").read_text(encoding="utf-8")) == before
     assert site.query("select * from marts.ptsm_overview order by all") == before_tables
 
-    accepted = site.refresh("--accept-drop")
+    accepted = site.refresh("--accept-drop", in_process=True)
     assert accepted.returncode == 0, accepted.stdout
     manifest = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["release_id"] != before["release_id"]
@@ -116,7 +116,7 @@ def test_a_half_copied_drop_is_blocked_until_accepted(tmp_path):
         == (3, 1)
     assert site.query("select count(*) from marts.ptsm_overview where actions_snapshot_date is not null") == [(1,)]
 
-    listed = site.run("releases", "list")
+    listed = site.main("releases", "list")
     assert listed.returncode == 0
     lines = listed.stdout.splitlines()
     assert lines[1].startswith(f"*  {manifest['release_id']}") and "baisse acceptée (--accept-drop)" in lines[1]

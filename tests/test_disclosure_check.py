@@ -38,7 +38,7 @@ def _leaking_sql_dir(target: Path) -> Path:
 
 def test_a_leaking_release_is_refused_and_the_previous_publication_stays(tmp_path):
     site = Installation(tmp_path / "site", shutil.copytree(MINI_EXPORTS, tmp_path / "site" / "raw"))
-    first = site.refresh()
+    first = site.refresh(in_process=True)
     assert first.returncode == 0, first.stdout
     assert "ÉCHEC" not in first.stdout  # the audit passes on what the real SQL publishes
     before = _tree(site.marts)

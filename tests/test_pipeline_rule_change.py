@@ -50,7 +50,7 @@ def reasons(inst: Installation) -> list[str]:
 
 
 def refreshed(inst: Installation) -> Installation:
-    result = inst.refresh()
+    result = inst.refresh(in_process=True)
     assert result.returncode == 0, result.stdout
     return inst
 

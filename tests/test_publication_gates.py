@@ -135,7 +135,7 @@ def test_partial_first_release_then_copy_in_progress_then_resolved(tmp_path, web
     site = Installation(tmp_path / "site", raw, extra_env={"PTSM_FIRST_RELEASE_MIN_PLAN_SHARE": "0.8",
                                                            "PTSM_ALERT_BACKOFF_SECONDS": "0"})
     # 1. the mini exports: 3 of the registry's 104 PTSM have a plan -> the first publication is held
-    held = site.refresh()
+    held = site.refresh(in_process=True)
     assert held.returncode == 1, held.stdout
     assert ("Première publication retenue : 3 PTSM sur les 104 du registre ont un plan d'actions (2,9\u202f%), sous "
             "le seuil de 80\u202f%") in held.stdout
@@ -143,7 +143,7 @@ def test_partial_first_release_then_copy_in_progress_then_resolved(tmp_path, web
     assert gates.refusal_path(site.db).is_file()
 
     # 2. accepted explicitly: published, the coverage recorded, the earlier refusal said resolved
-    accepted = site.refresh("--accept-partial")
+    accepted = site.refresh("--accept-partial", in_process=True)
     assert accepted.returncode == 0, accepted.stdout
     first = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
     assert first["backtest"]["verdict"] == "first"
@@ -161,7 +161,7 @@ def test_partial_first_release_then_copy_in_progress_then_resolved(tmp_path, web
     for name in ("ptsm02_2022-02-01.xlsx", "ptsm03_2021-12-01.xlsx", "ptsm03a_2022-03-01.xlsx",
                  "ptsm03b_2022-03-01.xlsx"):
         shutil.move(raw / "fiches_actions" / name, aside / name)
-    blocked = site.refresh()
+    blocked = site.refresh(in_process=True)
     assert blocked.returncode == 1, blocked.stdout
     assert "Constaté dans le dossier des exports : fichiers encore en arrivée" in blocked.stdout
     assert ("famille fiches_actions partiellement présente : 4 fichier(s) contre 8 dans la publication en cours"
@@ -172,9 +172,9 @@ def test_partial_first_release_then_copy_in_progress_then_resolved(tmp_path, web
     # 4. the copy completes: published without any option, and the refusal is said resolved (once)
     for name in os.listdir(aside):
         shutil.move(aside / name, raw / "fiches_actions" / name)
-    passed = site.refresh()
+    passed = site.refresh(in_process=True)
     assert passed.returncode == 0, passed.stdout
     assert "Résolu : le refus de publication du" in passed.stdout and "Publication bloquée" in passed.stdout
     assert len(webhook) == 2 and webhook[1]["release_id"] == first["release_id"]
-    again = site.refresh()
+    again = site.refresh(in_process=True)
     assert again.returncode == 0 and "Résolu" not in again.stdout and len(webhook) == 2

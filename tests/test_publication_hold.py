@@ -64,12 +64,12 @@ def test_a_held_refresh_runs_publishes_nothing_and_says_why(tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(MINI_EXPORTS, raw)
     site = Installation(tmp_path / "site", raw)
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
     before = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
-    assert site.run("releases", "hold", "--reason", "vérification en cours").returncode == 0
+    assert site.main("releases", "hold", "--reason", "vérification en cours").returncode == 0
     (raw / "fiches_actions" / "ptsm01_2022-01-15.xlsx").unlink()  # new content that would be published
 
-    held = site.refresh()
+    held = site.refresh(in_process=True)
     assert held.returncode == 1, held.stdout
     assert "Publication suspendue par l'opérateur depuis le " in held.stdout
     assert f"(motif : vérification en cours) : rien n'est publié, la publication {before['release_id']}" in held.stdout
@@ -77,7 +77,7 @@ def test_a_held_refresh_runs_publishes_nothing_and_says_why(tmp_path):
     assert json.loads((site.marts / "manifest.json").read_text(encoding="utf-8")) == before
     assert not gates.refusal_path(site.db).exists()  # an operator's hold is no incident to resolve
 
-    assert site.run("releases", "release").returncode == 0
-    published = site.refresh()
+    assert site.main("releases", "release").returncode == 0
+    published = site.refresh(in_process=True)
     assert published.returncode == 0, published.stdout
     assert json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))["release_id"] != before["release_id"]

@@ -1,4 +1,5 @@
-"""Publication as one unit, through the real `ptsm` CLI and the real Dagster reports asset (subprocesses).
+"""Publication as one unit, through the real `ptsm` CLI (in process: `Installation.main`) and the real Dagster reports
+asset (in a subprocess, killed while rendering).
 
 Observations of issue 12 reproduced here: a synthetic run published over the real publication; a failed check left
 its broken table in the warehouse's `marts` (105 rows in marts.ptsm_overview); a run killed while rendering reports
@@ -48,7 +49,7 @@ def test_a_synthetic_run_never_replaces_the_real_publication(published, tmp_path
     before, before_marts = _tree(site.marts), site.query("select * from marts.ptsm_overview order by all")
     shutil.move(site.raw_dir, tmp_path / "raw.moved")  # the exports folder is unmounted
     site.raw_dir.mkdir()
-    result = site.refresh()
+    result = site.refresh(in_process=True)
     assert result.returncode == 1, result.stdout
     assert "exécution sur l'échantillon SYNTHÉTIQUE" in result.stdout
     assert ("Publication refusée : une publication SYNTHÉTIQUE (échantillon de démonstration) ne remplace jamais la "
@@ -90,17 +91,17 @@ def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
     first_files = _tree(site.marts)
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
                 site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")  # a newer workbook: new marts
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
     second = os.path.basename(os.path.realpath(site.marts))
     assert second != first and _tree(site.marts) != first_files
 
-    result = site.run("releases", "rollback", first)
+    result = site.main("releases", "rollback", first)
     assert result.returncode == 0, result.stdout
     assert f"Publication {first} rétablie" in result.stdout
     assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
     assert _tree(site.marts) == first_files  # every file, the manifest included
 
-    unknown = site.run("releases", "rollback", "0000000000000000")
+    unknown = site.main("releases", "rollback", "0000000000000000")
     assert unknown.returncode == 2
     assert f"Erreur : Publication inconnue : 0000000000000000. Publications disponibles : {first}, {second}." \
         in unknown.stdout
@@ -175,7 +176,7 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
 
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
                 site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
     second = os.path.basename(os.path.realpath(site.marts))
     assert second != first
     before = _report_files(site.root)

@@ -77,7 +77,7 @@ def test_a_second_refresh_gives_up_naming_the_running_one_and_readers_never_bloc
     log = running.log_path.read_text()
     assert "marts publiés dans" in log and re.search(r"contrôles qualité : [1-9]\d* réussis, 0 en échec", log)
     # the lock is free again: the next refresh runs
-    assert site.refresh().returncode == 0
+    assert site.refresh(in_process=True).returncode == 0
 
 
 def _broken_sql_dir(target: Path) -> Path:
