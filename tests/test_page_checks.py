@@ -144,8 +144,10 @@ def test_the_sample_release_s_pages_passed_the_check_it_ran(sample_site):
 
 
 def _copy(sample_site: Path, tmp_path: Path) -> Path:
-    """The whole sample site (a profile links its PDF and its PTSM's reviews)."""
-    return Path(shutil.copytree(os.path.realpath(sample_site), tmp_path / "site", symlinks=True))
+    """The whole sample site (a profile links its PDF and its PTSM's reviews). Its `donnees/` holds relative links
+    into the release (`../../ptsm_overview.csv`): copied as links they would dangle outside the release, so the
+    copy holds the files they point to."""
+    return Path(shutil.copytree(os.path.realpath(sample_site), tmp_path / "site", symlinks=False))
 
 
 def _inject(page: Path, html: str) -> None:
