@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.core.config import get_settings
+from pipelines.lib.quality.proof_memo import ProofMemo
 from pipelines.lib.quality.secondary_suppression import protect_table
 from pipelines.lib.quality.survey_audit import known_regions
 from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA, SqlModel, build_table, load_models
@@ -29,7 +30,8 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
             rows = build_table(con, model, schema=SCRATCH_SCHEMA if model.layer == "marts" else None)
             if (model.layer, model.name) == DISCLOSURE_PROTECTED:
                 # the SQL's local rules, then masking driven by the disclosure audit until it is clean (issue 20 §1)
-                protection = protect_table(con, SCRATCH_SCHEMA, known_regions(con))
+                protection = protect_table(con, SCRATCH_SCHEMA, known_regions(con),
+                                           memo=ProofMemo.beside(get_settings().db_path))
                 metadata = {"secondary_cells_masked": len(protection.cells),
                             "secondary_denominators_masked": len(protection.denominators),
                             "regions_masked_whole": len(protection.whole_regions),

@@ -74,12 +74,13 @@ def _sorted(rows: Iterable[Mapping]) -> list[dict]:
     return sorted((dict(r) for r in rows), key=lambda r: tuple(str(v) for v in _key(r)))
 
 
-def protect(national: Iterable[Mapping], regional: Iterable[Mapping], regions: Iterable[str] | None = None
-            ) -> Protection:
+def protect(national: Iterable[Mapping], regional: Iterable[Mapping], regions: Iterable[str] | None = None,
+            memo=None) -> Protection:
     """The regional rows masked until the audit finds no count pinned in 1..THRESHOLD-1 in any wave.
 
     `national`: rows of survey_results; `regional`: rows of survey_results_region (n, denominator, share,
-    suppressed, note); `regions`: every region the reader knows exists (as for `survey_audit.audit_survey`).
+    suppressed, note); `regions`: every region the reader knows exists (as for `survey_audit.audit_survey`);
+    `memo`: a quality.proof_memo.ProofMemo (a wave already proved safe by the same code is not proved again).
     """
     start = time.perf_counter()
     national = sorted((dict(r) for r in national), key=lambda r: (r["wave"], r["question"], str(r["answer"])))
@@ -89,25 +90,26 @@ def protect(national: Iterable[Mapping], regional: Iterable[Mapping], regions: I
     for wave in sorted({r["wave"] for r in national}):
         national_w = [r for r in national if r["wave"] == wave]
         wave_rows = [r for r in rows if r["wave"] == wave]  # the same dicts: masking them masks `rows`
-        protection.audits[wave] = _protect_wave(national_w, wave_rows, regions, protection)
+        protection.audits[wave] = _protect_wave(national_w, wave_rows, regions, protection, memo)
     protection.seconds = time.perf_counter() - start
     return protection
 
 
-def _audit(national: list[dict], rows: list[dict], regions: list[str]) -> AuditResult:
+def _audit(national: list[dict], rows: list[dict], regions: list[str], memo=None) -> AuditResult:
     cells, sums, protected = survey_facts(national, rows, regions)
-    return audit_report(cells, sums, protected)
+    return (memo.audit if memo is not None else audit_report)(cells, sums, protected)
 
 
-def _protect_wave(national: list[dict], rows: list[dict], regions: list[str], protection: Protection) -> AuditResult:
-    result = _audit(national, rows, regions)
+def _protect_wave(national: list[dict], rows: list[dict], regions: list[str], protection: Protection,
+                  memo=None) -> AuditResult:
+    result = _audit(national, rows, regions, memo)
     rounds, whole = 0, set()
     while result.findings:
         rounds += 1
         if rounds > MAX_ROUNDS:
             for region in sorted({r["region_code"] for r in rows} - whole):
                 _mask_region(rows, region, protection)
-            return _audit(national, rows, regions)
+            return _audit(national, rows, regions, memo)
         for finding in result.findings:
             cells, sums, _ = survey_facts(national, rows, regions)
             masks = _cheapest_masks(cells, sums, _published(rows), finding.cell)
@@ -121,7 +123,7 @@ def _protect_wave(national: list[dict], rows: list[dict], regions: list[str], pr
                     whole.add(target)
                 break  # the facts changed a lot: audit again before the next finding
             _apply(rows, masks, protection)
-        result = _audit(national, rows, regions)
+        result = _audit(national, rows, regions, memo)
     return result
 
 
@@ -233,7 +235,7 @@ def _mask_region(rows: list[dict], region: str, protection: Protection) -> None:
 _COLUMNS = ("wave", "region_code", "question", "answer", "n", "denominator", "share", "suppressed", "note")
 
 
-def protect_table(con, schema: str, regions: Iterable[str] | None = None) -> Protection:
+def protect_table(con, schema: str, regions: Iterable[str] | None = None, memo=None) -> Protection:
     """Mask `<schema>.survey_results_region` in place until the audit is clean (against `<schema>.survey_results`);
     rows the step does not mask are left untouched (the table is not rewritten when nothing leaks)."""
 
@@ -245,7 +247,7 @@ def protect_table(con, schema: str, regions: Iterable[str] | None = None) -> Pro
     national = rows(f"select wave, question, answer, n, denominator from {schema}.survey_results")
     regional = rows(f"select {', '.join(_COLUMNS)} from {schema}.survey_results_region")
     before = {_key(r): dict(r) for r in regional}
-    protection = protect(national, regional, regions)
+    protection = protect(national, regional, regions, memo)
     changed = [r for r in protection.rows if r != before[_key(r)]]
     if changed:
         con.executemany(
