@@ -141,3 +141,17 @@ def sample_site(sample_release) -> Path:
     profiles, the numbered reports, the home page, the curated `donnees/` folder, one A4 PDF per page, the PTSM
     reviews). Read it, never change it."""
     return sample_release.root / "reports"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module, launched as the page check launches it (/usr/bin/chromium, never a
+    downloaded browser: pipelines.lib.reports.report_check.launch)."""
+    from playwright.sync_api import sync_playwright
+
+    from pipelines.lib.reports.report_check import launch
+
+    with sync_playwright() as p:
+        instance = launch(p)
+        yield instance
+        instance.close()

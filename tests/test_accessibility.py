@@ -212,18 +212,6 @@ def site_pages(site: Path) -> list[Path]:
             *sorted((site / "regions").glob("*.html"))]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from pipelines.lib.reports.report_check import launch
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
-
-
 @pytest.mark.slow
 def test_the_site_has_every_page(sample_site):
     names = [p.relative_to(sample_site).as_posix() for p in site_pages(sample_site)]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib.reports.report_check import (PAGE_CHECKS_FILE, SiteCheck, browser_findings, browser_sample,
-                                                 check_site, finding, launch, static_findings)
+                                                 check_site, finding, static_findings)
 
 PAGE = ('<!DOCTYPE html><html lang="fr"><head><title>Page</title></head><body><main id="contenu">'
         '<h1>Vacance des postes</h1>{body}</main></body></html>')
@@ -121,16 +121,6 @@ def test_the_fact_says_what_was_checked_and_what_blocks(tmp_path):
 
 
 # ------------------------------------------------------------------ the sample release (slow)
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
-
 
 @pytest.mark.slow
 def test_the_sample_release_s_pages_passed_the_check_it_ran(sample_site):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import budget
-from pipelines.lib.reports.report_check import WIDTHS, check_page, check_print, launch
+from pipelines.lib.reports.report_check import WIDTHS, check_page, check_print
 
 pytestmark = pytest.mark.slow
 A4_POINTS = (595.3, 841.9)  # 210 x 297 mm at 72 points per inch
@@ -23,16 +23,6 @@ A4_POINTS = (595.3, 841.9)  # 210 x 297 mm at 72 points per inch
 
 def site_pages(site: Path) -> list[Path]:
     return [site / "index.html", *sorted(site.glob("[0-9][0-9]_*.html")), *sorted((site / "regions").glob("*.html"))]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 def _page_names() -> list:

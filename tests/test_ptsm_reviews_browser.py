@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 
 import budget
-from pipelines.lib.reports.report_check import launch
 from pipelines.lib.reviews.printing import BackgroundPrinter
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR
 from pipelines.lib.reviews.review_check import WIDTHS, check_review
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

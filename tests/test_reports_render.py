@@ -14,7 +14,7 @@ import pytest
 
 import budget
 from pipelines.lib.core.config import PROJECT_ROOT
-from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
+from pipelines.lib.reports.report_check import WIDTHS, check_page
 from pipelines.lib.reports.notebooks import notebook_paths
 
 INDEX_FILE, PLOTLY_FILE, CSS_FILE = "index.html", "plotly-fr.min.js", "jupyterlab.css"  # written out, not imported
@@ -28,16 +28,6 @@ def sample_reports(sample_site) -> Path:
     """Marts of the committed sample (the real refresh), then the real report step into a folder of its own: the
     session's one rendering (conftest.sample_site)."""
     return sample_site
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 @pytest.mark.parametrize("name,width", [

@@ -34,7 +34,7 @@ from scipy.sparse import coo_array, hstack
 
 from pipelines.lib.core.disclosure_rule import THRESHOLD
 from pipelines.lib.quality.disclosure_audit import _BIG, AuditResult, audit_report, linear_system
-from pipelines.lib.quality.survey_audit import CONDITIONAL, survey_facts
+from pipelines.lib.quality.survey_audit import CONDITIONAL, query_rows, survey_facts
 
 WHOLE_REGION_NOTE = (
     "Résultats régionaux de l'enquête masqués en entier pour cette vague : autrement, un effectif de 1 à 4 pourrait "
@@ -238,14 +238,8 @@ _COLUMNS = ("wave", "region_code", "question", "answer", "n", "denominator", "sh
 def protect_table(con, schema: str, regions: Iterable[str] | None = None, memo=None) -> Protection:
     """Mask `<schema>.survey_results_region` in place until the audit is clean (against `<schema>.survey_results`);
     rows the step does not mask are left untouched (the table is not rewritten when nothing leaks)."""
-
-    def rows(sql: str) -> list[dict]:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r)) for r in cursor.fetchall()]
-
-    national = rows(f"select wave, question, answer, n, denominator from {schema}.survey_results")
-    regional = rows(f"select {', '.join(_COLUMNS)} from {schema}.survey_results_region")
+    national = query_rows(con, f"select wave, question, answer, n, denominator from {schema}.survey_results")
+    regional = query_rows(con, f"select {', '.join(_COLUMNS)} from {schema}.survey_results_region")
     before = {_key(r): dict(r) for r in regional}
     protection = protect(national, regional, regions, memo)
     changed = [r for r in protection.rows if r != before[_key(r)]]

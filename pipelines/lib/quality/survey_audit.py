@@ -174,14 +174,16 @@ def known_regions(con) -> list[str]:
         "select distinct region_code from ref_ptsm_registry where region_code is not null").fetchall())
 
 
+def query_rows(con, sql: str) -> list[dict]:
+    """A query's rows as dicts (column -> value), as the audit and the secondary suppression read the marts."""
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
 def audit_marts(con, regions: Iterable[str] | None = None, schema: str = "marts", memo=None) -> SurveyAudit:
     """Audit the survey marts of a DuckDB warehouse (`schema`: marts, or the scratch schema before publication)."""
-
-    def rows(sql: str) -> list[dict]:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r)) for r in cursor.fetchall()]
-
-    national = rows(f"select wave, question, answer, n, denominator from {schema}.survey_results")
-    regional = rows(f"select wave, region_code, question, answer, n, denominator, share from {schema}.survey_results_region")
+    national = query_rows(con, f"select wave, question, answer, n, denominator from {schema}.survey_results")
+    regional = query_rows(con, "select wave, region_code, question, answer, n, denominator, share "
+                               f"from {schema}.survey_results_region")
     return audit_survey(national, regional, regions, memo)
