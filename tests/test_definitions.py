@@ -102,3 +102,27 @@ def test_schedule_is_monthly_in_paris_time():
 
 
 # The raw-folder sensor is tested in tests/test_automation_sensor.py.
+
+
+def test_the_masked_survey_mart_changes_version_when_its_python_masking_changes(tmp_path):
+    """survey_results_region's published cells are decided by its SQL and by the audit-driven masking in Python
+    (pipelines/lib/quality/secondary_suppression.py): an edit of either must show as "code changed", the SQL's hash
+    alone would hide a change of the masking rule."""
+    from pipelines.defs.transform.sql_assets import build_sql_assets, protected_code_version
+
+    versions = {key.to_user_string(): version for asset in build_sql_assets()
+                for key, version in asset.code_versions_by_key.items()}
+    from pipelines.lib.core.config import PROJECT_ROOT
+    from pipelines.lib.warehouse.sql_files import load_models
+
+    sql_only = next(m for m in load_models(PROJECT_ROOT / "sql", "marts") if m.name == "survey_results_region")
+    assert versions["marts/survey_results_region"] != sql_only.code_version
+    # any other mart keeps the hash of its SQL alone
+    overview = next(m for m in load_models(PROJECT_ROOT / "sql", "marts") if m.name == "ptsm_overview")
+    assert versions["marts/ptsm_overview"] == overview.code_version
+    module = tmp_path / "masking.py"
+    module.write_text("THRESHOLD = 5\n", encoding="utf-8")
+    before = protected_code_version("abc", [module])
+    module.write_text("THRESHOLD = 11\n", encoding="utf-8")
+    assert protected_code_version("abc", [module]) != before
+    assert protected_code_version("abd", [module]) != protected_code_version("abc", [module])

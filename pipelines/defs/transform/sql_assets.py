@@ -1,5 +1,7 @@
 """A factory: one asset per SQL file under sql/<layer>/; the file path is the asset key."""
 
+import hashlib
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -15,6 +17,25 @@ LAYERS = ("reference", "staging", "marts")
 DISCLOSURE_PROTECTED = ("marts", "survey_results_region")
 
 
+def protected_code_version(sql_version: str, sources: list[Path]) -> str:
+    """The code version of a mart whose published cells depend on Python as well as on its SQL: the SQL file's hash
+    and the source of each module that masks it, so that Dagster shows "code changed" when the masking rule changes
+    and not only when the SQL does."""
+    digest = hashlib.sha256(sql_version.encode("utf-8"))
+    for source in sources:
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _code_version(model: SqlModel) -> str:
+    if (model.layer, model.name) != DISCLOSURE_PROTECTED:
+        return model.code_version
+    from pipelines.lib.quality import disclosure_audit, secondary_suppression, survey_audit
+
+    return protected_code_version(model.code_version, [Path(m.__file__) for m in
+                                                       (secondary_suppression, survey_audit, disclosure_audit)])
+
+
 def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey([model.layer, model.name]),
@@ -22,7 +43,7 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(list(key)) for key in model.dependencies()],
         description=(model.description + (f"\n\nGrain : {model.grain}" if model.grain else "")) or None,
         metadata={"sql_file": str(model.path.relative_to(model.path.parents[2]))},
-        code_version=model.code_version,
+        code_version=_code_version(model),
     )
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         metadata = {}
