@@ -3,6 +3,7 @@
 The reports belong to the release they were computed from: they are rendered into it (`<release>/reports`) and
 PTSM_REPORTS_DIR is switched to them only once all are written, so it never mixes the reports of two runs."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -23,8 +24,9 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     (`<pdf_dir>/<id>.pdf`) are printed by Chromium in the background meanwhile (pipelines/lib/reviews/printing.py);
     without Chromium the pages are written and the log says why there is no PDF.
 
-    Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
-    written then; then every page is printed to A4 PDF by Chromium, and every page is checked (`check_pages`): a
+    The profiles' kernel runs beside the numbered reports' (2 cores: one each); the home page, written last by
+    `render_notebooks`, waits for the profiles it lists; they load the shared plotly.js it writes. Then every page is
+    printed to A4 PDF by Chromium, several at once, and every page is checked (`check_pages`): a
     blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
     trimmed copy, as in the reliability tests) renders the numbered reports only."""
     profiles = (notebooks_dir / PROFILE_NOTEBOOK).is_file()
@@ -38,9 +40,14 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         else:
             dg.get_dagster_logger().warning(missing)
     try:
-        if profiles:
-            render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-        written = render_notebooks(notebooks_dir, target, release)
+        if profiles:  # the profiles' kernel and the numbered reports' kernels at once, one core each
+            # leaving the block waits for the profiles even when a report failed: no kernel is left running
+            with ThreadPoolExecutor(1, thread_name_prefix="ptsm-profiles") as pool:
+                rendering = pool.submit(render_regional_profiles, notebooks_dir / PROFILE_NOTEBOOK,
+                                        target / PROFILES_DIR, release)
+                written = render_notebooks(notebooks_dir, target, release, before_index=rendering.result)
+        else:
+            written = render_notebooks(notebooks_dir, target, release)
         try:
             print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
         except ImportError as missing:  # a production install without the browser driver: pages without PDFs
