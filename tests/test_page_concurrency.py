@@ -66,6 +66,22 @@ def test_a_page_that_cannot_be_printed_fails_the_set_and_leaves_no_pdf(tmp_path)
                                                        "index.html", "regions"]  # no temporary file either
 
 
+@pytest.mark.slow
+def test_the_release_step_prints_the_pdfs_with_the_checking_browsers_before_following_links(tmp_path):
+    # each report links its own PDF, which exists only once printed: the static link check runs after the printing
+    site = _site(tmp_path, {"01_a.html": '<p><a href="01_a.pdf">Version PDF</a></p>',
+                            "02_b.html": '<p><a href="02_b.pdf">Version PDF</a></p>',
+                            "index.html": '<p><a href="01_a.html">Premier rapport</a></p>'})
+    result = check_site(site, workers=2, print_first=True)
+    assert result.findings == [] and result.browser_pages == ["01_a.html", "02_b.html", "index.html"]
+    assert sorted(p.name for p in site.glob("*.pdf")) == ["01_a.pdf", "02_b.pdf"]
+    # without the printing, the same pages link to nothing
+    for pdf in site.glob("*.pdf"):
+        pdf.unlink()
+    assert [(f.page, f.check) for f in check_site(site, browser=False).findings] == [
+        ("01_a.html", "broken_link"), ("02_b.html", "broken_link")]
+
+
 def _notebook(path: Path, title: str) -> None:
     nb = new_notebook(cells=[new_markdown_cell(f"# {title}\n\nRésumé du rapport."), new_code_cell("1 + 1")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -15,7 +15,6 @@ from pipelines.lib.reports.notebooks import render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 from pipelines.lib.reports import report_check
-from pipelines.lib.reports.report_check import print_pdfs
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path | None = None) -> list[Path]:
@@ -48,11 +47,8 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
                 written = render_notebooks(notebooks_dir, target, release, before_index=rendering.result)
         else:
             written = render_notebooks(notebooks_dir, target, release)
-        try:
-            print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
-        except ImportError as missing:  # a production install without the browser driver: pages without PDFs
-            dg.get_dagster_logger().warning(f"PDF des rapports non produits : {missing}")
-        check_pages(target)
+        # one A4 PDF per report and per profile, beside its page (issue 21 §2), printed by the page check's browsers
+        check_pages(target, print_first=True)
     except BaseException:
         if printer is not None:
             printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown
@@ -62,12 +58,13 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     return written
 
 
-def check_pages(target: Path) -> report_check.SiteCheck:
+def check_pages(target: Path, print_first: bool = False) -> report_check.SiteCheck:
     """Every page of the site just rendered into `target`, checked before it is shown (report_check.check_site: which
     checks block, which warn). The outcome is the release's `page_checks.json`; a blocking finding fails the step
-    with a French message naming the page and the problem, and the previous publication's pages stay."""
+    with a French message naming the page and the problem, and the previous publication's pages stay. With
+    `print_first`, the pages' A4 PDFs are printed first by the same browsers (without Chromium: none, logged)."""
     log = dg.get_dagster_logger()
-    checked = report_check.check_site(target)
+    checked = report_check.check_site(target, print_first=print_first)
     report_check.write_fact(target, checked)
     if checked.browser_skipped:
         log.warning(f"Contrôle des pages : {checked.browser_skipped}")
