@@ -272,10 +272,10 @@ def _print_and_inspect(printed: list[Path], inspected: list[Path], inspect, work
     return results[len(inspected):], results[:len(inspected)]
 
 
-# Browser sessions at once for the release's PDFs and page check. A page spends most of its wall time waiting (plotly.js
-# parsed, charts drawn, Plotly's responsive relayout, axe's run): three sessions keep 2 cores busy without the memory
-# of many Chromiums (~150 MB each).
-BROWSER_WORKERS = 3
+# Browser sessions at once for the release's PDFs and page check. A page spends much of its wall time waiting (fixed
+# pauses for Plotly's responsive relayout and print layout, ~1 s a checked page): four sessions keep 2 cores busy
+# through them without the memory of many Chromiums (~150 MB each).
+BROWSER_WORKERS = 4
 
 
 def in_browsers(items: list, work, workers: int | None = None) -> list:
