@@ -6,7 +6,9 @@ profiles and 104 PTSM reviews under 60 s on 2 cores; one review on demand under 
 Publishes the sample once (`ptsm refresh --no-reports`) into the work folder, then times on that release:
 - `before`: what a release rendered before the reviews: the 18 profiles and the numbered reports (one kernel each);
 - the 104 reviews' HTML (templates) and their A4 PDFs (one Chromium), each alone;
-- `render_all`: what the refresh now runs (reviews, PDFs printed in the background, profiles, reports);
+- `render_all`: what the refresh now runs (reviews, their PDFs printed in the background, the profiles' kernel beside
+  the numbered reports', then the 24 report/profile PDFs and the page check in one pool of browsers), with its CPU
+  time (kernels and Chromium included: on a shared machine the CPU says more than the wall time);
 - `ptsm export --ptsm PTSM-35` as a separate process (interpreter start included): a review on demand.
 Writes benchmarks/pages.md, which BENCHMARKS.md includes.
 """
@@ -31,6 +33,12 @@ def timed(action) -> tuple[float, object]:
     start = time.perf_counter()
     value = action()
     return time.perf_counter() - start, value
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (kernels, Chromium and its driver)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     release = (work / "marts").resolve()
     notebooks = ROOT / "notebooks"
     rows: dict[str, list[float]] = {k: [] for k in ("profiles", "reports", "before", "reviews_html", "reviews_pdf",
-                                                     "render_all", "export_one", "export_one_cpu")}
+                                                     "render_all", "render_all_cpu", "render_all_load",
+                                                     "export_one", "export_one_cpu")}
     counts = {}
     for run in range(args.runs):
         target = work / f"pages-{run}"
@@ -76,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         rows["reviews_pdf"].append(t_pdf)
         whole = work / f"all-{run}"
         shutil.rmtree(whole, ignore_errors=True)
+        load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds()
         rows["render_all"].append(timed(lambda: render_all(notebooks, release, whole, work / f"bilans-{run}"))[0])
+        rows["render_all_cpu"].append(cpu_seconds() - cpu_before)  # its kernels and Chromiums included
+        rows["render_all_load"].append(load_before)
         out = work / "export"
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         rows["export_one"].append(timed(lambda: subprocess.run(
@@ -108,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| PTSM reviews, A4 PDF (one Chromium, alone) | {counts['pdfs']} | {med['reviews_pdf']:.1f} | "
         f"{med['reviews_pdf'] / max(counts['pdfs'], 1):.3f} |",
         f"| **all pages of a release** (`render_all`: reviews, PDFs in the background, profiles, reports) | "
-        f"{counts['profiles'] + counts['reports'] + 2 * n_reviews} | {med['render_all']:.1f} | |",
+        f"{counts['profiles'] + counts['reports'] + 2 * n_reviews} | {med['render_all']:.1f} (CPU "
+        f"{med['render_all_cpu']:.1f}, load before {med['render_all_load']:.1f}) | |",
         f"| one review on demand: `ptsm export --ptsm PTSM-35` (new process, HTML and PDF) | 1 | "
         f"{med['export_one']:.1f} (CPU {med['export_one_cpu']:.1f}) | |",
         "",

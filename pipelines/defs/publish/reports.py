@@ -3,6 +3,7 @@
 The reports belong to the release they were computed from: they are rendered into it (`<release>/reports`) and
 PTSM_REPORTS_DIR is switched to them only once all are written, so it never mixes the reports of two runs."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +15,6 @@ from pipelines.lib.reports.notebooks import render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 from pipelines.lib.reports import report_check
-from pipelines.lib.reports.report_check import print_pdfs
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path | None = None) -> list[Path]:
@@ -23,8 +23,9 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     (`<pdf_dir>/<id>.pdf`) are printed by Chromium in the background meanwhile (pipelines/lib/reviews/printing.py);
     without Chromium the pages are written and the log says why there is no PDF.
 
-    Profiles first so the home page written with the numbered reports links them; they load the shared plotly.js
-    written then; then every page is printed to A4 PDF by Chromium, and every page is checked (`check_pages`): a
+    The profiles' kernel runs beside the numbered reports' (2 cores: one each); the home page, written last by
+    `render_notebooks`, waits for the profiles it lists; they load the shared plotly.js it writes. Then every page is
+    printed to A4 PDF by Chromium, several at once, and every page is checked (`check_pages`): a
     blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
     trimmed copy, as in the reliability tests) renders the numbered reports only."""
     profiles = (notebooks_dir / PROFILE_NOTEBOOK).is_file()
@@ -38,14 +39,16 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         else:
             dg.get_dagster_logger().warning(missing)
     try:
-        if profiles:
-            render_regional_profiles(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release)
-        written = render_notebooks(notebooks_dir, target, release)
-        try:
-            print_pdfs(target)  # one A4 PDF per report and per profile, beside its page (issue 21 §2)
-        except ImportError as missing:  # a production install without the browser driver: pages without PDFs
-            dg.get_dagster_logger().warning(f"PDF des rapports non produits : {missing}")
-        check_pages(target)
+        if profiles:  # the profiles' kernel and the numbered reports' kernels at once, one core each
+            # leaving the block waits for the profiles even when a report failed: no kernel is left running
+            with ThreadPoolExecutor(1, thread_name_prefix="ptsm-profiles") as pool:
+                rendering = pool.submit(render_regional_profiles, notebooks_dir / PROFILE_NOTEBOOK,
+                                        target / PROFILES_DIR, release)
+                written = render_notebooks(notebooks_dir, target, release, before_index=rendering.result)
+        else:
+            written = render_notebooks(notebooks_dir, target, release)
+        # one A4 PDF per report and per profile, beside its page (issue 21 §2), printed by the page check's browsers
+        check_pages(target, print_first=True)
     except BaseException:
         if printer is not None:
             printer.discard()  # never leave Chromium running, nor PDFs of pages that will not be shown
@@ -55,12 +58,13 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     return written
 
 
-def check_pages(target: Path) -> report_check.SiteCheck:
+def check_pages(target: Path, print_first: bool = False) -> report_check.SiteCheck:
     """Every page of the site just rendered into `target`, checked before it is shown (report_check.check_site: which
     checks block, which warn). The outcome is the release's `page_checks.json`; a blocking finding fails the step
-    with a French message naming the page and the problem, and the previous publication's pages stay."""
+    with a French message naming the page and the problem, and the previous publication's pages stay. With
+    `print_first`, the pages' A4 PDFs are printed first by the same browsers (without Chromium: none, logged)."""
     log = dg.get_dagster_logger()
-    checked = report_check.check_site(target)
+    checked = report_check.check_site(target, print_first=print_first)
     report_check.write_fact(target, checked)
     if checked.browser_skipped:
         log.warning(f"Contrôle des pages : {checked.browser_skipped}")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from pipelines.lib.core.files import write_atomic
 
@@ -471,9 +471,11 @@ def link_data(reports_dir: Path, marts_dir: Path) -> None:
     curate_data(Path(reports_dir) / DATA_LINK, marts_dir)
 
 
-def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) -> list[Path]:
+def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path,
+                     before_index: Callable[[], object] | None = None) -> list[Path]:
     """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
-    into `reports_dir`, each atomically.
+    into `reports_dir`, each atomically. `before_index` is waited for before the home page is written: the
+    regional profiles rendered meanwhile by another kernel (`render_all`), which the home page lists.
 
     A failing notebook (an asserted sentence disagreeing with the marts, a crash) raises and leaves the previous
     report of that notebook in place. Returns the report pages (not the script nor the home page)."""
@@ -499,5 +501,7 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path) ->
         _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries]),
                                       colophon=colophon))
         written.append(target)
+    if before_index is not None:
+        before_index()
     _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
     return written

@@ -231,26 +231,100 @@ def print_pdf(browser, page_file: Path, target: Path) -> Path:
     return target
 
 
-def print_pdfs(reports_dir: Path) -> list[Path]:
-    """One A4 PDF beside every report page and regional profile of `reports_dir` (`NN_x.pdf`, `regions/<code>.pdf`),
-    the files a ministry publishes; the home page is not printed."""
-    from playwright.sync_api import sync_playwright
-
+def printed_pages(reports_dir: Path) -> list[Path]:
+    """The pages printed to A4 PDF: every report page and regional profile (the home page is not printed)."""
     from pipelines.lib.reports.notebooks import INDEX_FILE
     from pipelines.lib.reports.site import PROFILES_DIR
 
     reports_dir = Path(reports_dir)
     pages = [p for p in sorted(reports_dir.glob("*.html")) if p.name != INDEX_FILE]
-    pages += sorted((reports_dir / PROFILES_DIR).glob("*.html"))
-    written = []
-    with sync_playwright() as p:
-        browser = launch(p)
+    return pages + sorted((reports_dir / PROFILES_DIR).glob("*.html"))
+
+
+def print_pdfs(reports_dir: Path, workers: int | None = None) -> list[Path]:
+    """One A4 PDF beside every report page and regional profile of `reports_dir` (`NN_x.pdf`, `regions/<code>.pdf`),
+    the files a ministry publishes; the home page is not printed. Pages are printed `workers` at a time
+    (`in_browsers`): a page spends most of its time waiting on Plotly's drawing, not computing. A page that fails to
+    print fails the whole set, and the PDFs this call wrote are removed: no partial set is left beside the pages."""
+    return _print_and_inspect(printed_pages(reports_dir), [], lambda browser, page: [], workers)[0]
+
+
+def _print_and_inspect(printed: list[Path], inspected: list[Path], inspect, workers: int | None):
+    """The PDFs of `printed` and `inspect(browser, page)` of every page of `inspected`, all in one set of browser
+    sessions (`in_browsers`), the inspected pages first (the longer jobs: axe-core). Returns (the PDFs, the
+    inspections in the order of `inspected`); on any error the PDFs written are removed before it is re-raised."""
+    written: list[Path] = []  # appended by the workers' threads (list.append is atomic)
+
+    def work(browser, job: tuple[str, Path]):
+        kind, page_file = job
+        if kind == "inspect":
+            return inspect(browser, page_file)
+        written.append(print_pdf(browser, page_file, page_file.with_suffix(".pdf")))
+        return written[-1]
+
+    jobs = [("inspect", p) for p in inspected] + [("print", p) for p in printed]
+    try:
+        results = in_browsers(jobs, work, workers)
+    except BaseException:
+        for pdf in written:
+            pdf.unlink(missing_ok=True)
+        raise
+    return results[len(inspected):], results[:len(inspected)]
+
+
+# Browser sessions at once for the release's PDFs and page check. A page spends much of its wall time waiting (fixed
+# pauses for Plotly's responsive relayout and print layout, ~1 s a checked page): four sessions keep 2 cores busy
+# through them without the memory of many Chromiums (~150 MB each).
+BROWSER_WORKERS = 4
+
+
+def in_browsers(items: list, work, workers: int | None = None) -> list:
+    """`work(browser, item)` for every item, `workers` at a time, each worker a thread with its own Playwright and
+    Chromium (Playwright's sync API belongs to the thread that started it: one instance per thread). Returns the
+    results in the order of `items` whatever order they end in, so what is recorded does not depend on timing. The
+    first error stops the workers from taking new items; it is re-raised, naming its item, once every browser is
+    closed."""
+    import queue
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    items = list(items)
+    results: list = [None] * len(items)
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for entry in enumerate(items):
+        todo.put(entry)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
         try:
-            for page_file in pages:
-                written.append(print_pdf(browser, page_file, page_file.with_suffix(".pdf")))
-        finally:
-            browser.close()
-    return written
+            with sync_playwright() as p:
+                browser = launch(p)
+                try:
+                    while not errors:
+                        try:
+                            index, item = todo.get_nowait()
+                        except queue.Empty:
+                            return
+                        try:
+                            results[index] = work(browser, item)
+                        except BaseException as error:
+                            error.add_note(f"page : {item[-1] if isinstance(item, tuple) else item}")
+                            raise
+                finally:
+                    browser.close()
+        except BaseException as error:  # re-raised in the caller's thread below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, name=f"ptsm-browser-{i}", daemon=True)
+               for i in range(max(1, min(workers or BROWSER_WORKERS, len(items))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
@@ -356,11 +430,18 @@ def link_findings(site: Path, page_file: Path, soup) -> list[Finding]:
     from urllib.parse import unquote, urlsplit
 
     name = page_file.relative_to(site).as_posix()
-    ids = {el.get("id") for el in soup.find_all(id=True)}
-    ids |= {el.get("name") for el in soup.find_all("a", attrs={"name": True})}
+    ids: set = set()
+    linked: dict[str, list] = {tag: [] for tag in _LINKED}  # one walk of the tree (a find_all per tag was 12 walks)
+    for element in soup.find_all(True):
+        if element.has_attr("id"):
+            ids.add(element.get("id"))
+        if element.name == "a" and element.has_attr("name"):
+            ids.add(element.get("name"))
+        if element.name in linked and element.has_attr(_LINKED[element.name]):
+            linked[element.name].append(element)
     found = []
     for tag, attribute in _LINKED.items():
-        for element in soup.find_all(tag, attrs={attribute: True}):
+        for element in linked[tag]:
             href = element[attribute].strip()
             parts = urlsplit(href)
             if parts.scheme or parts.netloc:
@@ -471,10 +552,17 @@ class SiteCheck:
         }
 
 
-def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = None, chromium=None) -> SiteCheck:
+def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = None, chromium=None,
+               workers: int | None = None, print_first: bool = False) -> SiteCheck:
     """Every page of the rendered site `site` checked (static checks on all pages, the browser's on `browser_sample`
-    of them), or only the pages `only` (links still resolved in the whole site). Without Playwright or Chromium the
-    browser checks are skipped and the reason recorded. `chromium`: a browser already launched (`launch`) to reuse."""
+    of them, `workers` pages at a time: `in_browsers`), or only the pages `only` (links still resolved in the whole
+    site). Without Playwright or Chromium the browser checks are skipped and the reason recorded. `chromium`: a
+    browser already launched (`launch`) to reuse, in this thread (its pages then one after the other).
+
+    `print_first`: the A4 PDFs of the site's reports and profiles (`print_pdfs`) are printed by the same browser
+    sessions while they check the sampled pages (the release's step: one pool, no idle core between the two), and
+    the static checks, which follow the pages' links to their PDFs, run once they are all written. Without the
+    browser nothing is printed (as `print_pdfs` without Playwright)."""
     import importlib.util
     import os
 
@@ -485,27 +573,26 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
         pages = [p for p in pages if p in wanted]
     sample = browser_sample(site, pages) if browser else []
     result = SiteCheck(pages=[p.relative_to(site).as_posix() for p in pages], browser_pages=[])
-    for page_file in pages:
-        result.findings += static_findings(site, page_file)
+    found: list[list[Finding]] = []
     if not browser:
         result.browser_skipped = "contrôles dans le navigateur non demandés"
     elif importlib.util.find_spec("playwright") is None or not os.access(CHROMIUM, os.X_OK):
-        result.browser_skipped = f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
-    elif sample and chromium is not None:
-        for page_file in sample:
-            result.findings += browser_findings(chromium, site, page_file)
-            result.browser_pages.append(page_file.relative_to(site).as_posix())
-    elif sample:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            instance = launch(p)
-            try:
-                for page_file in sample:
-                    result.findings += browser_findings(instance, site, page_file)
-                    result.browser_pages.append(page_file.relative_to(site).as_posix())
-            finally:
-                instance.close()
+        result.browser_skipped = (f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
+                                  + (", PDF des rapports non produits" if print_first else ""))
+    elif chromium is not None:  # a browser of the caller's thread: its pages one after the other
+        if print_first:
+            for page_file in printed_pages(site):
+                print_pdf(chromium, page_file, page_file.with_suffix(".pdf"))
+        found = [browser_findings(chromium, site, page_file) for page_file in sample]
+    elif sample or print_first:  # several pages at once, the findings in site order as one after the other
+        found = _print_and_inspect(printed_pages(site) if print_first else [], sample,
+                                   lambda instance, page_file: browser_findings(instance, site, page_file),
+                                   workers)[1]
+    for page_file in pages:  # after the PDFs: the pages link them
+        result.findings += static_findings(site, page_file)
+    for page_file, page_findings in zip(sample, found):
+        result.findings += page_findings
+        result.browser_pages.append(page_file.relative_to(site).as_posix())
     return result
 
 
