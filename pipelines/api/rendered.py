@@ -9,10 +9,13 @@ same admission checks (`ApiState.admit`: token, per-token request and byte limit
 Only what a route marked replayable (responses.respond: a 200 with an ETag) is kept, and only when the route
 served the release this request resolved (a refresh between the two is never stored under the old release).
 Conditional requests, invalid tokens, refused requests and everything else go to the application as before.
+A plain mart request not yet kept is answered by pipelines/api/direct.py (the route's own function, without
+FastAPI's per-request dependency solving) and kept the same way.
 """
 
 from __future__ import annotations
 
+from pipelines.api import direct
 from pipelines.api.release import PublicationError
 from pipelines.api.responses import gzip_quality
 from pipelines.api.state import ApiState
@@ -27,9 +30,10 @@ def _headers(scope) -> dict[bytes, bytes]:
 
 
 class ReplayRendered:
-    def __init__(self, app, state: ApiState):
+    def __init__(self, app, state: ApiState, direct: bool = True):
         self.app = app
         self.state = state
+        self.direct = direct  # plain mart requests answered by pipelines/api/direct.py (False: all through FastAPI)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(
@@ -53,10 +57,19 @@ class ReplayRendered:
                 await send({"type": "http.response.start", "status": 200, "headers": raw_headers})
                 await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
-        await self._render_and_keep(scope, receive, send, release, cache_key)
+        args = direct.mart_request(scope) if self.direct else None
+        if args is None:
+            return await self._render_and_keep(scope, receive, send, release, cache_key, self.app)
+
+        async def answer(scope, receive, send):
+            await direct.serve(scope, receive, send, self.state, who, release, args)
+
+        await self._render_and_keep(scope, receive, send, release, cache_key, answer)
 
     async def _key(self, scope, headers):
         """(principal, release, cache key) when this request may be replayed; None sends it to the app."""
+        if sum(1 for name, _ in scope.get("headers", []) if name.lower() == b"authorization") > 1:
+            return None  # which one counts is the application's business (it reads the first)
         authorization = headers.get(b"authorization", b"")
         scheme, _, token = authorization.decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -77,7 +90,7 @@ class ReplayRendered:
         scope_of_reader = "national" if who.is_national else f"region:{who.region}"
         return who, release, ("rendered", stamp, scope_of_reader, scope["path"], scope.get("query_string", b""), gz)
 
-    async def _render_and_keep(self, scope, receive, send, release, cache_key):
+    async def _render_and_keep(self, scope, receive, send, release, cache_key, app):
         started: dict = {}
         chunks: list[bytes] = []
 
@@ -88,7 +101,7 @@ class ReplayRendered:
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        await self.app(scope, receive, capture)
+        await app(scope, receive, capture)
         state = scope.get("state") or {}
         if (started.get("status") == 200 and REPLAYABLE in state
                 and state.get(RELEASE) == getattr(release, "stamp", None)):

@@ -1,0 +1,219 @@
+"""Issue 20 §4: a plain mart request is answered without FastAPI's dependency solving (pipelines/api/direct.py),
+and its answer is exactly the route's: status, headers and bytes, for every mart, reader, format and filter, errors
+included; limits and release consistency hold on that path as on the route."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import threading
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+
+from pipelines.api import direct
+from pipelines.api.cache import ResponseCache
+
+_spec = importlib.util.spec_from_file_location(
+    "api_robustness", Path(__file__).parent / "test_api_robustness.py")
+robust = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(robust)
+fake = robust.fake
+
+ORIGINAL = direct.mart_request
+
+
+class Counting:
+    """Counts the requests answered by the direct path (direct.serve), so a test knows which path answered."""
+
+    def __init__(self, monkeypatch):
+        self.calls = 0
+        original = direct.serve
+
+        async def serve(*args, **kwargs):
+            self.calls += 1
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(direct, "serve", serve)
+
+
+def _answer(site, monkeypatch, path: str, token: str | None, params, use_direct: bool):
+    """One request on empty caches (no replay), through the direct path or through FastAPI's route."""
+    state = site.app.state.api
+    state.cache, state.rendered, state.masked = ResponseCache(), ResponseCache(), ResponseCache()
+    monkeypatch.setattr(direct, "mart_request", ORIGINAL if use_direct else (lambda scope: None))
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = site.client.get(path, params=params, headers=headers)
+    return response.status_code, sorted(response.headers.items()), response.content
+
+
+def _both(site, monkeypatch, path, token, params):
+    counting = Counting(monkeypatch)
+    fast = _answer(site, monkeypatch, path, token, params, True)
+    took_direct = counting.calls
+    slow = _answer(site, monkeypatch, path, token, params, False)
+    assert counting.calls == took_direct  # the reference answer did not use the direct path
+    return fast, slow, took_direct
+
+
+REQUESTS = [  # (params, answered by the direct path)
+    ({}, True),
+    ({"format": "csv"}, True),
+    ({"format": "parquet"}, True),
+    ({"format": "json", "limit": "3", "offset": "2"}, True),
+    ({"limit": "0"}, True),
+    ({"limit": "5", "offset": "100000"}, True),
+    ({"region": "93"}, True),
+    ({"region": "11"}, True),
+    ({"region": "all"}, True),
+    ({"region": "zz"}, True),
+    ({"region": ""}, True),
+    ({"ptsm": "PTSM-13"}, True),
+    ({"ptsm": "PTSM-13", "format": "csv"}, True),
+    ({"ptsm": "PTSM-999"}, True),
+    ({"ptsm": "PTSM-01", "region": "93"}, True),
+    ({"select": "region_code"}, True),
+    ({"select": "region_code,region_code"}, True),
+    ({"select": "nope"}, True),
+    ({"select": ""}, True),
+    ({"regoin": "93"}, True),
+    ({"vacant": "true"}, True),
+    ({"vacant": "peut-être"}, True),
+    ({"n": "3"}, True),
+    ({"question": "contrat", "format": "parquet"}, True),
+    ({"format": "xml"}, False),  # FastAPI words these: the application answers them
+    ({"limit": "abc"}, False),
+    ({"limit": "-1"}, False),
+    ({"limit": "100001"}, False),
+    ({"limit": "+3"}, False),
+    ({"offset": "1000000001"}, False),
+    ({"format": ["csv", "json"]}, False),
+    ({"region": ["93", "11"]}, False),
+]
+
+
+def test_every_mart_answers_the_same_bytes_and_headers_through_the_direct_path_as_through_the_route(
+        tmp_path, monkeypatch):
+    site = robust.Site(tmp_path)
+    marts = [*fake._tables(1), "no_such_mart", ""]
+    taken = 0
+    for mart, token, (params, plain) in itertools.product(marts, (site.national, site.paca), REQUESTS):
+        fast, slow, took_direct = _both(site, monkeypatch, f"/v1/marts/{mart}", token, params)
+        assert fast == slow, (mart, params, fast[:2], slow[:2])
+        assert took_direct == (plain and mart != ""), (mart, params)
+        taken += took_direct
+    assert taken > 300  # the property covered the direct path, not only the fall-backs
+    statuses = {_answer(site, monkeypatch, f"/v1/marts/{m}", site.paca, {}, True)[0] for m in marts}
+    assert statuses == {200, 403, 404}  # regional token: served, national-only refused, unknown mart
+
+
+def test_without_a_valid_token_the_direct_path_is_not_taken_and_the_route_refuses(tmp_path, monkeypatch):
+    site = robust.Site(tmp_path)
+    counting = Counting(monkeypatch)
+    for token in (None, "ptsm_faux", site.paca + "x"):
+        status, headers, _ = _answer(site, monkeypatch, "/v1/marts/ptsm_overview", token, {}, True)
+        assert status == 401 and ("www-authenticate", "Bearer") in headers
+    two = site.client.get("/v1/marts/ptsm_overview", headers=[("Authorization", f"Bearer {site.paca}"),
+                                                                ("Authorization", f"Bearer {site.national}")])
+    assert two.json()["total"] == 6  # the first header counts, as in the route: never the national view
+    assert counting.calls == 0
+
+
+def test_the_direct_path_counts_requests_and_bytes_against_the_token(tmp_path, monkeypatch):
+    site = robust.Site(tmp_path, rate_per_minute=3)
+    counting = Counting(monkeypatch)
+    in_93 = [r["ptsm_id"] for r in fake.registry() if r["region_code"] == "93"]
+    outside = next(r["ptsm_id"] for r in fake.registry() if r["region_code"] != "93")
+    statuses = [site.get("/v1/marts/ptsm_overview", site.paca, params={"ptsm": p}).status_code
+                for p in (in_93[0], outside, in_93[1], in_93[2])]  # four filters never seen: no replay
+    assert statuses == [200, 403, 200, 429]  # a refused request counts too
+    assert counting.calls == 4
+    limited = site.get("/v1/marts/ptsm_overview", site.paca, params={"ptsm": in_93[3]})
+    assert limited.json()["error"]["code"] == "rate_limited" and int(limited.headers["retry-after"]) >= 1
+
+    site = robust.Site(tmp_path / "bytes", bytes_per_minute=10_000)
+    first = site.get("/v1/marts/coordinator_vacancy_monthly", site.national, params={"format": "csv"})
+    assert first.status_code == 200 and len(first.content) > 10_000  # one answer may exceed the budget ...
+    after = site.get("/v1/marts/coordinator_vacancy_monthly", site.national, params={"ptsm": "PTSM-13"})
+    assert after.status_code == 429 and after.json()["error"]["code"] == "rate_limited_bytes"  # ... not the next
+
+
+def test_a_filter_answered_in_memory_equals_the_sql_over_the_published_file_on_every_mart(tmp_path):
+    """The direct path selects rows of the masked mart in memory (MartQuery.apply); MartQuery.sql states the same
+    request over the Parquet file: both agree on every mart, for the filters a client sends."""
+    from pipelines.api.query import MartQuery
+    from pipelines.api.routes.marts import fetch
+
+    site = robust.Site(tmp_path)
+    state = site.app.state.api
+    release = state.publications.current()
+    checked = 0
+    for mart in release.marts:
+        columns = release.columns[mart]
+        names = [n for n, _ in columns]
+        table = pq.read_table(release.parquet(mart))
+        for filters in _filters_of(table, names):
+            for region in (None, "93") if "region_code" in names else (None,):
+                query = MartQuery(mart=mart, columns=columns, region=region, filters=filters, limit=7, offset=1)
+                sql, params = query.sql(release.parquet(mart))
+                expected = state.database.sql(sql, params=params).to_arrow_table()
+                masked = fetch(state, release, query.masked_sql(f"mart_{mart}"), [], mart=mart)
+                page, total = query.apply(masked)
+                assert page.to_pylist() == expected.to_pylist(), (mart, filters, region)
+                count_sql, count_params = query.count_sql(release.parquet(mart))
+                assert total == state.database.execute(count_sql, count_params).fetchone()[0]
+                checked += 1
+    assert checked > 40
+
+
+def _filters_of(table: pa.Table, names: list[str]) -> list[dict]:
+    """No filter, then for each column one value it holds and two of them (as a client would send them)."""
+    out: list[dict] = [{}]
+    for name in names:
+        values = [v for v in table.column(name).to_pylist() if v is not None][:2]
+        text = ["true" if v is True else "false" if v is False else str(v) for v in values]
+        if text:
+            out += [{name: text[:1]}, {name: text}]
+    return out
+
+
+@pytest.mark.slow
+def test_releases_switched_under_never_seen_filters_never_mix_two_releases(tmp_path):
+    """Each request a filter no cache has seen (the direct path builds it): body, header and ETag of one release."""
+    site = robust.Site(tmp_path)
+    r1 = site.release
+    r2 = fake.make_release(fake.release.releases_dir(site.marts), "r2", variant=2)
+    ids = [r["ptsm_id"] for r in fake.registry()]
+    problems, seen, stop = [], set(), threading.Event()
+    counter = itertools.count()
+
+    with TestClient(site.app) as client:
+        def hammer():
+            while not stop.is_set():
+                i = next(counter)
+                params = {"ptsm": ids[i % len(ids)], "limit": str(1 + i // len(ids))}
+                response = client.get("/v1/marts/ptsm_overview", params=params,
+                                      headers={"Authorization": f"Bearer {site.national}"})
+                if response.status_code != 200:
+                    problems.append((params, response.status_code))
+                    continue
+                body = response.json()
+                header = response.headers["x-ptsm-release"]
+                variant = body["rows"][0]["n_current_actions"] // 100
+                if body["release_id"] != header or {"r1": 1, "r2": 2}[header] != variant:
+                    problems.append((params, header, body["release_id"], variant))
+                seen.add(header)
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for i in range(60):
+            fake.point_marts_at(site.marts, r2 if i % 2 == 0 else r1)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert problems == []
+    assert seen == {"r1", "r2"}
