@@ -233,3 +233,61 @@ def test_releases_switched_under_never_seen_filters_never_mix_two_releases(tmp_p
             thread.join(timeout=60)
     assert problems == []
     assert seen == {"r1", "r2"}
+
+
+def test_json_columns_converted_a_column_at_a_time_equal_the_value_rule():
+    """formats._json_column takes shortcuts (dates through Arrow's text, floats with no NaN nor infinity as they
+    are): each equals `_json_value` of every value, and a NaN or infinity is still null."""
+    import datetime as dt
+    import decimal
+
+    from pipelines.api import formats
+
+    columns = [
+        pa.chunked_array([pa.array([dt.date(1, 1, 1), None, dt.date(2024, 2, 29), dt.date(9999, 12, 31)])]),
+        pa.chunked_array([pa.array([0.1, None, -2.5, 1e300])]),
+        pa.chunked_array([pa.array([0.1, float("nan"), None])], type=pa.float64()),
+        pa.chunked_array([pa.array([float("inf"), -float("inf"), 3.0])]),
+        pa.chunked_array([pa.array([None, None], type=pa.float32())]),
+        pa.chunked_array([pa.array([], type=pa.float64())]),
+        pa.chunked_array([pa.array([decimal.Decimal("1.25"), None], type=pa.decimal128(5, 2))]),
+        pa.chunked_array([pa.array([dt.datetime(2024, 1, 2, 3, 4, 5)])]),
+    ]
+    for column in columns:
+        assert formats._json_column(column) == [formats._json_value(v) for v in column.to_pylist()], column.type
+    assert formats._json_column(columns[0])[::3] == ["0001-01-01", "9999-12-31"]
+    assert formats._json_column(columns[2]) == [0.1, None, None]
+    assert formats._json_column(columns[3]) == [None, None, 3.0]
+
+
+def test_a_masked_mart_asked_by_many_threads_at_once_is_computed_once(tmp_path, monkeypatch):
+    """After a release switch 32 clients ask at once: the masked mart is computed by one of them, the others wait
+    for it (each used to run its own DuckDB query) and all get the same table."""
+    import time
+
+    from pipelines.api.query import MartQuery
+    from pipelines.api.routes import marts
+
+    site = robust.Site(tmp_path)
+    state = site.app.state.api
+    release = state.publications.current()
+    calls = []
+    original = marts.fetch
+
+    def slow_fetch(*args, **kwargs):
+        calls.append(kwargs.get("mart"))
+        time.sleep(0.2)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(marts, "fetch", slow_fetch)
+    query = MartQuery(mart="survey_results_region", columns=release.columns["survey_results_region"])
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(
+        marts.masked_table(state, release, "survey_results_region", query))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert calls == ["survey_results_region"]
+    assert len(results) == 8 and all(r is results[0] for r in results)
+    assert results[0]["n"].to_pylist() == [6, None, None, None, 9, None]  # masked: n < 5 and flagged cells

@@ -93,8 +93,11 @@ def masked_table(state: ApiState, release: Release, mart: str, query: MartQuery)
     costs milliseconds of planning, which made every filter no cache had seen cost ~4 ms (issue 20 §4)."""
     table = cached_masked_table(state, release, mart)
     if table is None:
-        table = fetch(state, release, query.masked_sql(relation_name(mart)), [], mart=mart)
-        state.masked.put(_masked_key(release, mart), table, size=table.nbytes)
+        with state.building(_masked_key(release, mart)):  # 32 first requests after a switch: one computes it
+            table = cached_masked_table(state, release, mart)
+            if table is None:
+                table = fetch(state, release, query.masked_sql(relation_name(mart)), [], mart=mart)
+                state.masked.put(_masked_key(release, mart), table, size=table.nbytes)
     return table
 
 
