@@ -291,3 +291,42 @@ def test_a_masked_mart_asked_by_many_threads_at_once_is_computed_once(tmp_path, 
     assert calls == ["survey_results_region"]
     assert len(results) == 8 and all(r is results[0] for r in results)
     assert results[0]["n"].to_pylist() == [6, None, None, None, 9, None]  # masked: n < 5 and flagged cells
+
+
+def test_a_revalidation_of_a_kept_answer_gets_the_applications_304_without_the_application(tmp_path, monkeypatch):
+    """If-None-Match with the tag of a kept answer: the replay sends the 304 the application sends (same headers,
+    no body), profile (gzip) and mart alike; another tag gets the whole answer; the request still counts."""
+    reports = tmp_path / "data" / "reports"
+    site = robust.Site(tmp_path, reports_dir=reports, rate_per_minute=10)
+    (site.release / "reports" / "regions").mkdir(parents=True)
+    (site.release / "reports" / "regions" / "93.html").write_text("<p>profil</p>" * 5000, encoding="utf-8")
+    reports.symlink_to(site.release / "reports")
+    state = site.app.state.api
+    for path in ("/v1/regions/93/profile", "/v1/marts/ptsm_overview"):
+        first = site.get(path, site.paca, headers={"Accept-Encoding": "gzip"})
+        assert first.status_code == 200 and state.rendered.get(next(iter(state.rendered._items))) is not None
+        tag = first.headers["etag"]
+        calls = _counting_route(monkeypatch)
+        replayed = site.get(path, site.paca, headers={"Accept-Encoding": "gzip", "If-None-Match": f'"x", {tag}'})
+        assert calls == []  # answered by the replay
+        state.rendered = ResponseCache()  # nothing kept: the application answers the same question
+        by_app = site.get(path, site.paca, headers={"Accept-Encoding": "gzip", "If-None-Match": f'"x", {tag}'})
+        assert replayed.status_code == by_app.status_code == 304
+        assert replayed.content == by_app.content == b""
+        assert sorted(replayed.headers.items()) == sorted(by_app.headers.items())
+        stale = site.get(path, site.paca, headers={"Accept-Encoding": "gzip", "If-None-Match": '"autre"'})
+        assert stale.status_code == 200 and stale.content == first.content
+    assert first.headers.get("content-encoding") is None and "vary" not in first.headers  # the small mart
+    statuses = [site.get("/v1/marts/ptsm_overview", site.paca, headers={"If-None-Match": tag}).status_code
+                for _ in range(5)]
+    assert statuses == [304, 304, 429, 429, 429], statuses  # 10 a minute: 8 used above, then 2 more
+
+
+def _counting_route(monkeypatch) -> list:
+    from pipelines.api.routes import marts, profile
+
+    calls: list = []
+    for module, name in ((marts, "build_query"), (profile, "profile_source")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _o=original, **k: calls.append(a) or _o(*a, **k))
+    return calls
