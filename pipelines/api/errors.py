@@ -29,17 +29,26 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+def api_error_response(exc: ApiError) -> JSONResponse:
+    """The answer to an ApiError (the app's handler, and the direct path of pipelines/api/direct.py)."""
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return error_response(exc.status, exc.code, exc.message, headers or None)
+
+
+def publication_error_response(exc: PublicationError) -> JSONResponse:
+    return error_response(503, "no_publication", str(exc), {"Retry-After": RETRY_AFTER})
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
-        headers = dict(exc.headers or {})
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return error_response(exc.status, exc.code, exc.message, headers or None)
+        return api_error_response(exc)
 
     @app.exception_handler(PublicationError)
     async def _publication_error(request: Request, exc: PublicationError):
-        return error_response(503, "no_publication", str(exc), {"Retry-After": RETRY_AFTER})
+        return publication_error_response(exc)
 
     @app.exception_handler(TokenFileError)
     async def _token_file_error(request: Request, exc: TokenFileError):

@@ -8,6 +8,7 @@ import json
 import math
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.lib.publish.french_csv import csv_bytes
@@ -35,11 +36,15 @@ def _json_value(value):
 def _json_column(column: pa.ChunkedArray) -> list:
     """A column's values as JSON values (`_json_value` of each), converted a column at a time: text, integers and
     booleans are JSON already; only floats, decimals and dates need a look at each value."""
-    values = column.to_pylist()
     kind = column.type
+    if pa.types.is_date32(kind):  # Arrow's text of a date is its ISO form, as date.isoformat()
+        return column.cast(pa.string()).to_pylist()
+    values = column.to_pylist()
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind) \
             or pa.types.is_boolean(kind):
         return values
+    if pa.types.is_floating(kind) and pc.all(pc.is_finite(column)).as_py() is not False:
+        return values  # no NaN nor infinity: every float is JSON already (nulls stay None)
     return [_json_value(v) for v in values]
 
 

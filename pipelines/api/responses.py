@@ -53,12 +53,17 @@ def etag(release: Release, key: tuple) -> str:
     return f'"{digest}"'
 
 
+def etag_matches(if_none_match: str, tag: str) -> bool:
+    """Weak comparison of an `If-None-Match` list with our tag (RFC 9110 §13.1.2), `*` matching any."""
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or tag in tags
+
+
 def not_modified(request: Request, tag: str, headers: dict) -> bool:
     """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only when there is no If-None-Match."""
     inm = request.headers.get("if-none-match")
     if inm is not None:
-        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-        return "*" in tags or tag in tags
+        return etag_matches(inm, tag)
     ims = request.headers.get("if-modified-since")
     last = headers.get("Last-Modified")
     if ims and last:

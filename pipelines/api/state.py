@@ -38,10 +38,16 @@ class ApiState:
         config={"enable_object_cache": True}))  # in memory: Parquet only; footers kept between queries
     _broken: dict[tuple, PublicationError] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stripes: tuple = field(default_factory=lambda: tuple(threading.Lock() for _ in range(16)))
 
     def __post_init__(self):
         self.regions = read_regions(self.reference_dir)
         self.figure_regions = read_figure_regions(self.reference_dir)
+
+    def building(self, key: tuple) -> threading.Lock:
+        """A lock to hold while computing what `key` names once (a masked mart): the threads that ask for it at the
+        same moment wait for the first one instead of each computing it (keys share 16 locks)."""
+        return self._stripes[hash(key) % len(self._stripes)]
 
     # ---- the release being served
     async def current_release(self) -> Release:

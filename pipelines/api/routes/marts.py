@@ -91,12 +91,23 @@ def masked_table(state: ApiState, release: Release, mart: str, query: MartQuery)
     """The mart with its small cells masked (access.masked_columns, in SQL), computed once per release from the
     release's verified table; each request then only selects rows in memory (MartQuery.apply): a DuckDB query
     costs milliseconds of planning, which made every filter no cache had seen cost ~4 ms (issue 20 §4)."""
-    key = ("masked", mart, release.path, getattr(release, "stamp", None))
-    table = state.masked.get(key)
+    table = cached_masked_table(state, release, mart)
     if table is None:
-        table = fetch(state, release, query.masked_sql(relation_name(mart)), [], mart=mart)
-        state.masked.put(key, table, size=table.nbytes)
+        with state.building(_masked_key(release, mart)):  # 32 first requests after a switch: one computes it
+            table = cached_masked_table(state, release, mart)
+            if table is None:
+                table = fetch(state, release, query.masked_sql(relation_name(mart)), [], mart=mart)
+                state.masked.put(_masked_key(release, mart), table, size=table.nbytes)
     return table
+
+
+def _masked_key(release: Release, mart: str) -> tuple:
+    return ("masked", mart, release.path, getattr(release, "stamp", None))
+
+
+def cached_masked_table(state: ApiState, release: Release, mart: str) -> pa.Table | None:
+    """The masked mart if this release already computed it, else None (masked_table computes it)."""
+    return state.masked.get(_masked_key(release, mart))
 
 
 def _page_link(request: Request, offset: int) -> str:
@@ -179,6 +190,17 @@ async def get_mart(
     release: Release = Depends(current_release),
     state: ApiState = Depends(get_state),
 ):
+    return await serve_mart(request, state, release, who, name, region, ptsm, format, select, limit, offset)
+
+
+INLINE_CELLS = 5_000  # a page this small is formatted on the event loop (well under a millisecond): no thread hop
+
+
+async def serve_mart(request: Request, state: ApiState, release: Release, who: Principal, name: str,
+                     region: str | None, ptsm: str | None, format: str, select: str | None, limit: int | None,
+                     offset: int):
+    """One mart request once its parameters are parsed: the route above and the direct path for simple requests
+    (pipelines/api/direct.py) both answer with this, so both apply the same checks and send the same bytes."""
     query, served_region = build_query(state, release, who, request, name, region, ptsm, select, limit, offset)
     key = ("mart", name, served_region, ptsm, tuple(query.figure_ids or ()), tuple(sorted(
         (k, tuple(v)) for k, v in query.filters.items())), tuple(query.select or ()), limit, offset, format)
@@ -187,8 +209,7 @@ async def get_mart(
     if body is None:
         meta = {"mart": name, **release_meta(release), "region": served_region or ALL, "ptsm": ptsm}
 
-        def build() -> bytes:
-            table, total = query.apply(masked_table(state, release, name, query))
+        def encode(table: pa.Table, total: int) -> bytes:
             if format == "csv":
                 return formats.to_csv(table)
             if format == "parquet":
@@ -201,7 +222,15 @@ async def get_mart(
                     page["links"]["prev"] = _page_link(request, max(0, offset - limit))
             return formats.to_json(table, {**meta, **page})
 
-        body = await run_in_threadpool(build)
+        masked = cached_masked_table(state, release, name)
+        if masked is None:  # first request of this mart in this release: DuckDB masks it, in a worker thread
+            body = await run_in_threadpool(lambda: encode(*query.apply(masked_table(state, release, name, query))))
+        else:  # a filter no cache has seen: a vectorised selection in memory, then the page's encoding
+            table, total = query.apply(masked)
+            if table.num_rows * max(1, table.num_columns) <= INLINE_CELLS:
+                body = encode(table, total)
+            else:
+                body = await run_in_threadpool(encode, table, total)
         state.cache.put(cache_key, body)
     headers = {}
     if format != "json":
