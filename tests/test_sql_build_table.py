@@ -48,3 +48,13 @@ def test_a_model_creates_the_macros_it_calls_and_only_those(tmp_path):
     build_table(con, models["calling"])
     assert con.execute("select x, t from marts.calling").fetchall() == [(42, 5)]
     assert {"twice_it", "disclosure_threshold"} <= _macros(con) and "unused" not in _macros(con)
+
+
+def test_a_macro_file_may_define_macros_under_other_names(tmp_path):
+    # sql/macros/two_proportion_test.sql defines two_proportion_p_value and a helper: a model calling either one
+    # gets the whole file, on a fresh database (found by a first load that failed on a missing macro)
+    models = _models(tmp_path, {
+        "calling": "-- mart: C.\n-- column p: P.\nselect halve_it(8) as p",
+    }, macros={"arith": "create or replace macro double_it(v) as 2 * v;\ncreate or replace macro halve_it(v) as v / 2"})
+    assert build_table(duckdb.connect(), models["calling"]) == 1
+    assert models["calling"].calls(tmp_path / "macros" / "arith.sql")

@@ -45,13 +45,24 @@ class SqlModel:
         SQL changed since its last materialisation. Without a macro, the hash of the file alone."""
         digest = hashlib.sha256(self.sql.encode("utf-8"))
         for macro in sorted((self.path.parents[1] / "macros").glob("*.sql")):
-            if self.calls(macro.stem):
+            if self.calls(macro):
                 digest.update(macro.read_bytes())
         return digest.hexdigest()[:16]
 
-    def calls(self, macro: str) -> bool:
-        """Whether the SQL (comments aside) calls the macro `macro`."""
-        return re.search(rf"\b{re.escape(macro)}\s*\(", _strip_comments(self.sql)) is not None
+    def calls(self, macro: str | Path) -> bool:
+        """Whether the SQL (comments aside) calls the macro `macro`, or any macro a macro file defines (a file may
+        define several under other names than its own: two_proportion_test.sql defines two_proportion_p_value)."""
+        names = macro_names(macro) if isinstance(macro, Path) else [macro]
+        sql = _strip_comments(self.sql)
+        return any(re.search(rf"\b{re.escape(name)}\s*\(", sql) for name in names)
+
+
+_MACRO_DEFINITION = re.compile(r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\w*\s+)?macro\s+([a-z_][a-z0-9_]*)", re.I)
+
+
+def macro_names(path: Path) -> list[str]:
+    """The macros a file of sql/macros/ defines (`create or replace macro <name>`)."""
+    return _MACRO_DEFINITION.findall(_strip_comments(path.read_text(encoding="utf-8")))
 
 
 def _strip_comments(sql: str) -> str:
@@ -89,7 +100,7 @@ def create_macros(con, sql_dir: Path, model: SqlModel | None = None) -> None:
     if model is None or model.calls("disclosure_threshold"):
         con.execute(disclosure_rule.MACRO_SQL)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
-        if model is None or model.calls(path.stem):
+        if model is None or model.calls(path):
             con.execute(path.read_text(encoding="utf-8"))
 
 
