@@ -26,9 +26,12 @@ ROSTER = [
 
 
 def _build(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    build_model("staging/roster_month_ends", {
+        "staging.roster_posts": (POSTS, [(*row, ROSTER_DATE) for row in ROSTER]),
+    }, con=con)
+    build_model("staging/roster_people_in_post", {}, con=con)
     build_model("marts/coordinator_vacancy_monthly", {
         "ref_ptsm_registry": REGISTRY,
-        "staging.roster_posts": (POSTS, [(*row, ROSTER_DATE) for row in ROSTER]),
         "staging.milestones": ("ptsm_id varchar, date_arrete_ptsm date", []),
     }, con=con)
     return build_model("marts/coordinator_employer_monthly", {}, con=con)
@@ -52,7 +55,7 @@ def test_each_month_end_names_the_employer_of_the_people_in_post():
 
 
 def test_people_and_fte_per_employer_add_up_to_the_vacancy_mart():
-    # the person rule is written in both marts: this keeps them equal (and a vacant month has no employer row)
+    # both marts count the people of staging.roster_people_in_post: this keeps them equal (and a vacant month has no employer row)
     con = duckdb.connect()
     _build(con)
     rows = con.execute("""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from tests.sql_unit import build_model
@@ -15,11 +16,16 @@ MILESTONES = "ptsm_id varchar, date_arrete_ptsm date"
 
 
 def monthly(posts: list[tuple], roster_date: str, approvals: list[tuple] = ()) -> list[tuple]:
+    # the mart reads its month grid and its people in post from two staging models, built here by the real SQL
+    con = duckdb.connect()
+    build_model("staging/roster_month_ends", {
+        "staging.roster_posts": (POSTS + ", porteur varchar", [(*post, roster_date, None) for post in posts]),
+    }, con=con)
+    build_model("staging/roster_people_in_post", {}, con=con)
     return build_model("marts/coordinator_vacancy_monthly", {
         "ref_ptsm_registry": REGISTRY,
-        "staging.roster_posts": (POSTS, [(*post, roster_date) for post in posts]),
         "staging.milestones": (MILESTONES, list(approvals)),
-    })
+    }, con=con)
 
 
 def vacancy(posts: list[tuple], roster_date: str) -> dict[tuple[str, str], tuple[int, float, bool]]:

@@ -16,24 +16,19 @@ with staffed_months as (
     where not monthly.vacant
 ),
 
--- one person, one row, as in coordinator_vacancy_monthly (the row that started last, then the larger FTE): the
--- people and FTE per porteur then add up to that mart's counts (tests/test_sql_employer_monthly.py checks it)
+-- one person, one row: the people in post come from staging.roster_people_in_post, as they do for
+-- coordinator_vacancy_monthly, so the people and FTE per porteur add up to that mart's counts
 person_days as (
     select
         staffed_months.ptsm_id,
         staffed_months.region_code,
         staffed_months.snapshot_date,
-        posts.porteur,
-        posts.etp
+        people.porteur,
+        people.etp
     from staffed_months
-    inner join staging.roster_posts as posts
-        on posts.ptsm_id = staffed_months.ptsm_id
-        and posts.date_debut <= staffed_months.snapshot_date
-        and (posts.date_fin is null or staffed_months.snapshot_date <= posts.date_fin)
-    qualify row_number() over (
-        partition by posts.ptsm_id, staffed_months.snapshot_date, posts.coordonnateur_id
-        order by posts.date_debut desc, posts.etp desc
-    ) = 1
+    inner join staging.roster_people_in_post as people
+        on people.ptsm_id = staffed_months.ptsm_id
+        and people.snapshot_date = staffed_months.snapshot_date
 )
 
 select

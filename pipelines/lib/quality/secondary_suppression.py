@@ -29,8 +29,6 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, hstack
 
 from pipelines.lib.core.disclosure_rule import THRESHOLD
 from pipelines.lib.quality.disclosure_audit import _BIG, AuditResult, audit_report, linear_system
@@ -152,6 +150,9 @@ def _cheapest_masks(cells: dict, sums: list, published: dict, target: Hashable) 
 
 def _solve_protection(cells: dict, sums: list, published: dict, target: Hashable,
                       bounds: tuple[int, int | None]) -> tuple[float, list] | None:
+    from scipy.optimize import Bounds, LinearConstraint, milp  # only when a cell needs masking (see linear_system)
+    from scipy.sparse import coo_array, hstack
+
     free = {k for k in published if k in cells and isinstance(cells[k], int)}
     relaxed = {k: (None if k in free else v) for k, v in cells.items()}
     relaxed[target] = bounds
