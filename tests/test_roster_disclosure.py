@@ -159,6 +159,16 @@ def test_a_question_the_roster_does_not_publish_keeps_its_normal_suppression():
 
 
 @pytest.mark.slow
+def test_the_sample_profiles_say_why_a_roster_question_has_no_regional_result(sample_site):
+    """A profile prints the mart's note for each such question, and still has its survey table (region 84 has
+    several PTSM)."""
+    page = (sample_site / "regions" / "84.html").read_text(encoding="utf-8")
+    assert "Réponses des coordonnateurs de la région" in page
+    for label in ("Porteur du poste", "Temps de travail", "Quotité (temps partiel)"):
+        assert f"« {label} » : Pas de résultat régional pour cette question" in page.replace("&#x27;", "'")
+
+
+@pytest.mark.slow
 def test_the_sample_publishes_no_regional_cell_of_a_roster_question(sample_release):
     """Every wave, every region of the registry, every answer of porteur, temps_travail, quotite: a row, secret, with
     a note; the national table still publishes them; diplome keeps its regional rows with their normal rule."""
