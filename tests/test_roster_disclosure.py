@@ -1,6 +1,6 @@
-"""A survey question whose subject the roster publishes per PTSM has no regional breakdown (issue 20 §1: no count of
-1-4 "by any reasoning a solver can do from everything we publish"; SPEC, survey_results: n < 5 suppressed below
-national level).
+"""A survey question whose subject the roster publishes per PTSM has no regional breakdown (docs/contract.md §4:
+survey breakdowns below national level suppress any cell with n < 5, and no count 1-4 may be derivable from what is
+published, by any reasoning a solver can do from everything the observatory publishes).
 
 The roster's marts publish, without any name, each PTSM's employer (porteur) by month (coordinator_employer_monthly,
 the PTSM reviews) and its FTE by month (coordinator_vacancy_monthly, coordinator_employer_monthly, the reviews: an
