@@ -192,3 +192,46 @@ def test_the_sample_publishes_no_regional_cell_of_a_roster_question(sample_relea
     assert all(r["n"] is None or r["n"] >= 5 for r in diplome)
     assert any(r["denominator"] is not None for r in diplome)  # its regional breakdown is still published
     assert not any(r["note"] and r["note"].startswith("Pas de résultat régional") for r in diplome)
+
+
+@pytest.mark.slow
+def test_the_api_and_the_region_export_publish_no_regional_cell_of_a_roster_question(sample_release, tmp_path):
+    """A regional token's JSON rows and an ORS export carry the mart's masks: no count, share or denominator."""
+    import csv
+
+    from fastapi.testclient import TestClient
+
+    from pipelines.api import tokens
+    from pipelines.api.app import create_app
+    from pipelines.lib.reports.regional_export import export_region
+
+    path = tmp_path / "t.json"
+    token, _ = tokens.create_token(path, region="75", national=False)
+    client = TestClient(create_app(sample_release.marts, path))
+    response = client.get("/v1/marts/survey_results_region", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    rows = [r for r in response.json()["rows"] if r["question"] in ROSTER_QUESTIONS]
+    assert rows and {r["region_code"] for r in rows} == {"75"}
+    assert all(r["n"] is None and r["share"] is None and r["denominator"] is None for r in rows)
+    export_region(sample_release.marts, "75", tmp_path / "ors")
+    with (tmp_path / "ors" / "survey_results_region.csv").open(encoding="utf-8-sig", newline="") as handle:
+        exported = [r for r in csv.DictReader(handle, delimiter=";") if r["question"] in ROSTER_QUESTIONS]
+    assert len(exported) == len(rows)
+    assert all((r["n"], r["share"], r["denominator"], r["suppressed"]) == ("", "", "", "vrai") for r in exported)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "Open: the roster plus the NATIONAL survey results alone pin a region's count when a porteur's national survey "
+    "count equals its roster count (every such coordinator answered). No regional masking can prevent it; it needs "
+    "a decision on the national table (published whole by docs/contract.md §4) or on the roster's per-PTSM employer. "
+    "On the sample, wave 2023: Établissement médico-social in regions 24 (2), 32 (1) and 84 (1)."))
+def test_the_roster_and_the_national_results_alone_pin_no_regional_count():
+    """Region 75 and 24 each have 2 Association coordinators in the roster and none elsewhere; the national survey
+    publishes Association 4: with the rule applied (nothing regional on porteur), 75 and 24 still hold exactly 2."""
+    after, national = build(ANSWERS)
+    cells, sums, protected = survey_facts(national, after, REGIONS)
+    for region in REGIONS:
+        slack = ("roster", region)
+        cells[slack] = None
+        sums.append(([(2023, region, "porteur", "Association"), slack], 2 if region in ("75", "24") else 0))
+    assert audit_report(cells, sums, protected).findings == []
