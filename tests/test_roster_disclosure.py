@@ -183,8 +183,8 @@ def test_the_sample_publishes_no_regional_cell_of_a_roster_question(sample_relea
     for question in ROSTER_QUESTIONS:
         answers = {(r["wave"], r["answer"]) for r in national_rows if r["question"] == question}
         cells = [r for r in rows if r["question"] == question]
-        assert {(r["wave"], r["answer"]) for r in cells} == answers
-        assert len(cells) == len(answers) * 18
+        grid = {(r["wave"], r["answer"]) for r in cells}  # an open question (quotite) lists every wave's values
+        assert answers <= grid and len(cells) == len(grid) * 18  # every region has every row
         assert all(r["n"] is None and r["share"] is None and r["denominator"] is None and r["suppressed"]
                    and r["note"] for r in cells), question
         assert any(r["n"] >= 5 for r in national_rows if r["question"] == question)  # the national table is whole
