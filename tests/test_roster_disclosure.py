@@ -117,7 +117,8 @@ def test_every_row_of_a_roster_question_stays_in_the_grid_secret_with_its_reason
             assert r["note"] == notes[r["question"]]
     porteur_75 = notes["porteur"]
     assert porteur_75.startswith("Pas de résultat régional pour cette question : l'employeur (porteur)")
-    assert "coordinator_employer_monthly" in porteur_75 and "1 à 4" in porteur_75
+    assert "recensement des coordonnateurs" in porteur_75 and "1 à 4" in porteur_75
+    assert "_" not in "".join(notes.values())  # no internal name (the page check refuses them)
     # every region keeps its 5 porteur rows (fixed grid): the presence of a row says nothing
     assert sum(r["question"] == "porteur" for r in rows) == 5 * len(REGIONS)
 
