@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.lib.catalogue.catalogue import CATALOGUE_TABLES, reference_rows
 from pipelines.lib.quality.secondary_suppression import protect
-from pipelines.lib.quality.survey_audit import audit_survey
+from pipelines.lib.quality.survey_audit import audit_survey, describe_cell
 from tests.sql_unit import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,14 +35,24 @@ LABELS = [
 ]
 
 
-def build(answers: list[tuple[str, str, str | None]], mirror: bool = True, protected: bool = True
-          ) -> tuple[list[dict], list[dict]]:
+def generic_questions() -> tuple[str, list[tuple]]:
+    """ref_survey_questions as the catalogue has it, without the roster rule (regional_note null everywhere): this
+    module tests the generic suppression of any question on porteur, temps_travail and quotite, which the roster
+    rule masks whole in a publication (tested in tests/test_roster_disclosure.py)."""
+    columns, rows = reference_rows()["ref_survey_questions"]
+    note = columns.index("regional_note")
+    return CATALOGUE_TABLES["ref_survey_questions"], [(*r[:note], None, *r[note + 1:]) for r in rows]
+
+
+def build(answers: list[tuple[str, str, str | None]], mirror: bool = True, protected: bool = True,
+          questions: tuple[str, list[tuple]] | None = None) -> tuple[list[dict], list[dict]]:
     """Seed (ptsm_id, question, answer) rows for wave 2023 and build both survey marts (`protected`: then apply
     the audit-driven masking of quality.secondary_suppression, as a refresh does; False: the SQL's rules alone).
 
     `mirror`: the same answers are also given in region 24, so that a region under test is never the only one
     published (a lone published region holds the national figures and is masked whole: see
-    test_a_lone_published_region_is_masked_whole)."""
+    test_a_lone_published_region_is_masked_whole). `questions`: the ref_survey_questions seed (default: without the
+    roster rule, `generic_questions`)."""
     if mirror:
         answers = answers + [("P24A", question, answer) for _, question, answer in answers]
     con = duckdb.connect()
@@ -50,6 +61,7 @@ def build(answers: list[tuple[str, str, str | None]], mirror: bool = True, prote
         "staging.survey_answer_labels": ("question varchar, answer varchar, position integer", LABELS),
         "staging.survey_answers_long": ("wave integer, ptsm_id varchar, question varchar, answer varchar",
                                         [(2023, *a) for a in answers]),
+        "ref_survey_questions": questions or generic_questions(),
     }
 
     def rows(model: str) -> list[dict]:
@@ -73,7 +85,9 @@ def published(rows, region, question):
 
 
 def audited(regional, national):
-    return audit_survey(national, regional, sorted(set(REGISTRY.values()))).messages()
+    """The solver's findings (not the roster rule's, which `generic_questions` leaves out of these tables)."""
+    audit = audit_survey(national, regional, sorted(set(REGISTRY.values())))
+    return [f.message(describe_cell(f.cell)) for f in audit.result.findings]
 
 
 def test_every_row_of_the_grid_is_published_whatever_its_count():

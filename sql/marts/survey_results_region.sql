@@ -1,14 +1,14 @@
--- mart: Résultats de l'enquête auprès des coordonnateurs par région, avec secret statistique : aucun effectif de 1 à 4 (seuil disclosure_threshold() = 5) n'est publié ni ne peut être recalculé à partir de ce qui est publié (cette table, survey_results, survey_wave_comparison, profils régionaux). Une ORS peut recalculer une part à partir de n et denominator publiés et comparer sa région à la France ; elle ne peut ni ne doit chercher à retrouver une case masquée : après les règles de ce fichier, le même audit par programmation linéaire en nombres entiers masque au besoin d'autres cases (pipelines/lib/quality/secondary_suppression.py, docs/disclosure.md), puis vérifie à chaque publication qu'aucune ne peut l'être.
+-- mart: Résultats de l'enquête auprès des coordonnateurs par région, avec secret statistique : aucun effectif de 1 à 4 (seuil disclosure_threshold() = 5) n'est publié ni ne peut être recalculé à partir de ce qui est publié (cette table, survey_results, survey_wave_comparison, profils régionaux). Les questions dont le recensement des coordonnateurs publie le sujet par PTSM (porteur, temps de travail, quotité) n'ont aucun résultat régional : seul le résultat national est publié. Une ORS peut recalculer une part à partir de n et denominator publiés et comparer sa région à la France ; elle ne peut ni ne doit chercher à retrouver une case masquée : après les règles de ce fichier, le même audit par programmation linéaire en nombres entiers masque au besoin d'autres cases (pipelines/lib/quality/secondary_suppression.py, docs/disclosure.md), puis vérifie à chaque publication qu'aucune ne peut l'être.
 -- grain: une ligne par vague, région (toutes les régions ayant un PTSM), question et modalité de réponse, quel que soit l'effectif : la présence d'une ligne ne dit rien de l'effectif.
 -- column wave: Année de la vague d'enquête.
 -- column region_code: Code INSEE de la région du PTSM du répondant.
 -- column question: Code de la question (en-tête LimeSurvey), ou salaire_etp_tranche.
 -- column answer: Modalité de réponse.
 -- column n: Nombre de répondants ayant donné cette réponse ; vide (masqué) si inférieur à 5 ou masqué en second rang.
--- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5, pour une région d'un seul PTSM ou de moins de 5 répondants, pour la plus petite région publiée quand les régions masquées réunissent moins de 5 répondants, pour duree_cdd (quotite) quand la case CDD (Temps partiel) de la région est masquée, et quand l'audit du secret statistique le masque pour qu'aucun effectif de 1 à 4 ne puisse être recalculé.
+-- column denominator: Répondants concernés ayant répondu dans la région ; vide (masqué) si inférieur à 5, pour une question dont le recensement publie le sujet par PTSM (porteur, temps_travail, quotite : aucun résultat régional), pour une région d'un seul PTSM ou de moins de 5 répondants, pour la plus petite région publiée quand les régions masquées réunissent moins de 5 répondants, pour duree_cdd (quotite) quand la case CDD (Temps partiel) de la région est masquée, et quand l'audit du secret statistique le masque pour qu'aucun effectif de 1 à 4 ne puisse être recalculé.
 -- column share: Part = n / denominator ; vide quand n ou denominator est masqué.
--- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5 ; question conditionnelle dont la case parente est masquée ; région d'un seul PTSM, de moins de 5 répondants, ou plus petite région publiée quand les régions masquées réunissent moins de 5 répondants ; ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence, avec le dénominateur de la région ou avec le résultat national, ou par un raisonnement plus long que l'audit du secret statistique découvre).
--- column note: Pourquoi la région n'a aucun résultat publié : région d'un seul PTSM, ou, pour une vague, région masquée en entier parce qu'aucun masquage plus léger n'empêchait de recalculer un effectif de 1 à 4 ; vide sinon.
+-- column suppressed: Vrai si la case est masquée (secret statistique : effectif < 5 ; question sans résultat régional car le recensement publie son sujet par PTSM (porteur, temps_travail, quotite) ; question conditionnelle dont la case parente est masquée ; région d'un seul PTSM, de moins de 5 répondants, ou plus petite région publiée quand les régions masquées réunissent moins de 5 répondants ; ou masquage secondaire pour qu'aucun effectif de 1 à 4 ne puisse être recalculé par différence, avec le dénominateur de la région ou avec le résultat national, ou par un raisonnement plus long que l'audit du secret statistique découvre).
+-- column note: Pourquoi la région n'a aucun résultat publié : région d'un seul PTSM, ou, pour une vague, région masquée en entier parce qu'aucun masquage plus léger n'empêchait de recalculer un effectif de 1 à 4 ; ou pourquoi la question n'a aucun résultat régional : le recensement publie son sujet par PTSM (porteur, temps_travail, quotite), ce qui, rapproché du nombre de répondants de la région, permettrait de retrouver un effectif de 1 à 4 ; vide sinon.
 with answers as (
     select answers.*, registry.region_code
     from staging.survey_answers_long as answers
@@ -26,6 +26,14 @@ regions as (
 
 waves as (
     select distinct wave from staging.survey_answers_long
+),
+
+-- a question whose subject the roster publishes per PTSM (employer, FTE: `roster_published` in the catalogue) has no
+-- regional breakdown: with the region's number of respondents, the roster would pin its masked cells between 1 and 4
+no_breakdown as (
+    select question, regional_note
+    from ref_survey_questions
+    where regional_note is not null
 ),
 
 -- asked only of the respondents who gave the parent answer: suppressed with the parent cell
@@ -119,10 +127,12 @@ own_primary as (
     select
         cells.*,
         region_rule.region_published,
-        not region_rule.region_published
+        no_breakdown.regional_note,
+        not region_rule.region_published or no_breakdown.regional_note is not null
         or cells.n < disclosure_threshold() or cells.denominator < disclosure_threshold() as own_hidden
     from cells
     inner join region_rule on cells.wave = region_rule.wave and cells.region_code = region_rule.region_code
+    left join no_breakdown on cells.question = no_breakdown.question
 ),
 
 -- a conditional question is hidden whole where its parent cell is (its denominator would give the parent away)
@@ -293,13 +303,15 @@ select
     answer,
     case when not hidden then n end::bigint as n,
     case
-        when region_published and not parent_hidden and denominator >= disclosure_threshold() then denominator
+        when region_published and not parent_hidden and regional_note is null and denominator >= disclosure_threshold()
+            then denominator
     end::bigint as denominator,
     case when not hidden then n / denominator end::double as share,
     hidden as suppressed,
     case
         when n_ptsm = 1 then
             'Région d''un seul PTSM : aucun résultat régional de l''enquête n''est publié, car son unique répondant serait reconnaissable.'
+        else regional_note
     end as note
 from suppressed
 order by wave, region_code, question, position, answer

@@ -3,6 +3,8 @@
 It runs on the survey marts as built in the scratch schema, before anything is published: a masked survey count
 that a reader could pin between 1 and 4 (pipelines/lib/quality/survey_audit.py) fails the check, the release is
 not published and the previous publication stays in place; the refresh summary names each such cell in French.
+So does a published regional value of a question whose subject the roster publishes per PTSM (porteur, temps_travail,
+quotite: `survey_audit.roster_questions_published`), which the solver, seeing only the survey, would not catch.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ CHECK_NAME = "disclosure_audit"
     additional_deps=[dg.AssetKey(["marts", "survey_results"])],
     description="Secret statistique : aucun effectif d'enquête de 1 à 4 ne peut être retrouvé, par programmation "
                 "linéaire en nombres entiers, à partir de survey_results et survey_results_region (toutes vagues, "
-                "toutes régions).",
+                "toutes régions) ; aucune case régionale d'une question dont le recensement publie le sujet par PTSM "
+                "(porteur, temps de travail, quotité : catalogue, roster_published).",
 )
 def disclosure_audit_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:

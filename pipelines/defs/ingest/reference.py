@@ -32,7 +32,8 @@ VOCABULARY_DESCRIPTIONS = {
                         "read by pipelines.lib.catalogue.vocab), with their display order; grp = angle_mort marks the report's blind spots.",
     "ref_fte_salary_bands": "FTE salary bands of docs/contract.md §4 (pipelines.lib.catalogue.vocab.FTE_SALARY_BANDS): half-open [lower, upper).",
     "ref_survey_questions": "Survey questions in display order, how their answers are listed and who is asked "
-                            "(condition), from the catalogue (pipelines/lib/catalogue/catalogue.toml).",
+                            "(condition), whether they have a regional breakdown (regional_note: none, the roster publishes their "
+                            "subject per PTSM), from the catalogue (pipelines/lib/catalogue/catalogue.toml).",
     "ref_survey_answers": "The fixed answers of each survey question in display order, from the catalogue: a choice "
                           "question's vocabulary minus the codes its column excludes, oui/non, the FTE salary bands.",
     "ref_action_statuses": "What each action status means (current, implemented, not started, completed), from the catalogue.",

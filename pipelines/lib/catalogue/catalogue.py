@@ -74,6 +74,7 @@ class Question:
     answers: str              # vocabulary | yes_no | ticked | open | fte_salary_bands
     label: str                # French
     condition: tuple[str, str] | None  # (question, answer) the respondent must have given to be asked
+    roster_published: str | None = None  # French: where the roster publishes its subject per PTSM (no regional cell)
 
 
 @lru_cache(maxsize=1)
@@ -127,8 +128,19 @@ def column_values(family: str, table: str, name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def survey_questions() -> tuple[Question, ...]:
     return tuple(Question(q["question"], q["answers"], q["label"],
-                          (q["condition"]["question"], q["condition"]["answer"]) if "condition" in q else None)
+                          (q["condition"]["question"], q["condition"]["answer"]) if "condition" in q else None,
+                          q.get("roster_published"))
                  for q in load()["survey_questions"])
+
+
+def regional_breakdown_notes() -> dict[str, str]:
+    """Survey question -> the French note of its rows in survey_results_region, for each question with no regional
+    breakdown because the roster publishes its subject per PTSM (`roster_published` in catalogue.toml, where the
+    rule is explained). Read by the SQL (ref_survey_questions.regional_note), the audit and the regional profile."""
+    return {q.question: ("Pas de résultat régional pour cette question : " + q.roster_published + " ; rapproché du "
+                         "nombre de répondants de la région, il permettrait de retrouver un effectif de 1 à 4. "
+                         "Le résultat national est publié.")
+            for q in survey_questions() if q.roster_published}
 
 
 def survey_question_labels() -> dict[str, str]:
@@ -223,10 +235,11 @@ def tripartite_sectors() -> list[str]:
 def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
     """The reference tables SQL joins instead of writing values: table -> (columns, rows)."""
     questions, answers = [], []
+    notes = regional_breakdown_notes()
     for position, q in enumerate(survey_questions(), start=1):
         condition = q.condition or (None, None)
         questions.append((q.question, q.question.replace("[", "_").replace("]", ""), position, q.answers,
-                          q.answers == "open", q.label, condition[0], condition[1]))
+                          q.answers == "open", q.label, condition[0], condition[1], notes.get(q.question)))
         answers += [(q.question, answer, rank) for rank, answer in enumerate(survey_answers(q.question) or [], start=1)]
     roles = load()["action_statuses"]
     statuses = [(code, position, code not in roles["abandoned"], code in roles["implemented"],
@@ -235,7 +248,7 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
     groups = sorted(set(vocab.vocabulary("financeur").groups.values()))
     return {
         "ref_survey_questions": (["question", "column_name", "position", "answers", "open_answers", "label",
-                                  "condition_question", "condition_answer"], questions),
+                                  "condition_question", "condition_answer", "regional_note"], questions),
         "ref_fte_salary_rule": (["work_time_question", "full_time_answer", "part_time_answer"], [fte_salary_rule()]),
         "ref_survey_answers": (["question", "answer", "position"], answers),
         "ref_action_statuses": (["statut", "position", "current", "implemented", "not_started", "completed"], statuses),
@@ -246,7 +259,8 @@ def reference_rows() -> dict[str, tuple[list[str], list[tuple]]]:
 
 CATALOGUE_TABLES = {
     "ref_survey_questions": "question varchar, column_name varchar, position integer, answers varchar, "
-                            "open_answers boolean, label varchar, condition_question varchar, condition_answer varchar",
+                            "open_answers boolean, label varchar, condition_question varchar, condition_answer varchar, "
+                            "regional_note varchar",
     "ref_fte_salary_rule": "work_time_question varchar, full_time_answer varchar, part_time_answer varchar",
     "ref_survey_answers": "question varchar, answer varchar, position integer",
     "ref_action_statuses": "statut varchar, position integer, current boolean, implemented boolean, "

@@ -17,6 +17,11 @@ The unknowns are the true counts. Per wave, the reader knows:
   present there is at least 1 (a fixed grid has no missing row, and the adapter then adds no such fact).
 The protected counts are the regional cells, the `non` of `moyens[...]` and the conditional denominators (they are
 parent cells up to non-response); the other denominators and the slacks only carry facts.
+
+What the solver is not given: the roster's facts (each PTSM's employer and FTE by month, without any name). A
+question whose subject the roster publishes per PTSM (`roster_published` in the catalogue: porteur, temps_travail,
+quotite) has no regional breakdown at all, since the roster's counts plus a region's number of respondents pin its
+cells; `roster_questions_published` checks that rule on what is published, in the same blocking check.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pipelines.lib.catalogue.catalogue import regional_breakdown_notes
 from pipelines.lib.quality.disclosure_audit import AuditResult, audit_report
 
 # conditional question -> (parent question, parent answer): asked only of those respondents
@@ -49,10 +55,27 @@ def _known(row: Mapping) -> int | None:
 class SurveyAudit:
     result: AuditResult
     seconds: float
+    roster_cells: tuple[str, ...] = ()  # French: published regional values of questions the roster publishes
 
     def messages(self) -> list[str]:
         """One French sentence per disclosed count, naming the cell as a reader finds it in the marts."""
-        return [f.message(describe_cell(f.cell)) for f in self.result.findings]
+        return [f.message(describe_cell(f.cell)) for f in self.result.findings] + list(self.roster_cells)
+
+
+def roster_questions_published(regional: Iterable[Mapping]) -> list[str]:
+    """One French sentence per row of survey_results_region that publishes a count, a share or a denominator of a
+    question with no regional breakdown (the roster publishes its subject per PTSM: catalogue `roster_published`).
+
+    Why a rule and not more facts for the solver: the roster describes the people in post at month ends, the survey
+    those who answered in a wave; which of them answered is unknown, so the honest fact is an inequality per answer
+    and region that still lets a published denominator pin a cell (tests/test_roster_disclosure.py works one out).
+    Publishing nothing regional for those questions closes every such chain; this checks it holds."""
+    questions = regional_breakdown_notes()
+    return [f"{r['wave']}, région {r['region_code']}, {r['question']} = « {r['answer']} » : valeur régionale publiée "
+            "alors que le recensement publie ce sujet par PTSM (la question n'a pas de résultat régional)"
+            for r in regional
+            if r["question"] in questions
+            and any(r.get(c) is not None for c in ("n", "share", "denominator"))]
 
 
 def describe_cell(cell: tuple) -> str:
@@ -163,9 +186,10 @@ def survey_facts(
 def audit_survey(national, regional, regions=None, memo=None) -> SurveyAudit:
     """`memo`: a quality.proof_memo.ProofMemo, which skips facts already proved safe by the same code."""
     start = time.perf_counter()
+    regional = list(regional)
     cells, sums, protected = survey_facts(national, regional, regions)
     result = (memo.audit if memo is not None else audit_report)(cells, sums, protected)
-    return SurveyAudit(result, time.perf_counter() - start)
+    return SurveyAudit(result, time.perf_counter() - start, tuple(roster_questions_published(regional)))
 
 
 def known_regions(con) -> list[str]:
