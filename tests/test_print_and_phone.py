@@ -58,6 +58,29 @@ def test_the_release_s_page_check_found_every_page_it_opened_fitting_the_phone_a
     assert [f for f in fact["blocking"] + fact["warnings"] if f["check"] in layout] == []
 
 
+
+def test_the_release_s_check_records_overlapping_chart_texts_and_a_chart_wider_than_the_a4_column(tmp_path, browser):
+    """It can fail: what the test above reads from page_checks.json, the release's check writes there (as warnings)
+    for two chart texts on one spot and a chart wider than the printed A4 column."""
+    import plotly.graph_objects as go
+
+    from pipelines.lib.reports.notebooks import PLOTLY_FILE, plotly_bundle
+    from pipelines.lib.reports.report_check import check_site
+
+    (tmp_path / PLOTLY_FILE).write_text(plotly_bundle(), encoding="utf-8")
+    crowded = go.Figure(go.Bar(x=["un", "deux"], y=[3, 4]))
+    crowded.update_yaxes(showticklabels=False)
+    crowded.add_annotation(x="un", y=2, text="Texte A", showarrow=False)
+    crowded.add_annotation(x="un", y=2, text="Texte B", showarrow=False)
+    wide = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    wide.update_layout(width=1200)
+    charts = "".join(f.to_html(include_plotlyjs=False, full_html=False) for f in (crowded, wide))
+    (tmp_path / "essai.html").write_text(f'<html lang="fr"><head><title>Essai</title><script src="{PLOTLY_FILE}">'
+                                         f"</script></head><body><main>{charts}</main></body></html>", encoding="utf-8")
+    fact = check_site(tmp_path, chromium=browser).as_fact()
+    assert fact["browser_pages"] == ["essai.html"]
+    assert {"chart_text", "print_fit"} <= {f["check"] for f in fact["warnings"]}, fact
+
 @pytest.mark.parametrize("name", _budgeted(_page_names()))
 def test_every_page_fits_the_phone_and_the_desktop(sample_site, browser, name):
     problems = {}
