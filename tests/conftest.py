@@ -70,27 +70,41 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-# What each costly test file takes on one worker of a quiet 2-core machine, in seconds (a whole-suite run with
-# `--durations`, BENCHMARKS.md "Round 5 (suite4)"); files not listed take a few seconds. Only the ORDER matters: the
-# costliest files start first, so that the two workers finish together instead of one of them starting a two-minute
-# file while the other has nothing left (xdist hands out whole files, in the collection's order:
-# `--no-loadscope-reorder` in pyproject's addopts). Re-measure when a file's cost changes a lot.
+# What each costly test file took on one worker in the whole-suite run of 2026-12-07 02:00 (`--durations=120`, the
+# machine under load 12-30: about 4 times a quiet machine's seconds; BENCHMARKS.md "Round 5 (suite4)"); files not
+# listed take a few seconds. Only the ORDER matters: the costliest files start first, so that the two workers finish
+# together instead of one of them starting a five-minute file while the other has nothing left (xdist hands out whole
+# files in the collection's order: `--no-loadscope-reorder` in pyproject's addopts). Re-measure when a file's cost
+# changes a lot.
 MODULE_SECONDS = {
-    "tests/test_release_pipeline.py": 110,
-    "tests/test_pipeline_mini.py": 115,
-    "tests/test_reliability_crash.py": 100,
-    "tests/test_page_checks.py": 90,
-    "tests/test_automation_lock.py": 70,
-    "tests/test_publication_gates.py": 45,
-    "tests/test_pipeline_rule_change.py": 45,
-    "tests/test_dagster_postgres.py": 50,
-    "tests/test_notebooks.py": 45,
-    "tests/test_publication_hold.py": 35,
-    "tests/test_reliability_runs.py": 50,
-    "tests/test_disclosure_check.py": 30,
-    "tests/test_backtest.py": 30,
-    "tests/test_one_bad_cell.py": 25,
-    "tests/test_hostile_inputs.py": 25,
+    "tests/test_reliability_crash.py": 682,
+    "tests/test_release_pipeline.py": 592,
+    "tests/test_automation_lock.py": 377,
+    "tests/test_page_checks.py": 346,
+    "tests/test_hostile_inputs.py": 343,
+    "tests/test_disclosure_check.py": 320,
+    "tests/test_pipeline_mini.py": 250,
+    "tests/test_one_bad_cell.py": 234,
+    "tests/test_dagster_postgres.py": 221,
+    "tests/test_pipeline_rule_change.py": 213,
+    "tests/test_reliability_runs.py": 195,
+    "tests/test_publication_gates.py": 160,
+    "tests/test_trends_notebook.py": 150,
+    "tests/test_publication_hold.py": 136,
+    "tests/test_automation_sample.py": 101,
+    "tests/test_backtest.py": 99,
+    "tests/test_survey_subsets.py": 87,
+    "tests/test_notebooks.py": 82,
+    "tests/test_privacy.py": 82,
+    "tests/test_portal_browser.py": 64,
+    "tests/test_synthetic_exports.py": 63,
+    "tests/test_inputs_refresh.py": 60,
+    "tests/test_daemon_health.py": 58,
+    "tests/test_ptsm_reviews.py": 55,
+    "tests/test_secondary_suppression.py": 53,
+    "tests/test_regional_profile.py": 52,
+    "tests/test_plotly_toolbar.py": 48,
+    "tests/test_portal_refresh.py": 42,
 }
 
 
