@@ -228,7 +228,7 @@ def test_the_release_s_page_check_ran_axe_and_found_no_violation(sample_site):
     fact = json.loads((sample_site / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
     opened = set(fact["browser_pages"])
     assert {p.relative_to(sample_site).as_posix() for p in site_pages(sample_site)[:7]} <= opened  # home, reports
-    assert len([p for p in opened if p.startswith("regions/")]) == 2 and fact["browser_skipped"] is None
+    assert any(p.startswith("regions/") for p in opened) and fact["browser_skipped"] is None
     assert [f for f in fact["blocking"] + fact["warnings"] if f["check"] == "accessibility"] == []
 
 

@@ -53,7 +53,7 @@ def test_the_release_s_page_check_found_every_page_it_opened_fitting_the_phone_a
     fact = json.loads((sample_site / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
     opened = set(fact["browser_pages"])
     assert {"index.html", *(p.relative_to(sample_site).as_posix() for p in site_pages(sample_site)[1:7])} <= opened
-    assert len([p for p in opened if p.startswith("regions/")]) == 2 and fact["browser_skipped"] is None
+    assert any(p.startswith("regions/") for p in opened) and fact["browser_skipped"] is None
     layout = {"page_error", "outside_request", "undrawn_chart", "chart_text", "reflow", "print_fit", "toolbar"}
     assert [f for f in fact["blocking"] + fact["warnings"] if f["check"] in layout] == []
 
