@@ -61,7 +61,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    _sample_release_first_then_last(items)
+    _order_by_cost(items)
     if budget.LONG:
         return
     skip = pytest.mark.skip(reason="long budget: run with `uv run pytest --long` (or PTSM_LONG_TESTS=1)")
@@ -70,20 +70,63 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _sample_release_first_then_last(items: list) -> None:
-    """The test file with the most tests reading `sample_release` runs first (its worker starts the sample refresh at
-    once), the other such files run last (the release is ready by then), so no worker sits waiting on the lock while
-    it has other files to run. The same order on every worker (xdist requires it); files stay whole (loadfile)."""
+# What each costly test file took on one worker in the whole-suite run of 2026-12-07 02:00 (`--durations=120`, the
+# machine under load 12-30: about 4 times a quiet machine's seconds; BENCHMARKS.md "Round 5 (suite4)"); files not
+# listed take a few seconds. Only the ORDER matters: the costliest files start first, so that the two workers finish
+# together instead of one of them starting a five-minute file while the other has nothing left (xdist hands out whole
+# files in the collection's order: `--no-loadscope-reorder` in pyproject's addopts). Re-measure when a file's cost
+# changes a lot.
+MODULE_SECONDS = {
+    "tests/test_reliability_crash.py": 682,
+    "tests/test_release_pipeline.py": 592,
+    "tests/test_automation_lock.py": 377,
+    "tests/test_page_checks.py": 346,
+    "tests/test_hostile_inputs.py": 343,
+    "tests/test_disclosure_check.py": 320,
+    "tests/test_pipeline_mini.py": 250,
+    "tests/test_one_bad_cell.py": 234,
+    "tests/test_dagster_postgres.py": 221,
+    "tests/test_pipeline_rule_change.py": 213,
+    "tests/test_reliability_runs.py": 195,
+    "tests/test_publication_gates.py": 160,
+    "tests/test_trends_notebook.py": 150,
+    "tests/test_publication_hold.py": 136,
+    "tests/test_automation_sample.py": 101,
+    "tests/test_backtest.py": 99,
+    "tests/test_survey_subsets.py": 87,
+    "tests/test_notebooks.py": 82,
+    "tests/test_privacy.py": 82,
+    "tests/test_portal_browser.py": 64,
+    "tests/test_synthetic_exports.py": 63,
+    "tests/test_inputs_refresh.py": 60,
+    "tests/test_daemon_health.py": 58,
+    "tests/test_ptsm_reviews.py": 55,
+    "tests/test_secondary_suppression.py": 53,
+    "tests/test_regional_profile.py": 52,
+    "tests/test_plotly_toolbar.py": 48,
+    "tests/test_portal_refresh.py": 42,
+}
+
+
+def _order_by_cost(items: list) -> None:
+    """Files whole (loadfile), in an order that keeps both workers busy to the end. First the test file with the most
+    tests reading `sample_release` (its worker starts the sample refresh at once, a few minutes on one core); then the
+    files that do not read it, costliest first (MODULE_SECONDS), on the other worker meanwhile; the other files
+    reading the release last (it is ready by then), so no worker sits waiting on its lock while it has other files to
+    run. The same order on every worker (xdist requires it)."""
     def module(item) -> str:
         return item.nodeid.split("::")[0]
 
+    order = list(dict.fromkeys(module(i) for i in items))
     users = [module(i) for i in items if "sample_release" in getattr(i, "fixturenames", ())]
-    if not users:
-        return
-    first = max(dict.fromkeys(users), key=users.count)  # the earliest of the largest
-    late = set(users) - {first}
-    items[:] = ([i for i in items if module(i) == first] + [i for i in items if module(i) not in late | {first}]
-                + [i for i in items if module(i) in late])
+    first = [max(dict.fromkeys(users), key=users.count)] if users else []  # the earliest of the largest
+    late = set(users) - set(first)
+
+    def rank(name: str) -> tuple:
+        return (name not in first, name in late, -MODULE_SECONDS.get(name, 0), order.index(name))
+
+    position = {name: i for i, name in enumerate(sorted(order, key=rank))}
+    items.sort(key=lambda i: position[module(i)])  # stable: a file's tests keep their order
 
 
 @pytest.fixture(scope="session")

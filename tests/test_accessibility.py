@@ -19,6 +19,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
+import budget
 from pipelines.lib.reports.figures import chart_data, chart_summary
 from pipelines.lib.reports.notebooks import drop_inert_tab_stops
 
@@ -219,11 +220,26 @@ def test_the_site_has_every_page(sample_site):
 
 
 @pytest.mark.slow
+def test_the_release_s_page_check_ran_axe_and_found_no_violation(sample_site):
+    """The release's own page check (page_checks.json) ran axe-core at 390 px on the home page, every report and a
+    longest and a shortest profile and review: no violation, not even a minor one (those only warn there)."""
+    from pipelines.lib.reports.report_check import PAGE_CHECKS_FILE
+
+    fact = json.loads((sample_site / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
+    opened = set(fact["browser_pages"])
+    assert {p.relative_to(sample_site).as_posix() for p in site_pages(sample_site)[:7]} <= opened  # home, reports
+    assert any(p.startswith("regions/") for p in opened) and fact["browser_skipped"] is None
+    assert [f for f in fact["blocking"] + fact["warnings"] if f["check"] == "accessibility"] == []
+
+
+@pytest.mark.slow
 def test_no_wcag_2_1_a_or_aa_violation_on_any_page(sample_site, browser):
+    """axe-core at 1400 px (the release's check runs it at 390 px): on the representative pages (tests/budget.py),
+    on every page with the long budgets."""
     from pipelines.lib.reports.report_check import check_page
 
     found = {}
-    for page_file in site_pages(sample_site):
+    for page_file in budget.site_pages(site_pages(sample_site), sample_site):
         check = check_page(browser, page_file, 1400, accessibility=True)
         if check.accessibility:
             found[page_file.name] = check.accessibility
@@ -282,9 +298,10 @@ TABBABLE_JS = """() => [...document.querySelectorAll('*')]
 @pytest.mark.slow
 def test_every_tab_stop_leads_somewhere(sample_site, browser):
     """Links with a target, the chart's PNG button and its data table's summary; nothing else (the lab template made
-    ~60 cells and outputs of report 01 tab stops)."""
+    ~60 cells and outputs of report 01 tab stops). The pages share two templates (the home page's, the notebooks'):
+    the representative pages (tests/budget.py) by default, every page with the long budgets."""
     inert = {}
-    for page_file in site_pages(sample_site):
+    for page_file in budget.site_pages(site_pages(sample_site), sample_site):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(page_file.resolve().as_uri())
         page.wait_for_timeout(300)

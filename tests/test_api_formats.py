@@ -28,7 +28,7 @@ def test_a_small_table_reads_as_worked_by_hand():
                          "amount": None}]}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)  # the profile's budget (tests/conftest.py): 30, 100 in CI, 300 with --long
 @given(st.one_of(
     st.lists(st.floats() | st.none(), min_size=1, max_size=20),
     st.lists(st.integers(min_value=-2**63, max_value=2**63 - 1) | st.none(), min_size=1, max_size=20),

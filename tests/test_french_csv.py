@@ -60,7 +60,7 @@ def test_a_column_at_a_time_writes_each_cell_as_the_cell_rule(value, text):
     assert column_texts(pa.chunked_array([[value, None]])) == [text, ""]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)  # the profile's budget (tests/conftest.py): 30, 100 in CI, 300 with --long
 @given(st.one_of(
     st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.none(), max_size=20),
     st.lists(st.integers(min_value=-2**63, max_value=2**63 - 1) | st.none(), max_size=20),

@@ -35,7 +35,53 @@ def _page_names() -> list:
             *[f"regions/{code}.html" for code in region_codes()]]
 
 
-@pytest.mark.parametrize("name", _page_names())
+def _budgeted(names: list[str]) -> list:
+    """The representative pages (tests/budget.py) in the default run, the others with the long budgets."""
+    return [n if n in budget.REPRESENTATIVE_PAGES else pytest.param(n, marks=pytest.mark.long) for n in names]
+
+
+def test_the_release_s_page_check_found_every_page_it_opened_fitting_the_phone_and_the_a4_column(sample_site):
+    """The release's own page check (page_checks.json) opened the home page, every report and the longest and
+    shortest profiles at 390 px, then in print media at the A4 column's width: no script error, no request leaving
+    the folder, every chart drawn, no chart text cut or overlapping, nothing wider than the phone or the column (the
+    last three only warn there: here nothing at all). The other pages are opened by the tests below (a
+    representative one of each kind; every page with the long budgets)."""
+    import json
+
+    from pipelines.lib.reports.report_check import PAGE_CHECKS_FILE
+
+    fact = json.loads((sample_site / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
+    opened = set(fact["browser_pages"])
+    assert {"index.html", *(p.relative_to(sample_site).as_posix() for p in site_pages(sample_site)[1:7])} <= opened
+    assert any(p.startswith("regions/") for p in opened) and fact["browser_skipped"] is None
+    layout = {"page_error", "outside_request", "undrawn_chart", "chart_text", "reflow", "print_fit", "toolbar"}
+    assert [f for f in fact["blocking"] + fact["warnings"] if f["check"] in layout] == []
+
+
+
+def test_the_release_s_check_records_overlapping_chart_texts_and_a_chart_wider_than_the_a4_column(tmp_path, browser):
+    """It can fail: what the test above reads from page_checks.json, the release's check writes there (as warnings)
+    for two chart texts on one spot and a chart wider than the printed A4 column."""
+    import plotly.graph_objects as go
+
+    from pipelines.lib.reports.notebooks import PLOTLY_FILE, plotly_bundle
+    from pipelines.lib.reports.report_check import check_site
+
+    (tmp_path / PLOTLY_FILE).write_text(plotly_bundle(), encoding="utf-8")
+    crowded = go.Figure(go.Bar(x=["un", "deux"], y=[3, 4]))
+    crowded.update_yaxes(showticklabels=False)
+    crowded.add_annotation(x="un", y=2, text="Texte A", showarrow=False)
+    crowded.add_annotation(x="un", y=2, text="Texte B", showarrow=False)
+    wide = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    wide.update_layout(width=1200)
+    charts = "".join(f.to_html(include_plotlyjs=False, full_html=False) for f in (crowded, wide))
+    (tmp_path / "essai.html").write_text(f'<html lang="fr"><head><title>Essai</title><script src="{PLOTLY_FILE}">'
+                                         f"</script></head><body><main>{charts}</main></body></html>", encoding="utf-8")
+    fact = check_site(tmp_path, chromium=browser).as_fact()
+    assert fact["browser_pages"] == ["essai.html"]
+    assert {"chart_text", "print_fit"} <= {f["check"] for f in fact["warnings"]}, fact
+
+@pytest.mark.parametrize("name", _budgeted(_page_names()))
 def test_every_page_fits_the_phone_and_the_desktop(sample_site, browser, name):
     problems = {}
     for page_file in [sample_site / name]:
@@ -69,7 +115,11 @@ def test_below_600_px_a_map_is_its_ranked_table(sample_site, browser):
 
 
 def test_in_print_every_chart_legend_and_table_fits_the_a4_column(sample_site, browser):
-    unfit = {p.relative_to(sample_site).as_posix(): check_print(browser, p) for p in site_pages(sample_site)[1:]}
+    """The representative pages (tests/budget.py; the release's check printed the reports and two profiles), every
+    page with the long budgets."""
+    pages = budget.site_pages(site_pages(sample_site)[1:], sample_site)
+    assert pages
+    unfit = {p.relative_to(sample_site).as_posix(): check_print(browser, p) for p in pages}
     assert {k: v for k, v in unfit.items() if v} == {}
 
 
