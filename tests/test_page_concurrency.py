@@ -111,3 +111,50 @@ def test_the_home_page_waits_for_the_profiles_and_is_not_written_when_they_fail(
     assert not (reports / "index.html").exists()
     render_notebooks(notebooks, reports, marts, before_index=lambda: seen.append(["attendu"]))
     assert seen[-1] == ["attendu"] and (reports / "index.html").is_file()
+
+
+RACE = """
+import sys, threading
+sys.path.insert(0, {root!r})
+if {preload}:
+    from pipelines.lib.reports.notebooks import import_renderers
+    import_renderers()
+errors, barrier = [], threading.Barrier(2)
+def profiles():  # what the profiles' thread imports first (regional_profiles, notebooks.template_css)
+    barrier.wait()
+    try:
+        from nbformat.v4 import new_notebook  # noqa: F401
+    except Exception as exc:
+        errors.append(repr(exc))
+def reports():  # what the numbered reports' thread imports first (notebooks.execute_notebook, notebook_kernel)
+    barrier.wait()
+    try:
+        import nbformat  # noqa: F401
+        from nbclient import NotebookClient  # noqa: F401
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=profiles), threading.Thread(target=reports)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(errors[0] if errors else "ok")
+"""
+
+
+@pytest.mark.slow
+def test_the_two_kernels_threads_never_import_nbformat_at_once():
+    """render_all runs the profiles' kernel in a thread beside the numbered reports'. In a fresh interpreter, two
+    threads importing nbformat at the same moment break each other ("partially initialized module 'nbformat.reader'"),
+    which failed a release's pages; render_all imports the renderers first (notebooks.import_renderers). Without the
+    preload the race shows (the reproduction); with it, both threads import cleanly, every time."""
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[1])
+
+    def run(preload: bool) -> str:
+        return subprocess.run([sys.executable, "-c", RACE.format(root=root, preload=preload)], capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    without = [run(False) for _ in range(3)]
+    assert any("partially initialized module" in out for out in without), without
+    assert [run(True) for _ in range(5)] == ["ok"] * 5

@@ -11,7 +11,7 @@ import dagster as dg
 from pipelines.defs.resources import PtsmPaths
 from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
 from pipelines.lib.publish.release import publish_reports
-from pipelines.lib.reports.notebooks import render_notebooks
+from pipelines.lib.reports.notebooks import import_renderers, render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 from pipelines.lib.reports import report_check
@@ -40,6 +40,7 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
             dg.get_dagster_logger().warning(missing)
     try:
         if profiles:  # the profiles' kernel and the numbered reports' kernels at once, one core each
+            import_renderers()  # before the threads: two threads importing nbformat at once break each other
             # leaving the block waits for the profiles even when a report failed: no kernel is left running
             with ThreadPoolExecutor(1, thread_name_prefix="ptsm-profiles") as pool:
                 rendering = pool.submit(render_regional_profiles, notebooks_dir / PROFILE_NOTEBOOK,

@@ -53,6 +53,21 @@ def kernel_env(marts_dir: Path, reports_dir: Path | None = None) -> dict[str, st
     return env
 
 
+def import_renderers() -> None:
+    """Import, in the calling thread, the libraries the notebook renderers import lazily (a refresh without pages never
+    loads them). Why: render_all runs the profiles' kernel in a thread beside the numbered reports'; two threads
+    importing nbformat at once each see the other's half-initialised module ("cannot import name 'get_version' from
+    partially initialized module 'nbformat.reader'"), which failed the pages of a release at random. Imported once
+    here, before the threads start, the later imports only read sys.modules."""
+    import jupyter_client.manager  # noqa: F401
+    import jupyter_core.utils  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import nbformat.v4  # noqa: F401
+    import plotly.offline  # noqa: F401
+
+
 @contextmanager
 def notebook_kernel(nb: nbformat.NotebookNode, cwd: Path) -> Iterator[NotebookClient]:
     """A notebook client whose kernel is shut down, and its channels closed, when the block ends (even on error).

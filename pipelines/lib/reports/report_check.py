@@ -289,6 +289,11 @@ def in_browsers(items: list, work, workers: int | None = None) -> list:
 
     from playwright.sync_api import sync_playwright
 
+    try:  # imported lazily by axe_violations: once here, not by the workers at once (see notebooks.import_renderers)
+        import axe_playwright_python.sync_playwright  # noqa: F401
+    except ImportError:  # a production install without the dev tools: the page check says so where it runs axe
+        pass
+
     items = list(items)
     results: list = [None] * len(items)
     todo: queue.SimpleQueue = queue.SimpleQueue()
