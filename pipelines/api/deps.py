@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipelines.api.errors import ApiError
-from pipelines.api.limits import client_address, retry_after
+from pipelines.api.limits import admit, client_address, retry_after
 from pipelines.api.release import Release
 from pipelines.api.state import ApiState, get_state
 from pipelines.api.tokens import DEPOSIT, READERS, Principal
@@ -46,16 +46,9 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
                 raise ApiError(429, "rate_limited_client", "Trop de jetons invalides depuis cette adresse ; "
                                "réessayer après le délai indiqué.", retry_after(wait))
         raise ApiError(401, "invalid_token", "Jeton invalide ou révoqué.")
-    if state.rate_limiter is not None:
-        wait = state.rate_limiter.take(found.token_id)
-        if wait > 0:
-            raise ApiError(429, "rate_limited", "Trop de requêtes pour ce jeton ; réessayer après le délai indiqué.",
-                           retry_after(wait))
-    if state.byte_limiter is not None:
-        wait = state.byte_limiter.wait(found.token_id)
-        if wait > 0:
-            raise ApiError(429, "rate_limited_bytes", "Volume téléchargé trop important pour ce jeton ; réessayer "
-                           "après le délai indiqué.", retry_after(wait))
+    refusal = admit(state, found.token_id)
+    if refusal is not None:
+        raise refusal
     request.state.token_id = found.token_id
     return found
 

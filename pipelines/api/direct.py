@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from pipelines.api.errors import ApiError, api_error_response, publication_error_response
-from pipelines.api.limits import retry_after
+from pipelines.api.limits import admit
 from pipelines.api.query import MAX_LIMIT, MAX_OFFSET
 from pipelines.api.release import PublicationError, Release
 from pipelines.api.state import ApiState
@@ -53,27 +53,12 @@ def mart_request(scope) -> dict | None:
             "select": values["select"], "limit": None if values["limit"] is None else limit, "offset": offset}
 
 
-def admit(state: ApiState, who: Principal) -> ApiError | None:
-    """The per-token limits of deps.principal, in its order (requests, then bytes); the refusal or None."""
-    if state.rate_limiter is not None:
-        wait = state.rate_limiter.take(who.token_id)
-        if wait > 0:
-            return ApiError(429, "rate_limited", "Trop de requêtes pour ce jeton ; réessayer après le délai indiqué.",
-                            retry_after(wait))
-    if state.byte_limiter is not None:
-        wait = state.byte_limiter.wait(who.token_id)
-        if wait > 0:
-            return ApiError(429, "rate_limited_bytes", "Volume téléchargé trop important pour ce jeton ; réessayer "
-                            "après le délai indiqué.", retry_after(wait))
-    return None
-
-
 async def serve(scope, receive, send, state: ApiState, who: Principal, release: Release, args: dict) -> None:
     """Answer a request `mart_request` accepted, as the route would (errors included)."""
     from pipelines.api.routes.marts import serve_mart  # routes import this package's modules, not the reverse
 
     request = Request(scope, receive)
-    refusal = admit(state, who)
+    refusal = admit(state, who.token_id)
     if refusal is not None:
         return await api_error_response(refusal)(scope, receive, send)
     request.state.token_id = who.token_id

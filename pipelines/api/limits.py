@@ -13,7 +13,7 @@ import math
 import threading
 import time
 
-from pipelines.api.errors import error_response
+from pipelines.api.errors import ApiError, error_response
 
 MAX_URL_BYTES = 8 << 10
 MAX_HEADER_BYTES = 16 << 10  # the same figure as server.MAX_HEADER_BYTES, here for heads that arrive whole
@@ -106,3 +106,20 @@ class RequestLimits:
                                       "Trop de requêtes sans jeton depuis cette adresse ; réessayer après le délai "
                                       "indiqué.", retry_after(wait))
         return None
+
+
+def admit(state, token_id: str) -> ApiError | None:
+    """The per-token limits every reader's request passes, in this order: requests, then bytes served (`state`: the
+    API's ApiState). The refusal to send, or None. One rule for the FastAPI dependency (deps.principal) and the
+    direct path of plain mart requests (direct.py)."""
+    if state.rate_limiter is not None:
+        wait = state.rate_limiter.take(token_id)
+        if wait > 0:
+            return ApiError(429, "rate_limited", "Trop de requêtes pour ce jeton ; réessayer après le délai indiqué.",
+                            retry_after(wait))
+    if state.byte_limiter is not None:
+        wait = state.byte_limiter.wait(token_id)
+        if wait > 0:
+            return ApiError(429, "rate_limited_bytes", "Volume téléchargé trop important pour ce jeton ; réessayer "
+                            "après le délai indiqué.", retry_after(wait))
+    return None
