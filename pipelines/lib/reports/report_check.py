@@ -244,7 +244,7 @@ def printed_pages(reports_dir: Path) -> list[Path]:
 def print_pdfs(reports_dir: Path, workers: int | None = None) -> list[Path]:
     """One A4 PDF beside every report page and regional profile of `reports_dir` (`NN_x.pdf`, `regions/<code>.pdf`),
     the files a ministry publishes; the home page is not printed. Pages are printed `workers` at a time
-    (`in_browsers`): a page spends most of its time waiting on Plotly's drawing, not computing. A page that fails to
+    (`in_browsers`), so that both cores stay busy through each page's fixed pauses. A page that fails to
     print fails the whole set, and the PDFs this call wrote are removed: no partial set is left beside the pages."""
     return _print_and_inspect(printed_pages(reports_dir), [], lambda browser, page: [], workers)[0]
 
@@ -272,9 +272,10 @@ def _print_and_inspect(printed: list[Path], inspected: list[Path], inspect, work
     return results[len(inspected):], results[:len(inspected)]
 
 
-# Browser sessions at once for the release's PDFs and page check. A page spends much of its wall time waiting (fixed
-# pauses for Plotly's responsive relayout and print layout, ~1 s a checked page): four sessions keep 2 cores busy
-# through them without the memory of many Chromiums (~150 MB each).
+# Browser sessions at once for the release's PDFs and page check. Each page has fixed pauses (Plotly's responsive
+# relayout and print layout, ~1 s a checked page) that one session alone would spend idle; four sessions keep 2 cores
+# busy through them without the memory of many Chromiums (~150 MB each). Measured on a quiet 2-core machine, the
+# check and the 24 PDFs are then CPU-bound (5-12 s a page, 4 at once): more sessions would not help there.
 BROWSER_WORKERS = 4
 
 
