@@ -4,7 +4,9 @@ Layout of what `render_notebooks(notebooks_dir, reports_dir, marts_dir)` writes 
 - `NN_topic.html`: one report per numbered notebook, `<html lang="fr">`, titled after the notebook's heading, with
   a navigation bar to the other reports and the home page;
 - `plotly-fr.min.js`: plotly.js once for all reports of the folder, followed by the French locale (months, decimal
-  comma); each report loads it with a relative `<script src>` so the folder still opens offline;
+  comma); each report loads it with a relative `<script src>` so the folder still opens offline. It is the vendored
+  partial bundle `vendor/plotly-ptsm.min.js` (only the trace types the pages draw, built by `tools/plotly-bundle/`),
+  not the Python package's full plotly.js: a quarter of its size for every page load and every profile served;
 - `jupyterlab.css`: the notebook template's stylesheet (~260 kB), also once for the folder, linked by every page;
 - `index.html`: the home page linking every report, the regional profiles already in `regions/` (COG order), the
   release and its data files;
@@ -31,6 +33,10 @@ if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the rep
 
 KERNEL_TIMEOUT_S = 600
 PLOTLY_FILE = "plotly-fr.min.js"
+# plotly.js with only the trace types the pages draw (README "Development": rebuilding it). Its banner names them:
+# `bundle_trace_types` reads it, the page check refuses a figure of any other type (it would draw nothing).
+PLOTLY_VENDORED = Path(__file__).resolve().parent / "vendor" / "plotly-ptsm.min.js"
+_BUNDLE_TRACES = re.compile(r"^\* traces: ([a-z0-9, ]+)$", re.MULTILINE)
 TEMPLATE_CSS_FILE = "jupyterlab.css"
 INDEX_FILE = "index.html"
 FILE_MODE = 0o644
@@ -405,12 +411,19 @@ def template_css() -> str:
 
 
 def plotly_bundle() -> str:
-    """plotly.js as shipped with the Python package, then the French locale registration."""
-    from plotly.offline import get_plotlyjs
-
+    """The vendored partial plotly.js (same version as the Python package's, only the trace types the pages draw:
+    1.2 MB instead of 4.8), then the French locale registration."""
     from pipelines.lib.reports.figures import FR_LOCALE_JS
 
-    return get_plotlyjs() + "\n" + FR_LOCALE_JS
+    return PLOTLY_VENDORED.read_text(encoding="utf-8") + "\n" + FR_LOCALE_JS
+
+
+def bundle_trace_types(script: str) -> frozenset[str] | None:
+    """The trace types a plotly.js bundle registers, read from the banner its build writes from its one list
+    (`tools/plotly-bundle/build.mjs`: `* traces: bar, heatmap, scatter`); None for a bundle without that line (the
+    full plotly.js, which registers every type). Only the head of `script` is read."""
+    found = _BUNDLE_TRACES.search(script[:2000])
+    return frozenset(t.strip() for t in found.group(1).split(",")) if found else None
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -393,9 +393,10 @@ CHECK_LABELS = {  # check id -> what the French message calls it
     "chart_text": "textes de graphique qui se chevauchent ou coupés",
     "print_fit": "plus large que la colonne A4 imprimée",
     "toolbar": "barre d'outils de graphique en anglais ou liée à Plotly",
+    "missing_trace": "type de graphique absent du plotly.js publié",
 }
 BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "broken_link", "internal_file", "page_error",
-                             "outside_request", "undrawn_chart", "reflow"})
+                             "outside_request", "undrawn_chart", "reflow", "missing_trace"})
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
@@ -480,7 +481,44 @@ def static_findings(site: Path, page_file: Path) -> list[Finding]:
     if stray := stray_outputs(page):
         found.append(finding(name, "stray_output", f"{stray} sortie(s)"))
     found += [finding(name, "acronym", acronym) for acronym in unexpanded_acronyms(page)]
+    found += trace_findings(site, name, page)
     return found + link_findings(site, page_file, BeautifulSoup(page, "html.parser"))
+
+
+def figure_trace_types(page: str) -> list[list[str]]:
+    """The trace types of each figure a page draws, in page order: the `"type"` of every trace in the data argument
+    of each `Plotly.newPlot(id, data, layout, config)` that plotly.py writes (a trace without one is a scatter, as
+    plotly.js reads it). The layout's template, which names every type, is not read."""
+    import json
+    import re
+
+    decoder, figures = json.JSONDecoder(), []
+    for call in re.finditer(r"Plotly\.newPlot\(\s*", page):
+        try:
+            _, end = decoder.raw_decode(page, call.end())  # the div's id
+            data, _ = decoder.raw_decode(page, re.compile(r"\s*,\s*").match(page, end).end())
+        except (ValueError, AttributeError):
+            continue  # not a figure plotly.py wrote (a call in a script of ours): nothing to read
+        figures.append([str(t.get("type", "scatter")) for t in data if isinstance(t, dict)])
+    return figures
+
+
+def trace_findings(site: Path, name: str, page: str) -> list[Finding]:
+    """A figure drawing a trace type the published plotly.js does not register (blocking): plotly.js would silently
+    draw it as an empty scatter. The types are those the site's `plotly-fr.min.js` names in its banner (the vendored
+    partial bundle's, `notebooks.bundle_trace_types`), else the vendored bundle's; a full plotly.js registers all."""
+    from pipelines.lib.reports.notebooks import PLOTLY_FILE, PLOTLY_VENDORED, bundle_trace_types
+
+    if "Plotly.newPlot(" not in page:
+        return []
+    published = site / PLOTLY_FILE if (site / PLOTLY_FILE).is_file() else PLOTLY_VENDORED
+    with open(published, encoding="utf-8") as script:
+        registered = bundle_trace_types(script.read(2000))
+    if registered is None:
+        return []
+    return [finding(name, "missing_trace", f"graphique n° {i + 1} : {', '.join(sorted(set(types) - registered))} "
+                                           f"(le plotly.js publié ne dessine que {', '.join(sorted(registered))})")
+            for i, types in enumerate(figure_trace_types(page)) if set(types) - registered]
 
 
 def browser_findings(browser, site: Path, page_file: Path) -> list[Finding]:
