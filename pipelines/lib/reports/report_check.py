@@ -350,8 +350,9 @@ def _print_and_inspect(printed: list[Path], inspected: list[Path], inspect, work
 
 # Browser sessions at once for the release's PDFs and page check. Each page has fixed pauses (Plotly's responsive
 # relayout and print layout, ~1 s a checked page) that one session alone would spend idle; four sessions keep 2 cores
-# busy through them without the memory of many Chromiums (~150 MB each). Measured on a quiet 2-core machine, the
-# check and the 24 PDFs are then CPU-bound (5-12 s a page, 4 at once): more sessions would not help there.
+# busy through them without the memory of many Chromiums (~150 MB each). Each session opens its pages in one tab
+# (`Tab`): plotly.js is compiled once per session instead of once per page (measured: a fresh context 1.5-2.5 s of
+# CPU a page before drawing anything, the same tab ~0.3 s).
 BROWSER_WORKERS = 4
 
 
@@ -493,11 +494,11 @@ BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "broken_link", "in
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
-# Browser checks (~2 page loads each, the costly part): every numbered report and the home page; of the pages one
-# template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow) and the
-# shortest, by size then name: of the PTSM reviews (one Jinja2 template, 104 pages) and of the regional profiles (one
-# notebook, 18 pages). ~25 s a page in the browser on a loaded machine, axe-core half of it: the sample keeps the page
-# check of a release to a few minutes. The static checks read every page.
+# Browser checks (one page load each, shared with its PDF: the costly part): every numbered report and the home page;
+# of the pages one template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow)
+# and the shortest, by size then name: of the PTSM reviews (one Jinja2 template, 104 pages) and of the regional
+# profiles (one notebook, 18 pages). 2-4 s of CPU a page in the browser, axe-core about half of it: the sample keeps
+# the page check of a release short. The static checks read every page.
 SAMPLED_FOLDERS = {"ptsm": 1, "regions": 1}  # folder -> how many of its longest pages (plus its shortest)
 PAGE_CHECKS_FILE = "page_checks.json"
 
