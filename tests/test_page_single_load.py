@@ -68,7 +68,8 @@ def test_each_page_s_errors_and_requests_stay_with_it_in_a_shared_tab(tmp_path, 
     # event of a page already checked that must not be charged to 03; 03 and 04 are clean
     site = _site(tmp_path, {
         "01_a.html": ("", '<script>throw new Error("boum")</script><img alt="logo" src="https://example.org/l.png">'),
-        "02_b.html": ("", "<script>addEventListener('resize', () => console.error('fenêtre de ' + innerWidth))</script>"),
+        "02_b.html": ("", "<script>addEventListener('resize', () => console.error('fenêtre de ' + innerWidth))"
+                          "</script>"),
         "03_c.html": ("", ""), "04_d.html": ("", "")})
 
     def found(tab=None) -> dict[str, list[tuple[str, str]]]:
