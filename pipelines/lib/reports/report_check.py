@@ -174,7 +174,7 @@ def open_offline(browser, page_file: Path, width: int, result_errors: list[str],
     """`page_file` opened in a new offline context of `browser` at `width` px: every request that is not a local
     file is aborted and noted in `outside`, console errors and page errors go to `result_errors`; a page with Plotly
     charts is returned once they are drawn. The one browser set-up of the page checks (reports, profiles, PTSM
-    reviews); the caller closes the context."""
+    reviews); the caller closes the context. `Tab` does the same in one tab reused page after page."""
     context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
 
     def route(r):
@@ -189,10 +189,65 @@ def open_offline(browser, page_file: Path, width: int, result_errors: list[str],
     page.on("console", lambda m: result_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: result_errors.append(str(e)))
     page.goto(Path(page_file).resolve().as_uri())
+    _wait_drawn(page, page_file)
+    return context, page
+
+
+def _wait_drawn(page, page_file: Path) -> None:
+    """A page with Plotly charts: until they are drawn, then Plotly's responsive relayout after the first drawing."""
     if 'class="plotly-graph-div"' in Path(page_file).read_text(encoding="utf-8"):
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0")
         page.wait_for_timeout(500)  # Plotly's responsive relayout after the first drawing
-    return context, page
+
+
+class Tab:
+    """One offline tab of `browser` that opens page after page, as `open_offline` opens each in a context of its own
+    (same viewport, same offline routing, same console and script errors, each noted for the page it came from).
+
+    Why one tab: every report and profile loads the same 4.8 MB plotly.js, and a new context is a new renderer
+    process that compiles it again (~1.5-2.5 s of CPU a page, measured); the same tab's renderer keeps it compiled
+    (~0.3 s), whatever the bundle's size. Between pages the tab's print media and viewport are reset, and an event is
+    noted for a page only once that page is the tab's document (the main frame's navigation to it): a late event of
+    the previous page is not charged to the next."""
+
+    def __init__(self, browser, height: int = 900):
+        self.height = height
+        self.context = browser.new_context(viewport={"width": WIDTHS[0], "height": height}, offline=True)
+        self._next: tuple[list, list] | None = None     # the notes of the page being opened
+        self._current: tuple[list, list] | None = None  # the notes of the page that is the tab's document
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("framenavigated", self._navigated)
+        self.page.on("console", lambda m: self._note(0, m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self._note(0, str(e)))
+
+    def _navigated(self, frame) -> None:
+        if frame.parent_frame is None:  # the main frame: the new page is the tab's document
+            self._current = self._next
+
+    def _note(self, which: int, text: str) -> None:
+        if self._current is not None:
+            self._current[which].append(text)
+
+    def _route(self, r) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            self._note(1, r.request.url)
+            r.abort()
+
+    def open(self, page_file: Path, width: int, result_errors: list[str], outside: list[str]):
+        """`page_file` as the tab's document at `width` px, screen media, its charts drawn (as `open_offline`)."""
+        self._next = self._current = None  # nothing of the previous page is noted from here on
+        self.page.emulate_media(media="null")
+        self.page.set_viewport_size({"width": width, "height": self.height})
+        self._next = (result_errors, outside)
+        self.page.goto(Path(page_file).resolve().as_uri())
+        _wait_drawn(self.page, page_file)
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
 
 
 def _print_layout(page) -> None:
@@ -218,15 +273,27 @@ def check_print(browser, page_file: Path) -> list[str]:
     return errors + out
 
 
-def print_pdf(browser, page_file: Path, target: Path) -> Path:
-    """`page_file` printed to an A4 PDF by Chromium (DevTools Page.printToPDF), charts drawn at the printed width."""
-    from pipelines.lib.core.files import write_atomic
+def print_pdf(browser, page_file: Path, target: Path, tab: Tab | None = None) -> Path:
+    """`page_file` printed to an A4 PDF by Chromium (DevTools Page.printToPDF), charts drawn at the printed width;
+    opened in `tab` when given (the release's browser sessions: one tab each), else in a context of its own."""
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
-    context, page = open_offline(browser, page_file, PRINT_WIDTH_PX, [], [])
-    _print_layout(page)
+    own = tab is None
+    tab = Tab(browser) if own else tab
+    try:
+        page = tab.open(page_file, PRINT_WIDTH_PX, [], [])
+        _print_layout(page)
+        return _write_pdf(page, target)
+    finally:
+        if own:
+            tab.close()
+
+
+def _write_pdf(page, target: Path) -> Path:
+    """The page as it stands, laid out for print (`_print_layout`), written to `target` as an A4 PDF."""
+    from pipelines.lib.core.files import write_atomic
+
     pdf = page.pdf(prefer_css_page_size=True, print_background=True, outline=True, tagged=True)
-    context.close()
     write_atomic(target, pdf, mode=0o644)
     return target
 
@@ -246,36 +313,46 @@ def print_pdfs(reports_dir: Path, workers: int | None = None) -> list[Path]:
     the files a ministry publishes; the home page is not printed. Pages are printed `workers` at a time
     (`in_browsers`), so that both cores stay busy through each page's fixed pauses. A page that fails to
     print fails the whole set, and the PDFs this call wrote are removed: no partial set is left beside the pages."""
-    return _print_and_inspect(printed_pages(reports_dir), [], lambda browser, page: [], workers)[0]
+    return _print_and_inspect(printed_pages(reports_dir), [], None, workers)[0]
 
 
 def _print_and_inspect(printed: list[Path], inspected: list[Path], inspect, workers: int | None):
-    """The PDFs of `printed` and `inspect(browser, page)` of every page of `inspected`, all in one set of browser
-    sessions (`in_browsers`), the inspected pages first (the longer jobs: axe-core). Returns (the PDFs, the
-    inspections in the order of `inspected`); on any error the PDFs written are removed before it is re-raised."""
+    """The PDFs of `printed` and `inspect(browser, tab, page, pdf)` of every page of `inspected`, all in one set of
+    browser sessions (`in_browsers`), each opening its pages one after the other in one `Tab`, the inspected pages
+    first (the longer jobs: axe-core). A page both inspected and printed is loaded once: `inspect` prints it to `pdf`
+    from that load (`check_page(pdf=)`; None for a page not printed). Returns (the PDFs in the order of `printed`,
+    the inspections in the order of `inspected`); on any error the PDFs written are removed before it is re-raised."""
     written: list[Path] = []  # appended by the workers' threads (list.append is atomic)
+    to_print = set(printed)
+    tabs: dict[int, Tab] = {}  # per browser, its one tab (each worker thread has its own browser)
 
     def work(browser, job: tuple[str, Path]):
         kind, page_file = job
+        tab = tabs.get(id(browser)) or tabs.setdefault(id(browser), Tab(browser))
+        pdf = page_file.with_suffix(".pdf") if page_file in to_print else None
         if kind == "inspect":
-            return inspect(browser, page_file)
-        written.append(print_pdf(browser, page_file, page_file.with_suffix(".pdf")))
-        return written[-1]
+            found = inspect(browser, tab, page_file, pdf)
+            if pdf is not None:
+                written.append(pdf)
+            return found
+        written.append(print_pdf(browser, page_file, pdf, tab=tab))
+        return pdf
 
-    jobs = [("inspect", p) for p in inspected] + [("print", p) for p in printed]
+    jobs = [("inspect", p) for p in inspected] + [("print", p) for p in printed if p not in set(inspected)]
     try:
         results = in_browsers(jobs, work, workers)
     except BaseException:
         for pdf in written:
             pdf.unlink(missing_ok=True)
         raise
-    return results[len(inspected):], results[:len(inspected)]
+    return [p.with_suffix(".pdf") for p in printed], results[:len(inspected)]
 
 
 # Browser sessions at once for the release's PDFs and page check. Each page has fixed pauses (Plotly's responsive
 # relayout and print layout, ~1 s a checked page) that one session alone would spend idle; four sessions keep 2 cores
-# busy through them without the memory of many Chromiums (~150 MB each). Measured on a quiet 2-core machine, the
-# check and the 24 PDFs are then CPU-bound (5-12 s a page, 4 at once): more sessions would not help there.
+# busy through them without the memory of many Chromiums (~150 MB each). Each session opens its pages in one tab
+# (`Tab`): plotly.js is compiled once per session instead of once per page (measured: a fresh context 1.5-2.5 s of
+# CPU a page before drawing anything, the same tab ~0.3 s).
 BROWSER_WORKERS = 4
 
 
@@ -334,12 +411,30 @@ def in_browsers(items: list, work, workers: int | None = None) -> list:
 
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
-               accessibility: bool = False, print_fit: bool = False) -> PageCheck:
+               accessibility: bool = False, print_fit: bool = False, pdf: Path | None = None,
+               tab: Tab | None = None) -> PageCheck:
     """Open one report offline at `width` px and inspect it (optionally writing screenshots, optionally running
     axe-core; with `print_fit`, then in print media at the A4 column's width in the same tab, as `check_print` does
-    in a tab of its own: one page load fewer for the release's page check)."""
+    in a tab of its own: one page load fewer for the release's page check). With `pdf` (and `print_fit`), the page
+    is then printed to that A4 PDF from the same load, laid out as `print_pdf` lays out a page it opens itself: one
+    more load saved. In `tab` when given (the release's browser sessions), else in a context of its own."""
+    if pdf is not None and not print_fit:
+        raise ValueError("check_page : le PDF s'imprime après le contrôle d'impression (print_fit)")
     result = PageCheck(report=page_file.stem, width=width)
-    context, page = open_offline(browser, page_file, width, result.errors, result.outside_requests)
+    own = tab is None
+    tab = Tab(browser) if own else tab
+    try:
+        _inspect(tab.open(page_file, width, result.errors, result.outside_requests), page_file, width, result,
+                 screenshots, accessibility, print_fit, pdf)
+    finally:
+        if own:
+            tab.close()
+    return result
+
+
+def _inspect(page, page_file: Path, width: int, result: PageCheck, screenshots: Path | None, accessibility: bool,
+             print_fit: bool, pdf: Path | None) -> None:
+    """`check_page`'s inspection of `page`, opened at `width` px; its findings go to `result`."""
     result.charts = page.evaluate(INSPECT_JS)
     sideways = page.evaluate(OVERFLOW_JS)
     result.overflow = sideways["out"] + ([f"page {sideways['scrollWidth']} px > {sideways['width']} px"]
@@ -361,8 +456,8 @@ def check_page(browser, page_file: Path, width: int, screenshots: Path | None = 
         page.wait_for_timeout(300)  # Plotly's own resize first, then the print layout over it
         _print_layout(page)
         result.print_unfit = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
-    context.close()
-    return result
+        if pdf is not None:
+            _write_pdf(page, pdf)
 
 
 def launch(playwright):
@@ -400,11 +495,11 @@ BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "broken_link", "in
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
-# Browser checks (~2 page loads each, the costly part): every numbered report and the home page; of the pages one
-# template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow) and the
-# shortest, by size then name: of the PTSM reviews (one Jinja2 template, 104 pages) and of the regional profiles (one
-# notebook, 18 pages). ~25 s a page in the browser on a loaded machine, axe-core half of it: the sample keeps the page
-# check of a release to a few minutes. The static checks read every page.
+# Browser checks (one page load each, shared with its PDF: the costly part): every numbered report and the home page;
+# of the pages one template fills many times, a fixed sample: the longest (most rows or charts: the first to overflow)
+# and the shortest, by size then name: of the PTSM reviews (one Jinja2 template, 104 pages) and of the regional
+# profiles (one notebook, 18 pages). 2-4 s of CPU a page in the browser, axe-core about half of it: the sample keeps
+# the page check of a release short. The static checks read every page.
 SAMPLED_FOLDERS = {"ptsm": 1, "regions": 1}  # folder -> how many of its longest pages (plus its shortest)
 PAGE_CHECKS_FILE = "page_checks.json"
 
@@ -521,12 +616,13 @@ def trace_findings(site: Path, name: str, page: str) -> list[Finding]:
             for i, types in enumerate(figure_trace_types(page)) if set(types) - registered]
 
 
-def browser_findings(browser, site: Path, page_file: Path) -> list[Finding]:
-    """The checks that need the page drawn, in one tab: at 390 px (script errors, requests leaving the folder, charts
-    drawn, chart texts, page wider than the phone, English toolbar, axe-core), then in print media at the A4
-    column's width."""
+def browser_findings(browser, site: Path, page_file: Path, pdf: Path | None = None,
+                     tab: Tab | None = None) -> list[Finding]:
+    """The checks that need the page drawn, in one load: at 390 px (script errors, requests leaving the folder,
+    charts drawn, chart texts, page wider than the phone, English toolbar, axe-core), then in print media at the A4
+    column's width; with `pdf`, the page then printed there (`check_page`). In `tab` when given."""
     name = page_file.relative_to(site).as_posix()
-    check = check_page(browser, page_file, PHONE_WIDTH, accessibility=True, print_fit=True)
+    check = check_page(browser, page_file, PHONE_WIDTH, accessibility=True, print_fit=True, pdf=pdf, tab=tab)
     found = [finding(name, "page_error", e) for e in check.errors]
     found += [finding(name, "outside_request", url) for url in check.outside_requests]
     found += [finding(name, "undrawn_chart", f"graphique n° {i + 1}") for i in check.undrawn]
@@ -623,14 +719,22 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
     elif importlib.util.find_spec("playwright") is None or not os.access(CHROMIUM, os.X_OK):
         result.browser_skipped = (f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
                                   + (", PDF des rapports non produits" if print_first else ""))
-    elif chromium is not None:  # a browser of the caller's thread: its pages one after the other
-        if print_first:
-            for page_file in printed_pages(site):
-                print_pdf(chromium, page_file, page_file.with_suffix(".pdf"))
-        found = [browser_findings(chromium, site, page_file) for page_file in sample]
+    elif chromium is not None:  # a browser of the caller's thread: its pages one after the other, in one tab
+        to_print = printed_pages(site) if print_first else []
+        tab = Tab(chromium)
+        try:
+            found = [browser_findings(chromium, site, page_file, tab=tab,
+                                      pdf=page_file.with_suffix(".pdf") if page_file in to_print else None)
+                     for page_file in sample]
+            for page_file in to_print:
+                if page_file not in sample:
+                    print_pdf(chromium, page_file, page_file.with_suffix(".pdf"), tab=tab)
+        finally:
+            tab.close()
     elif sample or print_first:  # several pages at once, the findings in site order as one after the other
         found = _print_and_inspect(printed_pages(site) if print_first else [], sample,
-                                   lambda instance, page_file: browser_findings(instance, site, page_file),
+                                   lambda instance, tab, page_file, pdf: browser_findings(instance, site, page_file,
+                                                                                          pdf=pdf, tab=tab),
                                    workers)[1]
     for page_file in pages:  # after the PDFs: the pages link them
         result.findings += static_findings(site, page_file)
