@@ -235,9 +235,9 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
         tags["ptsm/accept_drop"] = "true"
     if accept_partial:
         tags["ptsm/accept_partial"] = "true"  # pipelines/lib/publish/gates.py
-    from pipelines.definitions import build_defs
+    from pipelines.definitions import defs_for
 
-    outcome = run_refresh_job(build_defs(settings), no_reports=no_reports, verbose=verbose, tags=tags)
+    outcome = run_refresh_job(defs_for(settings), no_reports=no_reports, verbose=verbose, tags=tags)
     return print_summary(outcome, settings, time.monotonic() - started)
 
 
