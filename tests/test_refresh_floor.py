@@ -26,3 +26,25 @@ def test_other_settings_get_their_own_code_location(tmp_path):
     assert Path(other.resources["duckdb"].database) == tmp_path / "other.duckdb"
     assert Path(other.resources["paths"].marts_dir) == tmp_path / "marts"
     assert Path(definitions.defs.resources["duckdb"].database) == get_settings().db_path
+
+
+def test_a_run_s_collections_are_rarer_and_the_process_is_left_as_it_was():
+    import gc
+
+    import pytest
+
+    from pipelines.lib.core.speedups import fewer_collections
+
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    with fewer_collections(threshold=12_345):
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_freeze_count() > 0  # what existed before the run is never scanned during it
+        cycle = []
+        cycle.append(cycle)
+        del cycle
+        assert gc.collect() >= 1  # the run's own garbage cycles are still freed
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), fewer_collections(threshold=54_321):
+        raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
