@@ -48,3 +48,18 @@ def test_a_run_s_collections_are_rarer_and_the_process_is_left_as_it_was():
     with pytest.raises(RuntimeError), fewer_collections(threshold=54_321):
         raise RuntimeError("a failed run")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_objects_the_process_froze_itself_stay_frozen():
+    import gc
+
+    from pipelines.lib.core.speedups import fewer_collections
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
