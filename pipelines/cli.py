@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -235,9 +234,9 @@ def _refresh_locked(settings, no_reports: bool, verbose: bool, accept_drop: bool
         tags["ptsm/accept_drop"] = "true"
     if accept_partial:
         tags["ptsm/accept_partial"] = "true"  # pipelines/lib/publish/gates.py
-    from pipelines.definitions import build_defs
+    from pipelines.definitions import defs_for
 
-    outcome = run_refresh_job(build_defs(settings), no_reports=no_reports, verbose=verbose, tags=tags)
+    outcome = run_refresh_job(defs_for(settings), no_reports=no_reports, verbose=verbose, tags=tags)
     return print_summary(outcome, settings, time.monotonic() - started)
 
 

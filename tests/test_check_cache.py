@@ -78,6 +78,10 @@ def test_the_unexpected_rows_queries_always_run(con, tmp_path):
     ("select 1::integer as a", "select 1::double as a"),            # same text, another type
     ("select 1 as a union all select 1", "select 1 as a"),          # a duplicate row counts
     ("select 'x' as a", "select 'x' as b"),                         # a renamed column
+    ("select 1.5::decimal(10, 2) as a", "select 1.5::decimal(12, 2) as a"),  # the type's parameters
+    ("select date '2024-01-31' as a", "select timestamp '2024-01-31' as a"),  # same day, another type
+    ("select [1, 2] as a", "select [1, 2]::bigint[] as a"),         # the list's element type
+    ("select {'k': 1} as a", "select {'k': 1::bigint} as a"),       # a struct's field type
 ])
 def test_the_fingerprint_sees_every_difference(before, after):
     con = duckdb.connect()
@@ -93,3 +97,20 @@ def test_the_fingerprint_ignores_row_order():
     one = table_fingerprint(con, "main", "t")
     con.execute("create or replace table t as select * from (values (2, 'b'), (1, 'a')) v(n, s)")
     assert table_fingerprint(con, "main", "t") == one
+
+
+def test_the_unexpected_rows_queries_report_rows_and_errors_exactly(con):
+    """A query finding nothing is no failure; one finding rows reports how many and which; one that cannot run
+    reports its error (the frame of a failure is built only when a first row exists)."""
+    from pipelines.defs.checks.suites import run_unexpected_rows
+
+    suite = _suite({"name": "mart_t", "expectations": [], "meta": {"unexpected_rows": [
+        {"name": "nothing", "query": "select * from {batch} where n > 100"},
+        {"name": "above_two", "description": "n > 2", "query": "select ptsm_id, n from {batch} where n > 2 order by n"},
+        {"name": "broken", "query": "select no_such_column from {batch}"}]}})
+    evaluated, failures = run_unexpected_rows(con, "scratch.mart_t", suite)
+    assert evaluated == 3
+    assert [f["expectation"] for f in failures] == ["above_two", "broken"]
+    assert failures[0]["unexpected_count"] == 2 and failures[0]["why"] == "n > 2"
+    assert failures[0]["partial_unexpected_list"] == [{"ptsm_id": "PTSM-01", "n": 3}, {"ptsm_id": "PTSM-02", "n": 7}]
+    assert "no_such_column" in failures[1]["exception"]

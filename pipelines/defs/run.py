@@ -10,20 +10,21 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from pipelines.lib.core import speedups
 from pipelines.lib.quality.summary import CheckOutcome, RunOutcome
 
 
 def run_refresh(defs: dg.Definitions, *, no_reports: bool, verbose: bool = False,
                 tags: dict[str, str] | None = None) -> RunOutcome:
     """Materialise every asset (but the reports when `no_reports`) of `defs` (the code location built by the
-    caller with `pipelines.definitions.build_defs(settings)`: the arrow points from the entry point to here)."""
+    caller with `pipelines.definitions.defs_for(settings)`: the arrow points from the entry point to here)."""
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
     # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     # each asset still opens its own connection, but cheaply
-    with instance, database_kept_open(defs.resources["duckdb"]):
+    with instance, database_kept_open(defs.resources["duckdb"]), speedups.fewer_collections():
         result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config=run_config, tags=tags or None)
     return outcome_of(result)

@@ -15,7 +15,6 @@ import logging
 import smtplib
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -61,6 +60,8 @@ def _send_mail(alert: Alert, settings: AutomationSettings) -> None:
 
 
 def _call_webhook(alert: Alert, settings: AutomationSettings) -> None:
+    import urllib.request  # here, not at the top: every refresh imports this module, few call a webhook (~0.1 s)
+
     payload = json.dumps({"text": f"{alert.subject}\n{alert.body}", **alert.fields}, ensure_ascii=False).encode()
     request = urllib.request.Request(settings.alert_webhook, data=payload, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
