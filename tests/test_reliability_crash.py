@@ -68,28 +68,23 @@ def set_input(raw: Path, state: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def refs(tmp_path_factory):
-    """Uninterrupted runs from scratch on A and on B, one installation's key. In this process (`ptsm refresh` through
-    `main`): the references need no process of their own, the kills below do; the chains' runs differ from them in
-    hash seed and time zone."""
+def refs(mini_run, tmp_path_factory):
+    """Uninterrupted runs from scratch on A and on B, one installation's key: A is the session's `mini_run` (the mini
+    exports refreshed in this process), B is refreshed here the same way (`ptsm refresh` through `main`) with
+    mini_run's key, which the kills below share. In this process: the references need no process of their own, the
+    kills below do; the chains' runs differ from them in hash seed and time zone."""
     base = tmp_path_factory.mktemp("references")
-    secret = base / "secret"
-    runs = {}
-    for state in ("A", "B"):
-        raw = copy_mini(base / f"raw_{state}")
-        set_input(raw, state)
-        runs[state] = Installation(base / state, raw, secret_dir=secret)
+    secret = mini_run.root / "secret"  # read, never changed: the key exists since mini_run's refresh
+    raw = copy_mini(base / "raw_B")
+    set_input(raw, "B")
     started = time.monotonic()
-    for inst in runs.values():
-        result = inst.refresh(in_process=True)
-        assert result.returncode == 0, result.stdout
+    result = Installation(base / "B", raw, secret_dir=secret).refresh(in_process=True)
+    assert result.returncode == 0, result.stdout
     duration = time.monotonic() - started
-    published = {}
-    for state, inst in runs.items():
-        release_id, files = check_publication(inst.marts)
-        published[state] = (release_id, files)
+    marts = {"A": mini_run.marts, "B": base / "B" / "marts"}
+    published = {state: check_publication(folder) for state, folder in marts.items()}
     assert published["A"][0] != published["B"][0]  # the two states really publish different marts
-    return {"secret": secret, "published": published, "duration": duration, "base": base}
+    return {"secret": secret, "published": published, "duration": duration, "marts": marts}
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +107,7 @@ def test_runs_on_the_same_inputs_publish_byte_identical_marts(refs, chains):
     # runs from scratch in different folders, with different hash seeds and time zones: the reference in this
     # process and each site's first run in a process of its own (one by default, two with the long budgets)
     reference_id, reference_files = refs["published"]["A"]
-    reference = json.loads((refs["base"] / "A" / "marts" / "manifest.json").read_text(encoding="utf-8"))
+    reference = json.loads((refs["marts"]["A"] / "manifest.json").read_text(encoding="utf-8"))
     assert {"DICTIONNAIRE.md", "dictionary.json", "quality_report.parquet", "quality_report.csv",
             "ptsm_overview.parquet", "ptsm_overview.csv"} <= set(reference_files)
     for site in chains[0]:
