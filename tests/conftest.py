@@ -145,8 +145,9 @@ def mini_run(tmp_path_factory) -> InProcessRun:
 @pytest.fixture
 def mini_copy(mini_run, tmp_path) -> Installation:
     """A copy of `mini_run` under `tmp_path/site`, its exports a fresh copy of the mini set in `site/raw`: for a test
-    whose first step would be that refresh from scratch (the ledger names files relative to the exports folder, so
-    the copy's exports are the same files, unchanged)."""
+    whose first step would be that refresh from scratch. The ledger knows files by their exports folder: the copy's
+    next refresh reads every file again (as after the exports folder moved), so a test that counts files left
+    unchanged refreshes its own installation instead."""
     assert mini_run.returncode == 0, mini_run.output
     root = Path(shutil.copytree(mini_run.root, tmp_path / "site", symlinks=True))  # relative links stay valid
     return Installation(root, Path(shutil.copytree(MINI_EXPORTS, root / "raw")))

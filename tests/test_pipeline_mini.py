@@ -271,14 +271,6 @@ def _mini_copy(root: Path) -> Path:
     return raw
 
 
-def _copy_of_mini_run(mini_run, target: Path) -> Path:
-    """The session's mini installation (the mini exports refreshed from scratch in process), copied to `target`: the
-    first refresh of a test that goes on from there. The ledger names files relative to the exports folder, so a
-    copy of the exports elsewhere is the same files."""
-    assert mini_run.returncode == 0, mini_run.output
-    return Path(shutil.copytree(mini_run.root, target, symlinks=True))  # relative links stay valid
-
-
 def _published(marts: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in marts.iterdir() if p.suffix in (".parquet", ".csv")}
 
@@ -315,10 +307,10 @@ def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path):
 
 
 @pytest.mark.slow
-def test_rerun_parses_nothing_and_publishes_identical_marts(mini_run, tmp_path):
+def test_rerun_parses_nothing_and_publishes_identical_marts(tmp_path):
     raw = _mini_copy(tmp_path)
-    first = _copy_of_mini_run(mini_run, tmp_path / "site")
-    before = _published(first / "marts")
+    first = materialise(tmp_path / "site", raw)
+    before = _published(first.marts)
     again = materialise(tmp_path / "site", raw)
     assert again.returncode == 0, again.output
     assert "fichiers analysés : 0 nouveaux ou modifiés, 13 inchangés" in again.output
@@ -327,10 +319,10 @@ def test_rerun_parses_nothing_and_publishes_identical_marts(mini_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_incremental_run_matches_a_run_from_scratch(mini_run, tmp_path):
+def test_incremental_run_matches_a_run_from_scratch(tmp_path):
     # a new workbook lands for PTSM-02: only that file is parsed, and the marts equal a from-scratch run's
     raw = _mini_copy(tmp_path)
-    _copy_of_mini_run(mini_run, tmp_path / "site")
+    materialise(tmp_path / "site", raw)
     new = raw / "fiches_actions" / "ptsm02_2022-03-15.xlsx"
     shutil.copy(raw / "fiches_actions" / "ptsm03_2021-12-01.xlsx", new)  # carries PTSM-03 rows: a newer PTSM-03 snapshot
     incremental = materialise(tmp_path / "site", raw)
