@@ -170,22 +170,6 @@ def test_a_rendered_page_with_a_defect_fails_the_check(sample_site, tmp_path, br
 
 # ------------------------------------------------------------------ a refresh whose pages fail (slow)
 
-def _render_reports(marts: Path, reports: Path, notebooks: Path) -> tuple[bool, str]:
-    """Materialise the real `publish/reports` asset in this process (Dagster's in-process executor, as `ptsm
-    refresh` runs it): whether it succeeded, and its step failures' messages."""
-    import dagster as dg
-
-    from pipelines.defs.publish.reports import reports_asset
-    from pipelines.defs.resources import PtsmPaths
-
-    paths = PtsmPaths(raw_dir="", sample_dir="", reference_dir="", secret_dir="", marts_dir=str(marts),
-                      reports_dir=str(reports), notebooks_dir=str(notebooks))
-    result = dg.materialize([reports_asset], resources={"paths": paths}, raise_on_error=False)
-    failures = [f"ÉCHEC {event.event_specific_data.error.message}" for event in result.all_events
-                if event.event_type == dg.DagsterEventType.STEP_FAILURE]
-    return result.success, "\n".join(failures)
-
-
 def _notebook(folder: Path, text: str) -> Path:
     import nbformat
 
@@ -203,7 +187,9 @@ def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(mini_run
     marts, reports, notebooks = root / "marts", root / "reports", tmp_path / "notebooks"
 
     def render(text: str) -> tuple[bool, str]:  # in this process: a refusal needs no process of its own
-        return _render_reports(marts, reports, _notebook(notebooks, text))
+        from pipeline_runner import render_reports
+
+        return render_reports(marts, reports, _notebook(notebooks, text))
 
     first, failures = render("Quinze postes vacants au 31 mars.")
     assert first, failures

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, render_reports  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -151,18 +151,6 @@ def _render(site: Installation, notebooks: Path, **env: str) -> subprocess.Popen
     return process
 
 
-def _render_here(site: Installation, notebooks: Path) -> None:
-    """The same materialisation as `_render`, to completion, in this process."""
-    import dagster as dg
-
-    from pipelines.defs.publish.reports import reports_asset
-    from pipelines.defs.resources import PtsmPaths
-
-    paths = PtsmPaths(raw_dir="", sample_dir="", reference_dir="", secret_dir="", marts_dir=str(site.marts),
-                      reports_dir=str(site.reports), notebooks_dir=str(notebooks))
-    assert dg.materialize([reports_asset], resources={"paths": paths}).success
-
-
 def _report_files(root: Path) -> dict[Path, int]:
     """Every real file of a reports folder under `root` (the old layout or a release's), with its mtime."""
     files = {}
@@ -180,7 +168,9 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
     site = _copy(published, tmp_path)
     notebooks = _notebooks(tmp_path / "notebooks")
     first = os.path.basename(os.path.realpath(site.marts))
-    _render_here(site, notebooks)  # the first release's pages: only the killed run needs a process of its own
+    # the first release's pages, in this process: only the killed run needs a process of its own
+    rendered, failures = render_reports(site.marts, site.reports, notebooks)
+    assert rendered, failures
     shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports/notebooks.py adds
     pages = {name: html for name, html in shown.items() if name[:2].isdigit() and name.endswith(".html")}
     assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]  # (each with its PDF)
