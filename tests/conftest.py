@@ -14,7 +14,8 @@ Hypothesis: 30 examples locally, 100 in CI (`CI=true`), 300 with `--long`; `HYPO
 Every profile is derandomised and keeps no example database, so a failure replays the same way everywhere.
 
 Shared publications (read them, never change them: a test that needs another state makes its own copy):
-- `mini_run`: the hand-made exports (tests/fixtures/exports/mini) refreshed once, in process, no reports.
+- `mini_run`: the hand-made exports (tests/fixtures/exports/mini) refreshed once, in process, no reports;
+  `mini_copy`: a test's own copy of it, for a test that goes on from that first publication.
 - `sample_release`: the committed synthetic sample published ONCE per session (all xdist workers together) by the
   README's first command, `ptsm refresh` with the reports, on an empty exports folder, its run recorded in a
   DAGSTER_HOME. Any test about what the sample publishes (marts, figures, reports, regional profiles, the CLI's
@@ -34,7 +35,7 @@ from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 import budget
-from pipeline_runner import MINI_EXPORTS, InProcessRun, Run, materialise
+from pipeline_runner import MINI_EXPORTS, InProcessRun, Installation, Run, materialise
 
 # The small fixtures cover 3 of the registry's 104 PTSM: their first publication would be held as partial
 # (pipelines/lib/publish/gates.py). Tests of that hold set the threshold back themselves.
@@ -139,6 +140,17 @@ def mini_run(tmp_path_factory) -> InProcessRun:
     run = materialise(root / "site", raw)
     assert run.returncode == 0, run.output
     return run
+
+
+@pytest.fixture
+def mini_copy(mini_run, tmp_path) -> Installation:
+    """A copy of `mini_run` under `tmp_path/site`, its exports a fresh copy of the mini set in `site/raw`: for a test
+    whose first step would be that refresh from scratch. The ledger knows files by their exports folder: the copy's
+    next refresh reads every file again (as after the exports folder moved), so a test that counts files left
+    unchanged refreshes its own installation instead."""
+    assert mini_run.returncode == 0, mini_run.output
+    root = Path(shutil.copytree(mini_run.root, tmp_path / "site", symlinks=True))  # relative links stay valid
+    return Installation(root, Path(shutil.copytree(MINI_EXPORTS, root / "raw")))
 
 
 class SampleRelease(Run):

@@ -183,3 +183,20 @@ def materialise(root: Path, raw_dir: Path, **settings: str) -> InProcessRun:
         with contextlib.redirect_stdout(printed):
             code = print_summary(outcome, settings_, time.monotonic() - started)
     return InProcessRun(root, raw_dir, code, printed.getvalue())
+
+
+def render_reports(marts_dir: Path, reports_dir: Path, notebooks_dir: Path) -> tuple[bool, str]:
+    """Materialise the real `publish/reports` asset in this process (Dagster's in-process executor, as `ptsm refresh`
+    runs it) on the notebooks of `notebooks_dir`: whether it succeeded, and its step failures' messages. A test that
+    kills the step runs it in a process of its own instead."""
+    import dagster as dg
+
+    from pipelines.defs.publish.reports import reports_asset
+    from pipelines.defs.resources import PtsmPaths
+
+    paths = PtsmPaths(raw_dir="", sample_dir="", reference_dir="", secret_dir="", marts_dir=str(marts_dir),
+                      reports_dir=str(reports_dir), notebooks_dir=str(notebooks_dir))
+    result = dg.materialize([reports_asset], resources={"paths": paths}, raise_on_error=False)
+    failures = [f"ÉCHEC {event.event_specific_data.error.message}" for event in result.all_events
+                if event.event_type == dg.DagsterEventType.STEP_FAILURE]
+    return result.success, "\n".join(failures)

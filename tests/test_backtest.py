@@ -4,9 +4,6 @@ not published unless the drop is accepted, and the verdict is recorded in the ma
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,8 +11,6 @@ import pytest
 
 from pipelines.defs.publish.release import accepts_drop
 from pipelines.lib.publish import backtest
-sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, Installation  # noqa: E402
 
 BASE = {"ptsm_with_plan": 104, "action_rows": 3313, "roster_posts": 89, "survey_responses": 47, "national_figures": 60}
 
@@ -83,13 +78,12 @@ def test_the_dagster_run_tag(value, accepted):
 
 
 @pytest.mark.slow
-def test_a_half_copied_drop_is_blocked_until_accepted(tmp_path):
+def test_a_half_copied_drop_is_blocked_until_accepted(mini_copy):
     """Observation 2 of issue 12: a run on a half-copied drop published 47/104 plans. Here: a full publication of
-    the mini exports (3 PTSM with a plan), then a drop where only the first PTSM's workbooks have arrived."""
-    raw = tmp_path / "raw"
-    shutil.copytree(MINI_EXPORTS, raw)
-    site = Installation(tmp_path / "site", raw)
-    assert site.refresh(in_process=True).returncode == 0
+    the mini exports (3 PTSM with a plan: a copy of the session's), then a drop where only the first PTSM's
+    workbooks have arrived."""
+    site = mini_copy
+    raw = site.raw_dir
     before = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
     assert before["measures"]["ptsm_with_plan"] == 3 and before["measures"]["action_rows"] == 5
     before_tables = site.query("select * from marts.ptsm_overview order by all")

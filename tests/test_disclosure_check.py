@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
+from pipeline_runner import PROJECT_ROOT  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +36,9 @@ def _leaking_sql_dir(target: Path) -> Path:
     return target
 
 
-def test_a_leaking_release_is_refused_and_the_previous_publication_stays(tmp_path):
-    site = Installation(tmp_path / "site", shutil.copytree(MINI_EXPORTS, tmp_path / "site" / "raw"))
-    first = site.refresh(in_process=True)
-    assert first.returncode == 0, first.stdout
-    assert "ÉCHEC" not in first.stdout  # the audit passes on what the real SQL publishes
+def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_run, mini_copy, tmp_path):
+    assert "ÉCHEC" not in mini_run.output  # the audit passes on what the real SQL publishes
+    site = mini_copy  # the previous publication: a copy of that installation
     before = _tree(site.marts)
     before_rows = site.query("select * from marts.survey_results_region order by all")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -171,22 +170,6 @@ def test_a_rendered_page_with_a_defect_fails_the_check(sample_site, tmp_path, br
 
 # ------------------------------------------------------------------ a refresh whose pages fail (slow)
 
-RENDER = """
-import sys
-import dagster as dg
-from pipelines.defs.publish.reports import reports_asset
-from pipelines.defs.resources import PtsmPaths
-marts, reports, notebooks = sys.argv[1:4]
-paths = PtsmPaths(raw_dir="", sample_dir="", reference_dir="", secret_dir="", marts_dir=marts, reports_dir=reports,
-                  notebooks_dir=notebooks)
-result = dg.materialize([reports_asset], resources={"paths": paths}, raise_on_error=False)
-for event in result.all_events:
-    if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-        print("ÉCHEC", event.event_specific_data.error.message)
-sys.exit(0 if result.success else 1)
-"""
-
-
 def _notebook(folder: Path, text: str) -> Path:
     import nbformat
 
@@ -200,29 +183,26 @@ def _notebook(folder: Path, text: str) -> Path:
 
 @pytest.mark.slow
 def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(mini_run, tmp_path):
-    import subprocess
-
-    from pipeline_runner import PROJECT_ROOT
-
     root = Path(shutil.copytree(mini_run.root, tmp_path / "site", symlinks=True))
     marts, reports, notebooks = root / "marts", root / "reports", tmp_path / "notebooks"
 
-    def render(text: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", RENDER, str(marts), str(reports), str(_notebook(notebooks, text))],
-                              cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+    def render(text: str) -> tuple[bool, str]:  # in this process: a refusal needs no process of its own
+        from pipeline_runner import render_reports
 
-    first = render("Quinze postes vacants au 31 mars.")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        return render_reports(marts, reports, _notebook(notebooks, text))
+
+    first, failures = render("Quinze postes vacants au 31 mars.")
+    assert first, failures
     shown = os.path.realpath(reports)
     fact = json.loads((reports / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
     assert fact["passed"] is True and "01_essai.html" in fact["browser_pages"]
     assert "Quinze postes vacants" in (reports / "01_essai.html").read_text(encoding="utf-8")
 
-    second = render("Voir la colonne plan_received du mart ptsm_overview.")
-    assert second.returncode == 1
-    assert "Pages refusées (" in second.stdout  # one finding per identifier: plan_received, ptsm_overview...
+    second, failures = render("Voir la colonne plan_received du mart ptsm_overview.")
+    assert not second
+    assert "Pages refusées (" in failures  # one finding per identifier: plan_received, ptsm_overview...
     assert ("bloquant(s)), la publication précédente des pages reste en place : 01_essai.html : nom interne du code "
-            "visible — « ") in second.stdout and "plan_received du mart ptsm_overview" in second.stdout
+            "visible — « ") in failures and "plan_received du mart ptsm_overview" in failures
     assert os.path.realpath(reports) == shown  # the pages of the first run, still shown
     page = (reports / "01_essai.html").read_text(encoding="utf-8")
     assert "Quinze postes vacants" in page and "plan_received" not in page

@@ -5,7 +5,6 @@ release` lifts it."""
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from pipelines.lib.publish import gates
 from pipelines.lib.publish import release as releases
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, Installation  # noqa: E402
 from test_release import _publish  # noqa: E402
 
 
@@ -60,11 +58,8 @@ def test_an_unreadable_hold_still_holds(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_held_refresh_runs_publishes_nothing_and_says_why(tmp_path):
-    raw = tmp_path / "raw"
-    shutil.copytree(MINI_EXPORTS, raw)
-    site = Installation(tmp_path / "site", raw)
-    assert site.refresh(in_process=True).returncode == 0
+def test_a_held_refresh_runs_publishes_nothing_and_says_why(mini_copy):
+    site, raw = mini_copy, mini_copy.raw_dir  # a first publication: a copy of the session's mini installation
     before = json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))
     assert site.main("releases", "hold", "--reason", "vérification en cours").returncode == 0
     (raw / "fiches_actions" / "ptsm01_2022-01-15.xlsx").unlink()  # new content that would be published

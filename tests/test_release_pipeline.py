@@ -1,5 +1,5 @@
 """Publication as one unit, through the real `ptsm` CLI (in process: `Installation.main`) and the real Dagster reports
-asset (in a subprocess, killed while rendering).
+asset (in process, and in a subprocess killed while rendering).
 
 Observations of issue 12 reproduced here: a synthetic run published over the real publication; a failed check left
 its broken table in the warehouse's `marts` (105 rows in marts.ptsm_overview); a run killed while rendering reports
@@ -20,18 +20,19 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, materialise  # noqa: E402
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, render_reports  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """One installation refreshed once on the mini exports (real, not synthetic); tests work on copies of it."""
-    root = tmp_path_factory.mktemp("published")
-    run = materialise(root / "site", shutil.copytree(MINI_EXPORTS, root / "site" / "raw"))  # in process
-    assert run.returncode == 0, run.output
-    return root / "site"
+def published(mini_run, tmp_path_factory) -> Path:
+    """One installation refreshed once on the mini exports (real, not synthetic): a copy of the session's
+    `mini_run` (refreshed in process), its exports beside it; tests work on copies of it."""
+    assert mini_run.returncode == 0, mini_run.output
+    site = Path(shutil.copytree(mini_run.root, tmp_path_factory.mktemp("published") / "site", symlinks=True))
+    shutil.copytree(MINI_EXPORTS, site / "raw")
+    return site
 
 
 def _copy(published: Path, tmp_path: Path) -> Installation:
@@ -167,8 +168,9 @@ def test_a_run_killed_while_rendering_reports_leaves_the_reports_of_one_release(
     site = _copy(published, tmp_path)
     notebooks = _notebooks(tmp_path / "notebooks")
     first = os.path.basename(os.path.realpath(site.marts))
-    done = _render(site, notebooks)
-    assert done.wait(timeout=600) == 0, done.log_path.read_text()[-3000:]
+    # the first release's pages, in this process: only the killed run needs a process of its own
+    rendered, failures = render_reports(site.marts, site.reports, notebooks)
+    assert rendered, failures
     shown = _tree(site.reports)  # the pages, and the home page and shared script pipelines/lib/reports/notebooks.py adds
     pages = {name: html for name, html in shown.items() if name[:2].isdigit() and name.endswith(".html")}
     assert sorted(pages) == ["01_premier.html", "02_second.html", "03_troisieme.html"]  # (each with its PDF)

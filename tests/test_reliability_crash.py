@@ -2,11 +2,17 @@
 
 Two input states alternate: A (tests/fixtures/exports/mini) and B (A plus one newer action workbook), so every
 refresh has something new to publish. Reference publications of A and B come from uninterrupted runs from scratch.
-Then one installation is refreshed again and again and SIGKILLed at random points (seeded: PTSM_CRASH_SEED; how many
-times: PTSM_CRASH_TRIALS and PTSM_CRASH_PUBLICATION_TRIALS per site, 1 and 1 by default, 20 and 5 with `--long`), some
-at random moments of the run, some right inside the publication step (spotted when its temporary release folder
-appears). After every kill: the published folder is exactly the previous release or the new one, byte for byte,
-and the warehouse opens. At the end, uninterrupted reruns publish marts byte-identical to the references.
+Then an installation is refreshed again and again and SIGKILLed (seeded: PTSM_CRASH_SEED) in each phase that matters:
+while the exports are read (the run's `raw_exports`/`staging_rows` steps have started), while the marts are built
+(at a random one of its `marts__` steps, seen in the run's step-by-step log) and right inside the publication step
+(spotted when its temporary release folder appears); the kill while the reports are rendered is
+tests/test_release_pipeline.py's. After every kill: the published folder is exactly the previous release or the new
+one, byte for byte, and the warehouse opens. At the end, uninterrupted reruns publish marts byte-identical to the
+references.
+
+Default: one installation, one kill per phase (3 kills). With the long budgets (`--long`, tests/budget.py) a second
+installation is killed concurrently, and each also takes PTSM_CRASH_TRIALS kills at random moments (20) and
+PTSM_CRASH_PUBLICATION_TRIALS more inside the publication (5); set them for a longer hunt, e.g. PTSM_CRASH_TRIALS=50.
 """
 
 from __future__ import annotations
@@ -36,10 +42,17 @@ from support import (  # noqa: E402
 )
 
 SEED = int(os.environ.get("PTSM_CRASH_SEED", "20240"))
-# Kills per site (two sites are killed concurrently): 1 + 1 by default, 20 + 5 with the long budgets (`--long`,
-# tests/budget.py); more for a longer hunt, e.g. PTSM_CRASH_TRIALS=50.
-RANDOM_TRIALS = int(os.environ.get("PTSM_CRASH_TRIALS", "20" if budget.LONG else "1"))
-PUBLICATION_TRIALS = int(os.environ.get("PTSM_CRASH_PUBLICATION_TRIALS", "5" if budget.LONG else "1"))
+# Kills per site on top of one per phase (PHASES): none by default, 20 at random moments + 5 more inside the
+# publication with the long budgets (`--long`, tests/budget.py), where a second site is killed concurrently.
+RANDOM_TRIALS = int(os.environ.get("PTSM_CRASH_TRIALS", "20" if budget.LONG else "0"))
+PUBLICATION_TRIALS = int(os.environ.get("PTSM_CRASH_PUBLICATION_TRIALS", "5" if budget.LONG else "0"))
+# the phases of a `ptsm refresh --no-reports` every run kills once in: reading the exports, building the marts,
+# publishing them (rendering the reports: tests/test_release_pipeline.py)
+PHASES = ("ingest", "marts", "publication")
+SITES = 2 if budget.LONG else 1
+# the step-by-step log lines (`ptsm refresh --verbose`) that say a phase has started
+INGEST_STEPS = (" - raw_exports - STEP_START", " - staging_rows - STEP_START")
+MARTS_STEP = re.compile(r" - marts__\w+ - STEP_START")
 EXTRA_WORKBOOK = ("fiches_actions/ptsm03_2021-12-01.xlsx", "fiches_actions/ptsm03_2022-03-15.xlsx")
 
 
@@ -55,28 +68,23 @@ def set_input(raw: Path, state: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def refs(tmp_path_factory):
-    """Uninterrupted runs from scratch on A and on B, one installation's key. In this process (`ptsm refresh` through
-    `main`): the references need no process of their own, the kills below do; the chains' runs differ from them in
-    hash seed and time zone."""
+def refs(mini_run, tmp_path_factory):
+    """Uninterrupted runs from scratch on A and on B, one installation's key: A is the session's `mini_run` (the mini
+    exports refreshed in this process), B is refreshed here the same way (`ptsm refresh` through `main`) with
+    mini_run's key, which the kills below share. In this process: the references need no process of their own, the
+    kills below do; the chains' runs differ from them in hash seed and time zone."""
     base = tmp_path_factory.mktemp("references")
-    secret = base / "secret"
-    runs = {}
-    for state in ("A", "B"):
-        raw = copy_mini(base / f"raw_{state}")
-        set_input(raw, state)
-        runs[state] = Installation(base / state, raw, secret_dir=secret)
+    secret = mini_run.root / "secret"  # read, never changed: the key exists since mini_run's refresh
+    raw = copy_mini(base / "raw_B")
+    set_input(raw, "B")
     started = time.monotonic()
-    for inst in runs.values():
-        result = inst.refresh(in_process=True)
-        assert result.returncode == 0, result.stdout
+    result = Installation(base / "B", raw, secret_dir=secret).refresh(in_process=True)
+    assert result.returncode == 0, result.stdout
     duration = time.monotonic() - started
-    published = {}
-    for state, inst in runs.items():
-        release_id, files = check_publication(inst.marts)
-        published[state] = (release_id, files)
+    marts = {"A": mini_run.marts, "B": base / "B" / "marts"}
+    published = {state: check_publication(folder) for state, folder in marts.items()}
     assert published["A"][0] != published["B"][0]  # the two states really publish different marts
-    return {"secret": secret, "published": published, "duration": duration, "base": base}
+    return {"secret": secret, "published": published, "duration": duration, "marts": marts}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +92,8 @@ def chains(refs, tmp_path_factory):
     """Two installations the kills are aimed at (killed concurrently, one per core), each first refreshed once
     on A without interruption; how long that took bounds the random kill delays."""
     root = tmp_path_factory.mktemp("crash")
-    sites = [Installation(root / f"site{i}", copy_mini(root / f"raw{i}"), secret_dir=refs["secret"]) for i in (1, 2)]
+    sites = [Installation(root / f"site{i}", copy_mini(root / f"raw{i}"), secret_dir=refs["secret"])
+             for i in range(1, SITES + 1)]
     started = time.monotonic()
     processes = [site.start("refresh", "--no-reports", PYTHONHASHSEED=seed, TZ=zone)
                  for site, seed, zone in zip(sites, ("2", "3"), ("Pacific/Auckland", "America/Cayenne"))]
@@ -95,9 +104,10 @@ def chains(refs, tmp_path_factory):
 
 @pytest.mark.slow
 def test_runs_on_the_same_inputs_publish_byte_identical_marts(refs, chains):
-    # three runs from scratch in different folders, with different hash seeds and time zones
+    # runs from scratch in different folders, with different hash seeds and time zones: the reference in this
+    # process and each site's first run in a process of its own (one by default, two with the long budgets)
     reference_id, reference_files = refs["published"]["A"]
-    reference = json.loads((refs["base"] / "A" / "marts" / "manifest.json").read_text(encoding="utf-8"))
+    reference = json.loads((refs["marts"]["A"] / "manifest.json").read_text(encoding="utf-8"))
     assert {"DICTIONNAIRE.md", "dictionary.json", "quality_report.parquet", "quality_report.csv",
             "ptsm_overview.parquet", "ptsm_overview.csv"} <= set(reference_files)
     for site in chains[0]:
@@ -126,6 +136,21 @@ def _wait_for_publication(process, releases: Path, known: set[str], limit: float
     return False
 
 
+def _wait_for_step(process, phase: str, steps: int) -> bool:
+    """Poll (5 ms) the run's step-by-step log until the `steps`-th step of `phase` starts; False if the run ended
+    first."""
+    while process.poll() is None:
+        text = process.log_path.read_text(encoding="utf-8", errors="replace")
+        if phase == "ingest":
+            seen = sum(text.count(marker) for marker in INGEST_STEPS)
+        else:
+            seen = len(MARTS_STEP.findall(text))
+        if seen >= steps:
+            return True
+        time.sleep(0.005)
+    return False
+
+
 def _kill_trials(site: Installation, refs, window: float, rng: random.Random, modes: list[str], label: str) -> list:
     published = refs["published"]
     by_id = {release_id: (state, files) for state, (release_id, files) in published.items()}
@@ -136,7 +161,10 @@ def _kill_trials(site: Installation, refs, window: float, rng: random.Random, mo
         set_input(site.raw_dir, target)
         before, _ = check_publication(site.marts)
         known = {p.name for p in site.releases.glob(".tmp-*")}
-        process = site.start("refresh", "--no-reports")
+        if mode in ("ingest", "marts"):  # the step-by-step log says where the run is
+            process = site.start("refresh", "--no-reports", "--verbose")
+        else:
+            process = site.start("refresh", "--no-reports")
         if mode == "random":
             delay = rng.uniform(0.2, window)
             try:
@@ -144,6 +172,18 @@ def _kill_trials(site: Installation, refs, window: float, rng: random.Random, mo
             except subprocess.TimeoutExpired:
                 pass
             point = f"{delay:.2f} s"
+        elif mode == "ingest":  # its two steps take about a second together on the mini exports
+            steps = rng.randint(1, 2)
+            seen = _wait_for_step(process, mode, steps)
+            delay = rng.uniform(0.0, 0.3)
+            time.sleep(delay)
+            point = f"ingest step {steps} + {delay * 1000:.0f} ms" if seen else "run ended before ingest was seen"
+        elif mode == "marts":  # about fifty steps (a mart or its checks), a few hundred ms each
+            steps = rng.randint(1, 40)
+            seen = _wait_for_step(process, mode, steps)
+            delay = rng.uniform(0.0, 0.1)
+            time.sleep(delay)
+            point = f"marts step {steps} + {delay * 1000:.0f} ms" if seen else "run ended before the marts were seen"
         else:
             seen = _wait_for_publication(process, site.releases, known, limit=4 * window)
             delay = rng.uniform(0.0, 0.6)  # the publication step takes a few hundred ms
@@ -175,6 +215,7 @@ def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_wareh
     for index, site in enumerate(sites):
         modes = ["random"] * RANDOM_TRIALS + ["publication"] * PUBLICATION_TRIALS
         rng.shuffle(modes)
+        modes = [*PHASES, *modes]  # one kill in each phase first, on every site
         plans.append((site, random.Random(rng.random()), modes, f"site{index + 1}"))
     with ThreadPoolExecutor(max_workers=len(sites)) as pool:
         futures = [pool.submit(_kill_trials, site, refs, window, trial_rng, modes, label)
@@ -185,11 +226,11 @@ def test_sigkill_at_random_points_leaves_a_whole_publication_and_a_working_wareh
     # the trials did what they are for: some runs were killed before they ended, and the publication step was
     # caught in the act (its temporary release folder seen); runs that always finished first would prove nothing
     trials = [trial for history, _ in outcomes for trial in history]
-    assert len(trials) == 2 * (RANDOM_TRIALS + PUBLICATION_TRIALS)
-    if RANDOM_TRIALS + PUBLICATION_TRIALS:
-        assert any(not finished for _, _, _, _, finished, _ in trials), trials
-    if PUBLICATION_TRIALS:
-        assert any(point.startswith("publication +") for _, _, _, point, _, _ in trials), trials
+    assert len(trials) == len(sites) * (len(PHASES) + RANDOM_TRIALS + PUBLICATION_TRIALS)
+    assert any(not finished for _, _, _, _, finished, _ in trials), trials
+    for phase in PHASES:  # every phase was caught in the act; the runs killed while reading or building, for sure
+        caught = [finished for _, _, mode, point, finished, _ in trials if mode == phase and point.startswith(phase)]
+        assert caught and (phase == "publication" or not all(caught)), trials
 
     # uninterrupted reruns from whatever the last kill left: byte-identical to the references, for both states
     published = refs["published"]

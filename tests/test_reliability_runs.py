@@ -21,16 +21,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
 from support import PROJECT_ROOT, Installation, check_publication, copy_mini, kill_group  # noqa: E402
-from pipeline_runner import materialise  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Installation:
+def site(mini_run, tmp_path_factory) -> Installation:
+    """A copy of the session's `mini_run` (the mini exports refreshed in process) with its own copy of the exports;
+    the tests below run the real CLI against it."""
+    assert mini_run.returncode == 0, mini_run.output
     root = tmp_path_factory.mktemp("runs")
-    inst = Installation(root / "site", copy_mini(root / "raw"))
-    run = materialise(inst.root, inst.raw_dir)  # in process; the tests below run the real CLI against it
-    assert run.returncode == 0, run.output
-    return inst
+    shutil.copytree(mini_run.root, root / "site", symlinks=True)  # relative links stay valid
+    return Installation(root / "site", copy_mini(root / "raw"))
 
 
 def _wait_for_lock_holder(lock: Path, pid: int, process, limit: float = 120) -> None:
