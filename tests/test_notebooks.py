@@ -123,6 +123,15 @@ def test_no_page_shows_a_code_identifier_to_its_reader(fixture_reports):
     assert {name: stray_outputs(html) for name, html in fixture_reports.items() if stray_outputs(html)} == {}
 
 
+@pytest.mark.slow  # executes every notebook
+def test_no_page_writes_a_number_without_french_thousands_separators(fixture_reports):
+    """3 313, not 3313: the rule the release's page check applies (`number_format`), on every report of the fixture
+    publication, whose sums of actions and euros run to four digits and more."""
+    from pipelines.lib.reports.prose import unformatted_numbers
+
+    assert {name: found for name, html in fixture_reports.items() if (found := unformatted_numbers(html))} == {}
+
+
 @pytest.mark.parametrize("path", notebook_paths(NOTEBOOKS), ids=lambda p: p.name)
 def test_notebooks_are_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)

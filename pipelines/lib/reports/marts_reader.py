@@ -7,9 +7,10 @@ complete release, found by resolving the `PTSM_MARTS_DIR` symlink once per sessi
 from __future__ import annotations
 
 import math
+import numbers
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -76,7 +77,10 @@ def published_table() -> pd.DataFrame:
 def _show(value: Any, fmt: Any = None) -> str:
     if _is_missing(value):
         return "inconnu"
-    return fmt(value) if fmt else str(value)
+    if fmt:
+        return fmt(value)
+    # an integer without a formatter is still written the French way (3 313, not 3313): one rule for every sentence
+    return fr_num(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else str(value)
 
 
 def _is_missing(value: Any) -> bool:

@@ -164,6 +164,28 @@ def _prose_segments(page_html: str):
         yield position, len(page_html)
 
 
+# A number of four digits or more written without the narrow no-break space between thousands ("3313 actions"):
+# `fr_num` writes 3 313. Years (1900-2100) are written whole, as are codes glued to letters, hyphens or slashes
+# (R3224-5, PTSM-35, a release id) and dates.
+_BARE_NUMBER = re.compile(r"(?<![\w.,\-/\u202f\u00a0])\d{4,}(?![\w\-/]|[.,]\d)")
+
+
+def unformatted_numbers(page_html: str) -> list[str]:
+    """The numbers of the page's prose and tables written without French thousands separators, with their context
+    (French public-statistics convention: 3 313, not 3313). Scripts, styles, links and chart SVG are not read."""
+    import html
+
+    found = []
+    for start, end in _prose_segments(page_html):
+        text = html.unescape(page_html[start:end])
+        for match in _BARE_NUMBER.finditer(text):
+            digits = match.group(0)
+            if len(digits) == 4 and 1900 <= int(digits) <= 2100:
+                continue
+            found.append(re.sub(r"\s+", " ", text[max(0, match.start() - 40):match.end() + 20]).strip())
+    return found
+
+
 @functools.lru_cache(maxsize=None)
 def _acronym_pattern(acronym: str) -> re.Pattern:
     """Compiled once per acronym: every page checks every acronym on every prose segment (~1.4 million look-ups on

@@ -128,7 +128,8 @@ def note_fr(note: Any) -> str:
     text = re.sub(r"(\d{4}-\d{2}-\d{2})", lambda m: fr_date(m.group(1)), text)
     text = re.sub(r"(\d{2})/(\d{2})/(\d{4})", lambda m: fr_date(f"{m.group(3)}-{m.group(2)}-{m.group(1)}"), text)
     text = re.sub(r"(\d)\.(\d)", r"\1,\2", text)
-    text = re.sub(r"(\d+) / (\d+)", r"\1 sur \2", text)
+    text = re.sub(r"(?<![\d,])(\d+) / (\d+)(?![\d,])",
+                  lambda m: f"{fr_num(int(m.group(1)))} sur {fr_num(int(m.group(2)))}", text)
     text = re.sub(r"(\d) %", f"\\1{NNBSP}%", text)
     return text.replace("points", "pts")
 
