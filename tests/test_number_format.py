@@ -45,6 +45,8 @@ def test_a_sentence_writes_its_integers_the_french_way():
     assert _show(3313) == f"3{NNBSP}313"
     assert _show(np.int64(1234567)) == f"1{NNBSP}234{NNBSP}567"
     assert _show(104) == "104"
+    assert _show(2025) == "2025" and _show(np.int32(2023)) == "2023"  # a wave, a year: written whole
+    assert _show(1899) == f"1{NNBSP}899" and _show(2101) == f"2{NNBSP}101"
     assert _show(True) == "True"  # not a count: left as is
     assert _show("3313") == "3313"  # text is the caller's
 

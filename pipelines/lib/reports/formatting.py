@@ -50,6 +50,15 @@ def fr_num(x: Any, decimals: int = 0) -> str:
     return text.replace(",", NNBSP).replace(".", ",").replace("-", "−")
 
 
+YEARS = range(1900, 2101)  # four-digit integers read as years: written whole (2025), never 2 025
+
+
+def fr_integer(x: int) -> str:
+    """An integer of a sentence without a formatter: a year (`YEARS`) written whole, any other number with French
+    thousands separators (3 313). The page check's `number_format` rule excepts the same years."""
+    return str(int(x)) if int(x) in YEARS else fr_num(x)
+
+
 def fr_int(x: Any) -> str:
     return fr_num(x, 0)
 

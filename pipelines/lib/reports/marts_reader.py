@@ -79,8 +79,8 @@ def _show(value: Any, fmt: Any = None) -> str:
         return "inconnu"
     if fmt:
         return fmt(value)
-    # an integer without a formatter is still written the French way (3 313, not 3313): one rule for every sentence
-    return fr_num(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else str(value)
+    # an integer without a formatter is still written the French way (3 313, not 3313; a year stays 2025)
+    return fr_integer(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else str(value)
 
 
 def _is_missing(value: Any) -> bool:
@@ -127,7 +127,7 @@ def state(text: str, value: Any, expected_from_mart: Any, *, fmt: Any = None,
 
 # ---------------------------------------------------------------- French number formats
 # One home: pipelines/lib/reports/formatting.py (re-exported here for the notebooks and older imports).
-from pipelines.lib.reports.formatting import NNBSP, fr_date, fr_eur, fr_list, fr_num, fr_pct  # noqa: E402,F401
+from pipelines.lib.reports.formatting import NNBSP, fr_date, fr_eur, fr_integer, fr_list, fr_num, fr_pct  # noqa: E402,F401
 
 
 def as_date(value: Any) -> date:

@@ -12,7 +12,7 @@ import functools
 import re
 from fractions import Fraction
 
-from pipelines.lib.reports.formatting import fr_num, fr_pct, is_missing
+from pipelines.lib.reports.formatting import YEARS, fr_num, fr_pct, is_missing
 
 # (lower bound included, upper bound excluded, words). Each label is true over its whole interval.
 # 0 and 1 exactly are handled apart ("aucun", "tous"), and so is exactly one half ("la moitié").
@@ -166,7 +166,7 @@ def _prose_segments(page_html: str):
 
 # A number of four digits or more written without the narrow no-break space between thousands ("3313 actions"):
 # `fr_num` writes 3 313. Years (1900-2100) are written whole, as are codes glued to letters, hyphens or slashes
-# (R3224-5, PTSM-35, a release id) and dates.
+# (R3224-5, PTSM-35, a release id) and dates; `formatting.fr_integer` writes sentences by the same rule.
 _BARE_NUMBER = re.compile(r"(?<![\w.,\-/\u202f\u00a0])\d{4,}(?![\w\-/]|[.,]\d)")
 
 
@@ -180,7 +180,7 @@ def unformatted_numbers(page_html: str) -> list[str]:
         text = html.unescape(page_html[start:end])
         for match in _BARE_NUMBER.finditer(text):
             digits = match.group(0)
-            if len(digits) == 4 and 1900 <= int(digits) <= 2100:
+            if len(digits) == 4 and int(digits) in YEARS:
                 continue
             found.append(re.sub(r"\s+", " ", text[max(0, match.start() - 40):match.end() + 20]).strip())
     return found
