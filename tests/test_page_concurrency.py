@@ -91,6 +91,9 @@ def _notebook(path: Path, title: str) -> None:
 
 @pytest.mark.slow
 def test_the_home_page_waits_for_the_profiles_and_is_not_written_when_they_fail(tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    from pipelines.lib.reports.kernel_pool import NotebookJob
     from pipelines.lib.reports.notebooks import render_notebooks
 
     notebooks = tmp_path / "notebooks"
@@ -102,16 +105,18 @@ def test_the_home_page_waits_for_the_profiles_and_is_not_written_when_they_fail(
     reports = tmp_path / "reports"
     seen: list[list[str]] = []
 
-    def profiles_failed():
-        seen.append(sorted(p.name for p in reports.glob("*.html")))
-        raise RuntimeError("profil 84 en échec")
+    def profile(source: str) -> NotebookJob:
+        nb = new_notebook(cells=[new_code_cell(source)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        return NotebookJob("profil 84", nb, lambda _: seen.append(sorted(p.name for p in reports.glob("*.html"))))
 
-    with pytest.raises(RuntimeError, match="profil 84 en échec"):
-        render_notebooks(notebooks, reports, marts, before_index=profiles_failed)
-    assert seen == [["01_essai.html"]]  # called once the reports were written, before the home page
-    assert not (reports / "index.html").exists()
-    render_notebooks(notebooks, reports, marts, before_index=lambda: seen.append(["attendu"]))
-    assert seen[-1] == ["attendu"] and (reports / "index.html").is_file()
+    with pytest.raises(CellExecutionError, match="profil 84 en échec"):
+        render_notebooks(notebooks, reports, marts, profiles=[profile("raise RuntimeError('profil 84 en échec')")])
+    assert seen == [] and (reports / "01_essai.html").is_file()  # the report is written, the profile failed ...
+    assert not (reports / "index.html").exists()  # ... and no home page lists what is not there
+    render_notebooks(notebooks, reports, marts, profiles=[profile("1 + 1")], kernels=2)
+    assert seen == [["01_essai.html"]]  # the profile was written before the home page ...
+    assert (reports / "index.html").is_file()  # ... which followed
 
 
 RACE = """

@@ -3,18 +3,19 @@
 The reports belong to the release they were computed from: they are rendered into it (`<release>/reports`) and
 PTSM_REPORTS_DIR is switched to them only once all are written, so it never mixes the reports of two runs."""
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, render_regional_profiles
+from pipelines.lib.reports.regional_profiles import PROFILE_NOTEBOOK, PROFILES_DIR, profile_jobs
 from pipelines.lib.publish.release import publish_reports
-from pipelines.lib.reports.notebooks import import_renderers, render_notebooks
+from pipelines.lib.reports.notebooks import render_notebooks
 from pipelines.lib.reviews import printing
 from pipelines.lib.reviews.ptsm_reviews import REVIEWS_DIR, render_ptsm_reviews
 from pipelines.lib.reports import report_check
+
+KERNELS = 2  # notebook kernels at once for a release's pages: one per core of the machine it is sized for
 
 
 def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path | None = None) -> list[Path]:
@@ -23,8 +24,8 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     (`<pdf_dir>/<id>.pdf`) are printed by Chromium in the background meanwhile (pipelines/lib/reviews/printing.py);
     without Chromium the pages are written and the log says why there is no PDF.
 
-    The profiles' kernel runs beside the numbered reports' (2 cores: one each); the home page, written last by
-    `render_notebooks`, waits for the profiles it lists; they load the shared plotly.js it writes. Then every page is
+    The numbered reports and the profiles are run by two kernels that share the runs (2 cores: one each); the home
+    page, written last by `render_notebooks`, lists the profiles; they load the shared plotly.js it writes. Then every page is
     printed to A4 PDF by Chromium, several at once, and every page is checked (`check_pages`): a
     blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
     trimmed copy, as in the reliability tests) renders the numbered reports only."""
@@ -39,15 +40,10 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
         else:
             dg.get_dagster_logger().warning(missing)
     try:
-        if profiles:  # the profiles' kernel and the numbered reports' kernels at once, one core each
-            import_renderers()  # before the threads: two threads importing nbformat at once break each other
-            # leaving the block waits for the profiles even when a report failed: no kernel is left running
-            with ThreadPoolExecutor(1, thread_name_prefix="ptsm-profiles") as pool:
-                rendering = pool.submit(render_regional_profiles, notebooks_dir / PROFILE_NOTEBOOK,
-                                        target / PROFILES_DIR, release)
-                written = render_notebooks(notebooks_dir, target, release, before_index=rendering.result)
-        else:
-            written = render_notebooks(notebooks_dir, target, release)
+        # the numbered reports, then the 18 profiles, run by two kernels (one per core) that each take the next run
+        # when free (kernel_pool); the home page, written last, lists the profiles
+        jobs = profile_jobs(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release) if profiles else []
+        written = render_notebooks(notebooks_dir, target, release, profiles=jobs, kernels=KERNELS)
         # one A4 PDF per report and per profile, beside its page (issue 21 §2), printed by the page check's browsers
         check_pages(target, print_first=True)
     except BaseException:

@@ -23,13 +23,15 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from pipelines.lib.core.files import write_atomic
 
 if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
     import nbformat
     from nbclient import NotebookClient
+
+    from pipelines.lib.reports.kernel_pool import NotebookJob
 
 KERNEL_TIMEOUT_S = 600
 PLOTLY_FILE = "plotly-fr.min.js"
@@ -61,7 +63,7 @@ def kernel_env(marts_dir: Path, reports_dir: Path | None = None) -> dict[str, st
 
 def import_renderers() -> None:
     """Import, in the calling thread, the libraries the notebook renderers import lazily (a refresh without pages never
-    loads them). Why: render_all runs the profiles' kernel in a thread beside the numbered reports'; two threads
+    loads them). Why: kernel_pool runs its kernels in threads of their own; two threads
     importing nbformat at once each see the other's half-initialised module ("cannot import name 'get_version' from
     partially initialized module 'nbformat.reader'"), which failed the pages of a release at random. Imported once
     here, before the threads start, the later imports only read sys.modules."""
@@ -499,37 +501,43 @@ def link_data(reports_dir: Path, marts_dir: Path) -> None:
     curate_data(Path(reports_dir) / DATA_LINK, marts_dir)
 
 
-def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path,
-                     before_index: Callable[[], object] | None = None) -> list[Path]:
+def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path, profiles: Sequence[NotebookJob] = (),
+                     kernels: int = 1) -> list[Path]:
     """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
-    into `reports_dir`, each atomically. `before_index` is waited for before the home page is written: the
-    regional profiles rendered meanwhile by another kernel (`render_all`), which the home page lists.
+    into `reports_dir`, each atomically. `profiles`: the regional profiles' runs (regional_profiles.profile_jobs),
+    queued after the reports in the same `kernels` kernels (kernel_pool: the first free kernel takes the next run);
+    the home page, written last, lists them.
 
-    A failing notebook (an asserted sentence disagreeing with the marts, a crash) raises and leaves the previous
-    report of that notebook in place. Returns the report pages (not the script nor the home page)."""
+    A failing notebook (an asserted sentence disagreeing with the marts, a crash) or profile raises, leaves the
+    previous page of that notebook in place and writes no home page. Returns the report pages (not the script, the
+    profiles nor the home page)."""
+    import nbformat
+
+    from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.kernel_pool import NotebookJob, run_jobs
+    from pipelines.lib.reports.site import colophon_html
+
     reports_dir = Path(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(reports_dir / PLOTLY_FILE, plotly_bundle())
     _write_atomic(reports_dir / TEMPLATE_CSS_FILE, template_css())
     link_data(reports_dir, marts_dir)
-    paths = notebook_paths(notebooks_dir)
-    executed = []
-    for path in paths:
-        nb = execute_notebook(path, marts_dir, reports_dir)
-        executed.append((path.stem, nb, notebook_title(nb)))
-    entries = [(name, title, notebook_summary(nb)) for name, nb, title in executed]
-    from pipelines.lib.reports.figures import DATA_LINK
-    from pipelines.lib.reports.site import colophon_html
-
+    sources = [(path.stem, nbformat.read(path, as_version=4)) for path in notebook_paths(notebooks_dir)]
+    # the title and summary are the notebook's own heading and first paragraph: known before it runs, so each page
+    # is written (with the navigation to all) as soon as its notebook has run
+    entries = [(name, notebook_title(nb), notebook_summary(nb)) for name, nb in sources]
+    nav = [(name, title) for name, title, _ in entries]
     info = _release_info(marts_dir)
-    written = []
-    for name, nb, title in executed:
-        target = reports_dir / f"{name}.html"
-        colophon = colophon_html(title, info, data_href=f"{DATA_LINK}/", pdf_href=f"{name}.pdf")
-        _write_atomic(target, to_html(nb, title=title, nav=_nav(name, [(n, t) for n, t, _ in entries]),
-                                      colophon=colophon))
-        written.append(target)
-    if before_index is not None:
-        before_index()
+
+    def page(name: str, title: str) -> Callable[[nbformat.NotebookNode], Path]:
+        def write(nb: nbformat.NotebookNode) -> Path:
+            colophon = colophon_html(title, info, data_href=f"{DATA_LINK}/", pdf_href=f"{name}.pdf")
+            target = reports_dir / f"{name}.html"
+            _write_atomic(target, to_html(nb, title=title, nav=_nav(name, nav), colophon=colophon))
+            return target
+        return write
+
+    reports = [NotebookJob(name, nb, page(name, title)) for (name, nb), (_, title) in zip(sources, nav)]
+    written = run_jobs(reports + list(profiles), Path(notebooks_dir), kernel_env(marts_dir, reports_dir), kernels)
     _write_atomic(reports_dir / INDEX_FILE, index_html(entries, marts_dir, reports_dir))
-    return written
+    return written[:len(reports)]

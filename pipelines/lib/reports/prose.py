@@ -111,12 +111,13 @@ def trend(change: float, tolerance: float = 0.0) -> str:
 _IDENTIFIER = re.compile(r"(?<![/\w])[a-z][a-z0-9]*_[a-z0-9_]+\b(?!/)|\bREGION\b")
 
 
-def internal_names(page_html: str) -> list[str]:
+def internal_names(page_html: str, soup=None) -> list[str]:
     """The code identifiers a reader sees on a page (snake_case words, `REGION`), with their context; download lists
-    excepted. Scripts, styles, chart data and hidden hover texts are not read."""
+    excepted. Scripts, styles, chart data and hidden hover texts are not read. `soup`: the page already parsed by
+    BeautifulSoup (the page check parses each page once for this and its links), which this call takes apart."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(page_html, "html.parser")
+    soup = BeautifulSoup(page_html, "html.parser") if soup is None else soup
     for hidden in soup(["script", "style", "noscript"]):
         hidden.decompose()
     for item in soup.find_all("li"):

@@ -1,10 +1,9 @@
 """Regional profiles: ONE notebook (`notebooks/regions/profil_region.ipynb`) executed once per region with its
 `REGION` parameter, each run written as `<reports>/regions/<code>.html`.
 
-Why one kernel for all regions: starting a kernel and importing pandas/Plotly costs seconds, the work per region
-well under one; running the 18 parametrised copies in one kernel keeps the whole set at about the cost of two
-notebooks. Each run re-executes every cell (the parameter cell first), so nothing of a region leaks into the next
-one but imported modules.
+Why long-lived kernels: starting a kernel and importing pandas/Plotly costs seconds, the work per region well under
+one; the 18 parametrised copies run in the kernels of the release's reports (kernel_pool: its namespace reset before
+each run), so nothing of a region leaks into the next one but imported modules.
 
 Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js and notebook
 template stylesheet (`../plotly-fr.min.js`, `../jupyterlab.css`), since inlining them (~5 MB) into 18 pages made a
@@ -27,6 +26,8 @@ from pipelines.lib.reports.site import PROFILES_DIR, region_codes, rendered_prof
 
 if TYPE_CHECKING:
     import nbformat
+
+    from pipelines.lib.reports.kernel_pool import NotebookJob
 
 PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PARAMETER_TAG = "parameters"
@@ -120,38 +121,48 @@ def standalone_profile(path: Path | str, data_link: Callable[[str], str] | None 
     return page
 
 
+def profile_jobs(notebook: Path, out_dir: Path, marts_dir: Path,
+                 regions: Iterable[str] | None = None) -> list[NotebookJob]:
+    """One run of `notebook` per region (its `REGION` injected), each writing `<out_dir>/<code>.html` atomically once
+    run: the runs `render_regional_profiles` executes, or `notebooks.render_notebooks` after the numbered reports in
+    the same kernels (the release's pages)."""
+    import nbformat
+
+    from pipelines.lib.publish.release import ReleaseError, read_manifest
+    from pipelines.lib.reports.figures import DATA_LINK
+    from pipelines.lib.reports.kernel_pool import NotebookJob
+    from pipelines.lib.reports.marts_reader import region_names
+    from pipelines.lib.reports.site import colophon_html
+
+    out_dir = Path(out_dir)
+    codes = list(regions) if regions is not None else region_codes()
+    names = region_names()
+    source = nbformat.read(notebook, as_version=4)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        info = read_manifest(marts_dir)
+    except ReleaseError:
+        info = {}
+
+    def page(code: str) -> Callable[[nbformat.NotebookNode], Path]:
+        def write(nb: nbformat.NotebookNode) -> Path:
+            target = out_dir / f"{code}.html"
+            title = f"Profil régional — {names.get(code, code)}"
+            colophon = colophon_html(title, info, data_href=f"../{DATA_LINK}/", pdf_href=f"{code}.pdf")
+            write_atomic(target, profile_html(nb, title, colophon), mode=0o644)
+            return target
+        return write
+
+    return [NotebookJob(f"profil {code}", with_parameter(source, code), page(code)) for code in codes]
+
+
 def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
                              regions: Iterable[str] | None = None) -> list[Path]:
     """Execute `notebook` once per region in one kernel on `marts_dir`; write `<out_dir>/<code>.html` atomically.
 
     A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
-    import nbformat
+    from pipelines.lib.reports.kernel_pool import run_jobs
+    from pipelines.lib.reports.notebooks import kernel_env
 
-    from pipelines.lib.reports.marts_reader import region_names
-    from pipelines.lib.reports.notebooks import kernel_env, notebook_kernel
-
-    notebook, out_dir = Path(notebook), Path(out_dir)
-    codes = list(regions) if regions is not None else region_codes()
-    names = region_names()
-    source = nbformat.read(notebook, as_version=4)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    env = kernel_env(marts_dir, out_dir)
-    from pipelines.lib.publish.release import ReleaseError, read_manifest
-    from pipelines.lib.reports.figures import DATA_LINK
-    from pipelines.lib.reports.site import colophon_html
-
-    try:
-        info = read_manifest(marts_dir)
-    except ReleaseError:
-        info = {}
-    written: list[Path] = []
-    with notebook_kernel(source, notebook.parent) as client:
-        for code in codes:
-            client.nb = with_parameter(source, code)
-            client.execute(env=env)  # the kernel is started by the first run and kept (the client does not own km)
-            target = out_dir / f"{code}.html"
-            title = f"Profil régional — {names.get(code, code)}"
-            colophon = colophon_html(title, info, data_href=f"../{DATA_LINK}/", pdf_href=f"{code}.pdf")
-            write_atomic(target, profile_html(client.nb, title, colophon), mode=0o644)
-            written.append(target)
-    return written
+    jobs = profile_jobs(notebook, out_dir, marts_dir, regions)
+    return run_jobs(jobs, Path(notebook).parent, kernel_env(marts_dir, out_dir))

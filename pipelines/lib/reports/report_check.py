@@ -573,13 +573,15 @@ def static_findings(site: Path, page_file: Path) -> list[Finding]:
 
     name = page_file.relative_to(site).as_posix()
     page = page_file.read_text(encoding="utf-8")
-    found = [finding(name, "internal_name", f"« {context.strip()} »") for context in internal_names(page)]
+    soup = BeautifulSoup(page, "html.parser")  # parsed once (half of the check's time): the links, then the text
+    links = link_findings(site, page_file, soup)
+    found = [finding(name, "internal_name", f"« {context.strip()} »") for context in internal_names(page, soup)]
     if stray := stray_outputs(page):
         found.append(finding(name, "stray_output", f"{stray} sortie(s)"))
     found += [finding(name, "acronym", acronym) for acronym in unexpanded_acronyms(page)]
     found += [finding(name, "number_format", f"« {context} »") for context in unformatted_numbers(page)]
     found += trace_findings(site, name, page)
-    return found + link_findings(site, page_file, BeautifulSoup(page, "html.parser"))
+    return found + links
 
 
 def figure_trace_types(page: str) -> list[list[str]]:
