@@ -205,8 +205,8 @@ class Tab:
     (same viewport, same offline routing, same console and script errors, each noted for the page it came from).
 
     Why one tab: every report and profile loads the same plotly.js (1.2 MB), and a new context is a new renderer
-    process that compiles it again (~1.5-2.5 s of CPU a page with the full 4.8 MB bundle, measured); the same tab's renderer keeps it compiled
-    (~0.3 s), whatever the bundle's size. Between pages the tab's print media and viewport are reset, and an event is
+    process that compiles it again (~1.5-2.5 s of CPU a page with the full 4.8 MB bundle, measured); the same tab's
+    renderer keeps it compiled (~0.3 s), whatever the bundle's size. Between pages the tab's print media and viewport are reset, and an event is
     noted for a page only once that page is the tab's document (the main frame's navigation to it): a late event of
     the previous page is not charged to the next."""
 
