@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import importlib.util
-import json
 import re
 from pathlib import Path
 
@@ -40,6 +39,12 @@ SURVEY_REGION = pd.DataFrame([
          suppressed=True),
     dict(wave=2025, region_code="93", question="moyens[ordinateur]", answer="oui", n=6.0, denominator=6.0, share=1.0,
          suppressed=False),
+] + [  # ordinal answers in the mart's alphabetical order, which is no reading order
+    dict(wave=2025, region_code="93", question=question, answer=answer, n=5.0, denominator=10.0, share=0.5,
+         suppressed=False)
+    for question, answer in [("duree_cdd", "1 an"), ("duree_cdd", "2 ans"), ("duree_cdd", "Moins d'1 an"),
+                             ("quotite", "80"), ("salaire_etp_tranche", "2000-2299"), ("salaire_etp_tranche", "<2000"),
+                             ("salaire_etp_tranche", ">=3000")]
 ])
 
 
@@ -154,7 +159,41 @@ def test_suppressed_survey_cells_are_shown_as_such(profiles):
     text = _text(profiles["93"])
     assert "A d'autres missions oui secret statistique secret statistique secret statistique" in text
     assert "Dispose d'un ordinateur oui 6 6 100 %" in text
-    assert "2 cases sur 3 sont couvertes par le secret statistique." in text
+    assert "2 cases sur 10 sont couvertes par le secret statistique." in text
+
+
+@pytest.mark.slow
+def test_the_survey_table_reads_in_the_questionnaire_s_order_with_its_units(profiles):
+    """The mart lists answers alphabetically (`2 ans` before `Moins d'1 an`, `2000-2299` before `<2000`); the table
+    reads them as the questionnaire asks them, questions too (contract length before other missions, before the
+    equipment, before the salary), the salary bands in words and the working-time share in per cent."""
+    text = _text(profiles["93"])
+    rows = ["Durée du CDD (contrat à durée déterminée) Moins d'1 an", "Durée du CDD 1 an", "Durée du CDD 2 ans",
+            "Quotité (temps partiel) 80 %",
+            "A d'autres missions oui", "A d'autres missions non", "Dispose d'un ordinateur oui",
+            "Salaire net en équivalent temps plein moins de 2 000 €",
+            "Salaire net en équivalent temps plein 2 000–2 299 €",
+            "Salaire net en équivalent temps plein 3 000 € ou plus"]
+    text = text.replace("\u202f", " ")
+    positions = [text.find(row) for row in rows]
+    assert -1 not in positions, [row for row, at in zip(rows, positions) if at < 0]
+    assert positions == sorted(positions)
+
+
+def test_survey_answers_are_put_in_reading_order_and_written_with_their_units():
+    from pipelines.lib.reports.marts_reader import in_survey_order, survey_answer_label
+
+    mart = pd.DataFrame({"question": ["experience"] * 4 + ["quotite"] * 3 + ["contrat", "question_inconnue"],
+                         "answer": ["11 à 15 ans", "16 ans et plus", "6 à 10 ans", "Moins de 6 ans", "90", "50",
+                                    "non renseigné", "CDD", "x"]})
+    ordered = in_survey_order(mart)
+    assert list(zip(ordered["question"], ordered["answer"])) == [
+        ("contrat", "CDD"), ("quotite", "50"), ("quotite", "90"), ("quotite", "non renseigné"),
+        ("experience", "Moins de 6 ans"), ("experience", "6 à 10 ans"), ("experience", "11 à 15 ans"),
+        ("experience", "16 ans et plus"), ("question_inconnue", "x")]
+    assert [survey_answer_label("quotite", "80"), survey_answer_label("salaire_etp_tranche", ">=3000"),
+            survey_answer_label("salaire_etp_tranche", "<2000"), survey_answer_label("duree_cdd", "1 an")] == [
+        "80\u202f%", "3\u202f000\u202f€ ou plus", "moins de 2\u202f000\u202f€", "1 an"]
 
 
 @pytest.mark.slow

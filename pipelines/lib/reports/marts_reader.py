@@ -182,3 +182,39 @@ def fte_salary_bands() -> list[str]:
     """The FTE salary bands of survey_results, in display order, from pipelines.lib.catalogue.vocab."""
     from pipelines.lib.catalogue import vocab
     return [band for band, _, _ in vocab.FTE_SALARY_BANDS]
+
+
+def in_survey_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a survey mart (`question`, `answer`) in the questionnaire's order, each question's answers in their
+    display order (pipelines/lib/catalogue/catalogue.toml: `Moins d'1 an` before `1 an`, the salary bands from the
+    lowest), a numeric answer (quotité) by its value; other answers after, in the frame's order. Why: the marts sort
+    their rows alphabetically (`2 ans` before `Moins d'1 an`), which is no order a reader of a table expects."""
+    from pipelines.lib.catalogue.catalogue import survey_answers, survey_question_labels
+
+    questions = {q: i for i, q in enumerate(survey_question_labels())}
+    orders = {q: {a: i for i, a in enumerate(survey_answers(q) or [])} for q in frame["question"].unique()
+              if q in questions}
+
+    def rank(question: str, answer: Any) -> tuple[int, float]:
+        order = orders.get(question)
+        if order:  # a vocabulary: its order, an answer outside it last
+            within = float(order.get(answer, len(order)))
+        else:  # no vocabulary (quotité): by value, an answer that is no number last
+            value = pd.to_numeric(answer, errors="coerce")
+            within = float(value) if pd.notna(value) else math.inf
+        return questions.get(question, len(questions)), within
+
+    keys = [rank(q, a) for q, a in zip(frame["question"], frame["answer"])]
+    return frame.assign(_rank=keys).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+def survey_answer_label(question: str, answer: Any) -> str:
+    """A survey answer as a reader reads it: a salary band in words (`3 000 € ou plus`), a working-time share with its
+    unit (`80 %`), the other answers as the survey's vocabulary writes them."""
+    from pipelines.lib.reports.formatting import fr_band
+
+    if answer in set(fte_salary_bands()):
+        return fr_band(answer)
+    if question == "quotite" and pd.notna(pd.to_numeric(answer, errors="coerce")):
+        return f"{answer}{NNBSP}%"
+    return str(answer)
