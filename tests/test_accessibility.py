@@ -180,6 +180,21 @@ def test_a_horizontal_percent_chart_keeps_its_percent_and_its_series():
     assert rows == [["2024", "CDI", "50\u202f%"], ["2024", "CDD", "12,5\u202f%"], ["2023", "CDI", "40\u202f%"]]
 
 
+def test_a_monthly_series_data_table_reads_dates_not_their_nanoseconds():
+    """Seen on the sample: the data table of every chart over months (report 02's vacancy, report 05's coverage
+    heatmap, every profile) read "1 640 908 800 000 000 000" for 31 December 2021: plotly keeps a pandas date column
+    as numpy datetime64, whose `.item()` is an integer of nanoseconds."""
+    import pandas as pd
+
+    months = pd.to_datetime(pd.Series(["2021-12-31", "2022-01-31"]))
+    line = go.Figure(go.Scatter(x=months, y=[0.25, 0.125], name="Vacance"))
+    line.update_yaxes(tickvals=[0, 0.25], ticktext=["0 %", "25 %"])
+    assert chart_data(line)[1] == [["Vacance", "31 décembre 2021", "25\u202f%"],
+                                   ["Vacance", "31 janvier 2022", "12,5\u202f%"]]
+    heat = go.Figure(go.Heatmap(x=months, y=["1. Repérage"], z=[[0.5, 0.75]]))
+    assert chart_data(heat)[1] == [["1. Repérage", "31 décembre 2021", "0,50"], ["1. Repérage", "31 janvier 2022", "0,75"]]
+
+
 def test_a_map_s_data_table_ranks_every_ptsm_unknown_last():
     from pipelines.lib.reports.maps import MapClass, ptsm_map
 

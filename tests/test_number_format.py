@@ -12,7 +12,7 @@ import numpy as np
 
 from pipelines.lib.reports import report_check
 from pipelines.lib.reports.marts_reader import _show
-from pipelines.lib.reports.prose import unformatted_numbers
+from pipelines.lib.reports.prose import timestamp_numbers, unformatted_numbers
 from pipelines.lib.reports.published_view import note_fr
 
 NNBSP = "\u202f"
@@ -54,3 +54,18 @@ def test_a_sentence_writes_its_integers_the_french_way():
 def test_a_published_figure_s_ratio_note_is_written_in_french():
     assert note_fr("680000 / 8") == f"680{NNBSP}000 sur 8"
     assert note_fr("2500000 / 10 ; 0.5 / 3") == f"2{NNBSP}500{NNBSP}000 sur 10 ; 0,5 / 3"
+
+
+def test_a_date_written_as_its_count_of_nanoseconds_is_refused(tmp_path):
+    """A table cell that received a date's integer (numpy datetime64's nanoseconds since 1970, grouped by fr_num):
+    13 digits or more, bare or grouped, is no figure the observatory publishes; 12 digits may be one."""
+    nanoseconds = f"1{NNBSP}640{NNBSP}908{NNBSP}800{NNBSP}000{NNBSP}000{NNBSP}000"
+    assert timestamp_numbers(f"<td>{nanoseconds}</td><td>1640908800000</td>") == [
+        nanoseconds.replace(NNBSP, " "), "1640908800000"]  # the context as read (spaces made plain)
+    assert timestamp_numbers(f"<td>999{NNBSP}999{NNBSP}999{NNBSP}999 €</td><td>PTSM-1640908800000</td>"
+                             "<script>var t = 1640908800000000000;</script>") == []
+    (tmp_path / "page.html").write_text(
+        f'<!doctype html><html lang="fr"><head><title>t</title></head><body><main><table><tr><td>2. Parcours</td>'
+        f"<td>{nanoseconds}</td></tr></table></main></body></html>", encoding="utf-8")
+    found = [f for f in report_check.static_findings(tmp_path, tmp_path / "page.html") if f.check == "timestamp_number"]
+    assert [(f.page, f.blocking) for f in found] == [("page.html", True)]

@@ -423,11 +423,24 @@ def _axis_is_percent(axis) -> bool:
     return any("%" in str(t) for t in ticks) or "%" in str(getattr(axis, "tickformat", "") or "")
 
 
+def _is_datetime(value: Any) -> bool:
+    """A date or instant of any of the kinds a chart's values come in (datetime, pandas Timestamp, numpy datetime64)."""
+    import datetime
+
+    import numpy as np
+
+    return isinstance(value, (datetime.date, np.datetime64))
+
+
 def _cell(value: Any, percent: bool = False) -> str:
     if value is None or is_missing(value):
         return "—"
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if _is_datetime(value):  # a monthly series' x: numpy's datetime64.item() would give its nanoseconds (an int)
+        from pipelines.lib.reports.formatting import fr_date
+
+        return fr_date(value)
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, (int, float)):

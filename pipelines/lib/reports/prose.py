@@ -187,6 +187,26 @@ def unformatted_numbers(page_html: str) -> list[str]:
     return found
 
 
+# A date written as a number: an instant in milliseconds (13 digits) or nanoseconds (19 digits since 1970) that a
+# table received instead of the date (numpy's datetime64.item() is an integer of nanoseconds). No figure the
+# observatory publishes reaches a thousand billion, so any number of 13 digits or more is one, bare or grouped by
+# thousands as fr_num writes it (1 640 908 800 000 000 000).
+_TIMESTAMP_NUMBER = re.compile(r"(?<![\w.,\-/\u202f\u00a0])(?:\d{1,3}(?:[\u202f\u00a0]\d{3}){4,}|\d{13,})(?![\w\-/]|[.,]\d)")
+
+
+def timestamp_numbers(page_html: str) -> list[str]:
+    """The numbers of 13 digits or more in the page's prose and tables (a date shown as its count of milliseconds or
+    nanoseconds), with their context. Scripts, styles, links and chart SVG are not read."""
+    import html
+
+    found = []
+    for start, end in _prose_segments(page_html):
+        text = html.unescape(page_html[start:end])
+        for match in _TIMESTAMP_NUMBER.finditer(text):
+            found.append(re.sub(r"\s+", " ", text[max(0, match.start() - 40):match.end() + 20]).strip())
+    return found
+
+
 @functools.lru_cache(maxsize=None)
 def _acronym_pattern(acronym: str) -> re.Pattern:
     """Compiled once per acronym: every page checks every acronym on every prose segment (~1.4 million look-ups on

@@ -478,6 +478,7 @@ CHECK_LABELS = {  # check id -> what the French message calls it
     "internal_name": "nom interne du code visible",
     "stray_output": "sortie brute de cellule visible",
     "number_format": "nombre écrit sans séparateur des milliers",
+    "timestamp_number": "date écrite comme un nombre (horodatage)",
     "broken_link": "lien cassé",
     "internal_file": "lien vers un fichier interne",
     "page_error": "erreur de script",
@@ -491,8 +492,9 @@ CHECK_LABELS = {  # check id -> what the French message calls it
     "toolbar": "barre d'outils de graphique en anglais ou liée à Plotly",
     "missing_trace": "type de graphique absent du plotly.js publié",
 }
-BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "broken_link", "internal_file",
-                             "page_error", "outside_request", "undrawn_chart", "reflow", "missing_trace"})
+BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "timestamp_number", "broken_link",
+                             "internal_file", "page_error", "outside_request", "undrawn_chart", "reflow",
+                             "missing_trace"})
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
@@ -569,7 +571,8 @@ def static_findings(site: Path, page_file: Path) -> list[Finding]:
     to a reader, acronyms never spelled out (pipelines/lib/reports/prose.py), links."""
     from bs4 import BeautifulSoup
 
-    from pipelines.lib.reports.prose import internal_names, stray_outputs, unexpanded_acronyms, unformatted_numbers
+    from pipelines.lib.reports.prose import (internal_names, stray_outputs, timestamp_numbers, unexpanded_acronyms,
+                                             unformatted_numbers)
 
     name = page_file.relative_to(site).as_posix()
     page = page_file.read_text(encoding="utf-8")
@@ -580,6 +583,7 @@ def static_findings(site: Path, page_file: Path) -> list[Finding]:
         found.append(finding(name, "stray_output", f"{stray} sortie(s)"))
     found += [finding(name, "acronym", acronym) for acronym in unexpanded_acronyms(page)]
     found += [finding(name, "number_format", f"« {context} »") for context in unformatted_numbers(page)]
+    found += [finding(name, "timestamp_number", f"« {context} »") for context in timestamp_numbers(page)]
     found += trace_findings(site, name, page)
     return found + links
 
