@@ -192,7 +192,8 @@ def test_a_monthly_series_data_table_reads_dates_not_their_nanoseconds():
     assert chart_data(line)[1] == [["Vacance", "31 décembre 2021", "25\u202f%"],
                                    ["Vacance", "31 janvier 2022", "12,5\u202f%"]]
     heat = go.Figure(go.Heatmap(x=months, y=["1. Repérage"], z=[[0.5, 0.75]]))
-    assert chart_data(heat)[1] == [["1. Repérage", "31 décembre 2021", "0,50"], ["1. Repérage", "31 janvier 2022", "0,75"]]
+    assert chart_data(heat)[1] == [["1. Repérage", "31 décembre 2021", "0,50"],
+                                   ["1. Repérage", "31 janvier 2022", "0,75"]]
 
 
 def test_a_map_s_data_table_ranks_every_ptsm_unknown_last():

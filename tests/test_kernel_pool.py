@@ -1,6 +1,6 @@
-"""The kernels of a release's pages (pipelines/lib/reports/kernel_pool.py): runs shared among long-lived kernels, each
-run blind to the variables of the runs before it, results in the jobs' order, and no kernel left running, even when a
-run fails."""
+"""The kernels of a release's pages (`run_jobs` in pipelines/lib/reports/notebooks.py): runs shared among long-lived
+kernels, each run blind to the variables of the runs before it, results in the jobs' order, and no kernel left
+running, even when a run fails."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_notebook
 
-from pipelines.lib.reports.kernel_pool import NotebookJob, run_jobs
+from pipelines.lib.reports.notebooks import NotebookJob, run_jobs
 from tests.test_reports_kernel import child_processes
 
 pytestmark = pytest.mark.slow  # starts real ipykernels

@@ -93,7 +93,7 @@ def _notebook(path: Path, title: str) -> None:
 def test_the_home_page_waits_for_the_profiles_and_is_not_written_when_they_fail(tmp_path):
     from nbclient.exceptions import CellExecutionError
 
-    from pipelines.lib.reports.kernel_pool import NotebookJob
+    from pipelines.lib.reports.notebooks import NotebookJob
     from pipelines.lib.reports.notebooks import render_notebooks
 
     notebooks = tmp_path / "notebooks"

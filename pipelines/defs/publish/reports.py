@@ -25,8 +25,8 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
     without Chromium the pages are written and the log says why there is no PDF.
 
     The numbered reports and the profiles are run by two kernels that share the runs (2 cores: one each); the home
-    page, written last by `render_notebooks`, lists the profiles; they load the shared plotly.js it writes. Then every page is
-    printed to A4 PDF by Chromium, several at once, and every page is checked (`check_pages`): a
+    page, written last by `render_notebooks`, lists the profiles; they load the shared plotly.js it writes. Then every
+    page is printed to A4 PDF by Chromium, several at once, and every page is checked (`check_pages`): a
     blocking finding raises, so the release's previous pages stay. A notebooks folder without the profile notebook (a
     trimmed copy, as in the reliability tests) renders the numbered reports only."""
     profiles = (notebooks_dir / PROFILE_NOTEBOOK).is_file()
@@ -41,7 +41,7 @@ def render_all(notebooks_dir: Path, release: Path, target: Path, pdf_dir: Path |
             dg.get_dagster_logger().warning(missing)
     try:
         # the numbered reports, then the 18 profiles, run by two kernels (one per core) that each take the next run
-        # when free (kernel_pool); the home page, written last, lists the profiles
+        # when free (notebooks.run_jobs); the home page, written last, lists the profiles
         jobs = profile_jobs(notebooks_dir / PROFILE_NOTEBOOK, target / PROFILES_DIR, release) if profiles else []
         written = render_notebooks(notebooks_dir, target, release, profiles=jobs, kernels=KERNELS)
         # one A4 PDF per report and per profile, beside its page (issue 21 §2), printed by the page check's browsers

@@ -21,7 +21,9 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
@@ -30,8 +32,6 @@ from pipelines.lib.core.files import write_atomic
 if TYPE_CHECKING:  # the notebook libraries cost seconds to import: only the reports step imports them
     import nbformat
     from nbclient import NotebookClient
-
-    from pipelines.lib.reports.kernel_pool import NotebookJob
 
 KERNEL_TIMEOUT_S = 600
 PLOTLY_FILE = "plotly-fr.min.js"
@@ -63,7 +63,7 @@ def kernel_env(marts_dir: Path, reports_dir: Path | None = None) -> dict[str, st
 
 def import_renderers() -> None:
     """Import, in the calling thread, the libraries the notebook renderers import lazily (a refresh without pages never
-    loads them). Why: kernel_pool runs its kernels in threads of their own; two threads
+    loads them). Why: `run_jobs` runs its kernels in threads of their own; two threads
     importing nbformat at once each see the other's half-initialised module ("cannot import name 'get_version' from
     partially initialized module 'nbformat.reader'"), which failed the pages of a release at random. Imported once
     here, before the threads start, the later imports only read sys.modules."""
@@ -114,6 +114,87 @@ def execute_notebook(path: Path, marts_dir: Path, reports_dir: Path | None = Non
     with notebook_kernel(nb, Path(path).parent) as client:
         client.execute(env=kernel_env(marts_dir, reports_dir))  # passed on to the kernel manager
     return nb
+
+
+# ---------------------------------------------------------------- runs shared among long-lived kernels
+# Notebook runs shared among a few long-lived kernels: the numbered reports and the 18 regional profiles of a release.
+#
+# Why: starting a kernel and importing pandas, Plotly and DuckDB in it costs about 2.5 s of CPU, the run of a report
+# about 1 s (measured on the sample). A fresh kernel per report spent most of the reports' time starting kernels, and
+# one kernel for the profiles beside one for the reports left a core idle once the shorter list was done. Here every
+# run is a job taken by the first free kernel (two kernels for two cores), so both cores stay busy to the end.
+#
+# What a run in a shared kernel sees of the runs before it: nothing of their variables (every name they defined is
+# removed first, as `%reset -f` does, so a notebook that forgets to define a name fails here as it would alone), only
+# the modules they imported (the cost saved) and those modules' settings, which every notebook sets itself
+# (`figures.setup()`).
+
+RESET_SOURCE = ("for _name in [n for n in get_ipython().user_ns if not n.startswith('_') "
+                "and n not in get_ipython().user_ns_hidden]:\n    del get_ipython().user_ns[_name]")
+
+
+@dataclass
+class NotebookJob:
+    """One notebook to run (`nb`, executed in place) and what to do with it once run (`finish`: write its page, in
+    the kernel's thread); `name` names the job in an error."""
+    name: str
+    nb: nbformat.NotebookNode
+    finish: Callable[[nbformat.NotebookNode], Path]
+
+
+def _with_reset(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    from nbformat.v4 import new_code_cell
+
+    nb.cells.insert(0, new_code_cell(RESET_SOURCE))
+    return nb
+
+
+def run_jobs(jobs: list[NotebookJob], cwd: Path, env: dict[str, str], kernels: int = 1) -> list[Path]:
+    """Every job run in one of `kernels` kernels (each in a thread of its own, started with `env` in `cwd`), taken in
+    order by the first free kernel, and finished in that thread. Returns what each job's `finish` returned, in the
+    jobs' order.
+
+    The first failing job stops the kernels from taking new jobs; the running ones end, every kernel is shut down,
+    then the error is raised again (a notebook's own error names its cell). Pages already finished stay written."""
+    import_renderers()  # before the threads: two threads importing nbformat at once break each other
+    results: list[Path | None] = [None] * len(jobs)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    pending = iter(range(len(jobs)))
+
+    def take() -> int | None:
+        with lock:
+            return None if errors else next(pending, None)
+
+    def kernel() -> None:
+        index = take()
+        if index is None:
+            return
+        try:
+            with notebook_kernel(jobs[index].nb, cwd) as client:
+                first = True
+                while index is not None:
+                    job = jobs[index]
+                    client.nb = job.nb if first else _with_reset(job.nb)
+                    client.execute(env=env)  # the first run starts the kernel; the next ones reuse it
+                    if not first:
+                        job.nb.cells.pop(0)  # the reset is the pool's, not the notebook's
+                    first = False
+                    results[index] = job.finish(job.nb)
+                    index = take()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, once every kernel is shut down
+            with lock:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=kernel, name=f"ptsm-kernel-{i}", daemon=True)
+               for i in range(max(1, min(kernels, len(jobs))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results  # type: ignore[return-value]
 
 
 def notebook_title(nb: nbformat.NotebookNode) -> str:
@@ -505,7 +586,7 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path, pr
                      kernels: int = 1) -> list[Path]:
     """Execute every numbered notebook on `marts_dir` and write the reports, the shared plotly.js and `index.html`
     into `reports_dir`, each atomically. `profiles`: the regional profiles' runs (regional_profiles.profile_jobs),
-    queued after the reports in the same `kernels` kernels (kernel_pool: the first free kernel takes the next run);
+    queued after the reports in the same `kernels` kernels (`run_jobs`: the first free kernel takes the next run);
     the home page, written last, lists them.
 
     A failing notebook (an asserted sentence disagreeing with the marts, a crash) or profile raises, leaves the
@@ -514,7 +595,6 @@ def render_notebooks(notebooks_dir: Path, reports_dir: Path, marts_dir: Path, pr
     import nbformat
 
     from pipelines.lib.reports.figures import DATA_LINK
-    from pipelines.lib.reports.kernel_pool import NotebookJob, run_jobs
     from pipelines.lib.reports.site import colophon_html
 
     reports_dir = Path(reports_dir)

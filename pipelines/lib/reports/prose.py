@@ -191,7 +191,8 @@ def unformatted_numbers(page_html: str) -> list[str]:
 # table received instead of the date (numpy's datetime64.item() is an integer of nanoseconds). No figure the
 # observatory publishes reaches a thousand billion, so any number of 13 digits or more is one, bare or grouped by
 # thousands as fr_num writes it (1 640 908 800 000 000 000).
-_TIMESTAMP_NUMBER = re.compile(r"(?<![\w.,\-/\u202f\u00a0])(?:\d{1,3}(?:[\u202f\u00a0]\d{3}){4,}|\d{13,})(?![\w\-/]|[.,]\d)")
+_TIMESTAMP_NUMBER = re.compile(r"(?<![\w.,\-/\u202f\u00a0])(?:\d{1,3}(?:[\u202f\u00a0]\d{3}){4,}|\d{13,})"
+                               r"(?![\w\-/]|[.,]\d)")
 
 
 def timestamp_numbers(page_html: str) -> list[str]:

@@ -2,8 +2,8 @@
 `REGION` parameter, each run written as `<reports>/regions/<code>.html`.
 
 Why long-lived kernels: starting a kernel and importing pandas/Plotly costs seconds, the work per region well under
-one; the 18 parametrised copies run in the kernels of the release's reports (kernel_pool: its namespace reset before
-each run), so nothing of a region leaks into the next one but imported modules.
+one; the 18 parametrised copies run in the kernels of the release's reports (`notebooks.run_jobs`: the names of the
+previous run removed first), so nothing of a region leaks into the next one but imported modules.
 
 Why two forms of a page: inside the release a profile loads the reports folder's shared plotly.js and notebook
 template stylesheet (`../plotly-fr.min.js`, `../jupyterlab.css`), since inlining them (~5 MB) into 18 pages made a
@@ -27,7 +27,7 @@ from pipelines.lib.reports.site import PROFILES_DIR, region_codes, rendered_prof
 if TYPE_CHECKING:
     import nbformat
 
-    from pipelines.lib.reports.kernel_pool import NotebookJob
+    from pipelines.lib.reports.notebooks import NotebookJob
 
 PROFILE_NOTEBOOK = Path("regions") / "profil_region.ipynb"
 PARAMETER_TAG = "parameters"
@@ -130,7 +130,7 @@ def profile_jobs(notebook: Path, out_dir: Path, marts_dir: Path,
 
     from pipelines.lib.publish.release import ReleaseError, read_manifest
     from pipelines.lib.reports.figures import DATA_LINK
-    from pipelines.lib.reports.kernel_pool import NotebookJob
+    from pipelines.lib.reports.notebooks import NotebookJob
     from pipelines.lib.reports.marts_reader import region_names
     from pipelines.lib.reports.site import colophon_html
 
@@ -161,7 +161,7 @@ def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
     """Execute `notebook` once per region in one kernel on `marts_dir`; write `<out_dir>/<code>.html` atomically.
 
     A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
-    from pipelines.lib.reports.kernel_pool import run_jobs
+    from pipelines.lib.reports.notebooks import run_jobs
     from pipelines.lib.reports.notebooks import kernel_env
 
     jobs = profile_jobs(notebook, out_dir, marts_dir, regions)
