@@ -21,7 +21,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,59 +141,34 @@ class NotebookJob:
     finish: Callable[[nbformat.NotebookNode], Path]
 
 
-def _with_reset(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    from nbformat.v4 import new_code_cell
-
-    nb.cells.insert(0, new_code_cell(RESET_SOURCE))
-    return nb
-
-
 def run_jobs(jobs: list[NotebookJob], cwd: Path, env: dict[str, str], kernels: int = 1) -> list[Path]:
     """Every job run in one of `kernels` kernels (each in a thread of its own, started with `env` in `cwd`), taken in
-    order by the first free kernel, and finished in that thread. Returns what each job's `finish` returned, in the
-    jobs' order.
+    order by the first free kernel, and finished in that thread (`core.sessions.in_sessions`). Returns what each
+    job's `finish` returned, in the jobs' order.
 
     The first failing job stops the kernels from taking new jobs; the running ones end, every kernel is shut down,
-    then the error is raised again (a notebook's own error names its cell). Pages already finished stay written."""
+    then the error is raised again, noted with the job's name (a notebook's own error names its cell). Pages already
+    finished stay written."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from pipelines.lib.core.sessions import in_sessions
+
     import_renderers()  # before the threads: two threads importing nbformat at once break each other
-    results: list[Path | None] = [None] * len(jobs)
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    pending = iter(range(len(jobs)))
 
-    def take() -> int | None:
-        with lock:
-            return None if errors else next(pending, None)
-
-    def kernel() -> None:
-        index = take()
-        if index is None:
-            return
+    def run(client: NotebookClient, job: NotebookJob) -> Path:
+        again = client.km.has_kernel  # the kernel's first run starts it; a later one first removes the names before
+        if again:
+            job.nb.cells.insert(0, new_code_cell(RESET_SOURCE))
+        client.nb = job.nb
         try:
-            with notebook_kernel(jobs[index].nb, cwd) as client:
-                first = True
-                while index is not None:
-                    job = jobs[index]
-                    client.nb = job.nb if first else _with_reset(job.nb)
-                    client.execute(env=env)  # the first run starts the kernel; the next ones reuse it
-                    if not first:
-                        job.nb.cells.pop(0)  # the reset is the pool's, not the notebook's
-                    first = False
-                    results[index] = job.finish(job.nb)
-                    index = take()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, once every kernel is shut down
-            with lock:
-                errors.append(exc)
+            client.execute(env=env)
+        finally:
+            if again:
+                job.nb.cells.pop(0)  # the reset is the pool's, not the notebook's
+        return job.finish(job.nb)
 
-    threads = [threading.Thread(target=kernel, name=f"ptsm-kernel-{i}", daemon=True)
-               for i in range(max(1, min(kernels, len(jobs))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results  # type: ignore[return-value]
+    return in_sessions(jobs, lambda: notebook_kernel(new_notebook(), cwd), run, kernels, "ptsm-kernel",
+                       lambda job: f"carnet : {job.name}")
 
 
 def notebook_title(nb: nbformat.NotebookNode) -> str:

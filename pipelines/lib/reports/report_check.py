@@ -358,56 +358,32 @@ BROWSER_WORKERS = 4
 
 def in_browsers(items: list, work, workers: int | None = None) -> list:
     """`work(browser, item)` for every item, `workers` at a time, each worker a thread with its own Playwright and
-    Chromium (Playwright's sync API belongs to the thread that started it: one instance per thread). Returns the
-    results in the order of `items` whatever order they end in, so what is recorded does not depend on timing. The
-    first error stops the workers from taking new items; it is re-raised, naming its item, once every browser is
-    closed."""
-    import queue
-    import threading
+    Chromium (Playwright's sync API belongs to the thread that started it: one instance per thread), taking the next
+    item when free (`core.sessions.in_sessions`). Returns the results in the order of `items` whatever order they end
+    in, so what is recorded does not depend on timing. The first error stops the workers from taking new items; it is
+    re-raised, naming its item, once every browser is closed."""
+    from contextlib import contextmanager
 
     from playwright.sync_api import sync_playwright
+
+    from pipelines.lib.core.sessions import in_sessions
 
     try:  # imported lazily by axe_violations: once here, not by the workers at once (see notebooks.import_renderers)
         import axe_playwright_python.sync_playwright  # noqa: F401
     except ImportError:  # a production install without the dev tools: the page check says so where it runs axe
         pass
 
-    items = list(items)
-    results: list = [None] * len(items)
-    todo: queue.SimpleQueue = queue.SimpleQueue()
-    for entry in enumerate(items):
-        todo.put(entry)
-    errors: list[BaseException] = []
+    @contextmanager
+    def browser():
+        with sync_playwright() as playwright:
+            instance = launch(playwright)
+            try:
+                yield instance
+            finally:
+                instance.close()
 
-    def worker() -> None:
-        try:
-            with sync_playwright() as p:
-                browser = launch(p)
-                try:
-                    while not errors:
-                        try:
-                            index, item = todo.get_nowait()
-                        except queue.Empty:
-                            return
-                        try:
-                            results[index] = work(browser, item)
-                        except BaseException as error:
-                            error.add_note(f"page : {item[-1] if isinstance(item, tuple) else item}")
-                            raise
-                finally:
-                    browser.close()
-        except BaseException as error:  # re-raised in the caller's thread below
-            errors.append(error)
-
-    threads = [threading.Thread(target=worker, name=f"ptsm-browser-{i}", daemon=True)
-               for i in range(max(1, min(workers or BROWSER_WORKERS, len(items))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return results
+    return in_sessions(items, browser, work, workers or BROWSER_WORKERS, "ptsm-browser",
+                       lambda item: f"page : {item[-1] if isinstance(item, tuple) else item}")
 
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
