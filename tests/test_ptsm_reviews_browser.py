@@ -53,6 +53,24 @@ def test_the_check_can_fail(tmp_path, browser):
     assert not check.ok
 
 
+def test_text_pushed_past_the_main_column_is_found(tmp_path, browser):
+    """Seen on every sample review at 1400 px: the funding facts (a grid `max-content 1fr`) gave the long label
+    "Groupe ARS (FIR …, DAF …, autres crédits ARS, appels à projets nationaux)" its whole width and pushed the amounts
+    into a column of a few words, past the right edge of the page's column. The check finds such text, not text in a
+    box that scrolls; the template's grid now caps the label column (`fit-content(45%)`)."""
+    label = ("Groupe ARS (FIR (fonds d'intervention régional), DAF (dotation annuelle de financement), autres crédits "
+             "ARS, appels à projets nationaux) ") * 2  # a label as long as the column: the amount has no room left
+    facts = f"<dl style='display:grid;grid-template-columns:{{}};gap:4px 16px'><dt>{label}</dt><dd>751 500 €</dd></dl>"
+    page = ('<html lang="fr"><body><main style="max-width:1100px;margin:0 auto">{}'
+            '<div style="overflow-x:auto"><table style="width:2000px"><caption>t</caption><tr><td>défile</td></tr>'
+            "</table></div></main></body></html>")
+    pushed, capped = tmp_path / "pushed.html", tmp_path / "capped.html"
+    pushed.write_text(page.format(facts.format("max-content 1fr")), encoding="utf-8")
+    capped.write_text(page.format(facts.format("fit-content(45%) 1fr")), encoding="utf-8")
+    assert "751 500 €" in check_review(browser, pushed, 1400).escaped
+    assert check_review(browser, capped, 1400).escaped == []  # the wide table scrolls in its box: not counted
+
+
 def test_every_sample_review_reads_well_at_both_widths_in_one_browser(sample_reviews, browser):
     assert len(sample_reviews) == 104
     for page in sample_reviews:

@@ -7,7 +7,8 @@ what can go wrong on a page of tables is text running over other text or past th
 
     uv run python -m pipelines.lib.reviews.review_check data/reports/ptsm [--screenshots DIR] [--pdf DIR]
 
-prints, per review and width, console errors, requests that tried to leave the folder, overflow and overlapping texts;
+prints, per review and width, console errors, requests that tried to leave the folder, overflow, overlapping texts and
+texts past the main column;
 exit status 1 when anything is wrong.
 """
 
@@ -23,8 +24,9 @@ from pipelines.lib.reviews.printing import print_pdfs
 
 WIDTHS = (1400, 390)  # a desktop screen and a phone
 
-# Leaf boxes holding text (cells, headings, paragraphs...): any two that overlap, neither inside the other, and
-# whether the page is wider than the window (text cut or a sideways scroll of the whole page).
+# Leaf boxes holding text (cells, headings, paragraphs...): any two that overlap, neither inside the other, those that
+# run past the main column's right edge, and whether the page is wider than the window (text cut or a sideways scroll
+# of the whole page).
 INSPECT_JS = """
 () => {
   const picked = [...document.querySelectorAll('h1,h2,h3,p,li,dt,dd,th,td,caption,a,code,strong,footer')]
@@ -41,8 +43,21 @@ INSPECT_JS = """
       if (p.rs.some(x => q.rs.some(y => meet(x, y)))) overlaps.push(`${p.text} | ${q.text}`);
     }
   }
+  // text past the right edge of the page's main column (a grid column pushed out by its neighbour's long label),
+  // unless it sits in a box that scrolls sideways
+  const main = document.querySelector('main');
+  const edge = main ? main.getBoundingClientRect().right : window.innerWidth;
+  const scrolls = (el) => {
+    for (let n = el.parentElement; n && n !== document.body; n = n.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(n).overflowX)) return true;
+    }
+    return false;
+  };
+  const escaped = boxes.filter(b => main && main.contains(b.el) && !scrolls(b.el)
+                                    && b.rs.some(r => r.right > edge + 1)).map(b => b.text);
   const doc = document.documentElement;
   return {overlaps: overlaps.slice(0, 20), overflow: doc.scrollWidth > window.innerWidth + 1,
+          escaped: escaped.slice(0, 20),
           lang: doc.getAttribute('lang'), h1: document.querySelectorAll('h1').length,
           uncaptioned: [...document.querySelectorAll('table')].filter(t => !t.querySelector('caption')).length};
 }
@@ -57,15 +72,18 @@ class ReviewCheck:
     outside_requests: list[str] = field(default_factory=list)
     overlaps: list[str] = field(default_factory=list)
     overflow: bool = False
+    escaped: list[str] = field(default_factory=list)  # texts past the right edge of the main column
     structure: list[str] = field(default_factory=list)  # missing lang="fr", not one h1, a table without caption
 
     @property
     def ok(self) -> bool:
-        return not (self.errors or self.outside_requests or self.overlaps or self.overflow or self.structure)
+        return not (self.errors or self.outside_requests or self.overlaps or self.overflow or self.escaped
+                    or self.structure)
 
     def problems(self) -> dict[str, object]:
         found = {"erreurs console": self.errors, "requêtes hors du dossier": self.outside_requests,
                  "textes qui se chevauchent": self.overlaps, "page plus large que l'écran": self.overflow,
+                 "textes qui débordent de la colonne": self.escaped,
                  "structure": self.structure}
         return {label: value for label, value in found.items() if value}
 
@@ -75,7 +93,7 @@ def check_review(browser, page_file: Path, width: int, screenshots: Path | None 
     result = ReviewCheck(page=Path(page_file).stem, width=width)
     context, page = open_offline(browser, page_file, width, result.errors, result.outside_requests)
     found = page.evaluate(INSPECT_JS)
-    result.overlaps, result.overflow = found["overlaps"], found["overflow"]
+    result.overlaps, result.overflow, result.escaped = found["overlaps"], found["overflow"], found["escaped"]
     if found["lang"] != "fr":
         result.structure.append(f"lang={found['lang']!r}")
     if found["h1"] != 1:
