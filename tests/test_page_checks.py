@@ -235,3 +235,27 @@ def test_a_box_that_scrolls_on_a_phone_takes_a_tab_stop_only_while_it_scrolls(tm
                                      "[e.className, e.getAttribute('role'), e.getAttribute('aria-label')])")
         page.close()
     assert stops == {390: [["ptsm-table-wrap", "region", "Tableau 1 – Postes par région"]], 1400: []}
+
+
+def test_the_page_checks_doc_is_what_the_code_runs():
+    # fix with `uv run python -m pipelines.lib.reports.report_check --write-doc`
+    from pipelines.lib.reports.report_check import PAGE_CHECKS_DOC, page_checks_doc
+
+    text = PAGE_CHECKS_DOC.read_text(encoding="utf-8")
+    assert "<!-- generated: page_checks -->\n| message" in text
+    assert page_checks_doc(text) == text
+
+
+def test_every_check_reads_the_html_or_the_browser_and_the_static_ones_are_those_the_html_gives(tmp_path):
+    from pipelines.lib.reports.report_check import BLOCKING_CHECKS, BROWSER_CHECKS, CHECK_LABELS, STATIC_CHECKS
+
+    assert STATIC_CHECKS | BROWSER_CHECKS == set(CHECK_LABELS) and not STATIC_CHECKS & BROWSER_CHECKS
+    assert BLOCKING_CHECKS <= set(CHECK_LABELS)
+    page = tmp_path / "page.html"  # one of each defect the HTML shows (the doc says these are read on every page)
+    page.write_text('<!doctype html><html lang="fr"><head><title>t</title></head><body><main>'
+                    "<p>Voir le mart ptsm_overview ; 3313 actions ; 1640908800000 ; l'ARS.</p>"
+                    '<a href="absent.html">lien</a><a href="quality_report.csv">qualité</a>'
+                    '<div class="jp-OutputArea-output"><pre>Out[3]: 42</pre></div></main></body></html>',
+                    encoding="utf-8")
+    found = {f.check for f in static_findings(tmp_path, page)}
+    assert {"internal_name", "number_format", "timestamp_number", "acronym", "broken_link"} <= found <= STATIC_CHECKS

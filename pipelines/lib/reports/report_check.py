@@ -472,6 +472,13 @@ BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "
                              "internal_file", "page_error", "outside_request", "undrawn_chart", "reflow",
                              "missing_trace"})
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
+# where each check looks: read from the HTML of every page (`static_findings`), or on the pages opened in the browser
+# (`browser_sample`: at 390 px, then in print media at the A4 column's width, `browser_findings`)
+STATIC_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "timestamp_number", "acronym",
+                           "missing_trace", "broken_link", "internal_file"})
+BROWSER_CHECKS = frozenset({"page_error", "outside_request", "undrawn_chart", "reflow", "accessibility", "chart_text",
+                            "print_fit", "toolbar"})
+PAGE_CHECKS_DOC = Path(__file__).resolve().parents[3] / "docs" / "page_checks.md"
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
 # Browser checks (one page load each, shared with its PDF: the costly part): every numbered report and the home page;
@@ -738,15 +745,45 @@ def write_fact(site: Path, result: SiteCheck) -> Path:
     return write_atomic(Path(site) / PAGE_CHECKS_FILE, text.encode("utf-8"), mode=0o644)
 
 
+def checks_table() -> str:
+    """Every page check as a Markdown table (its French message, id, effect, the pages it reads), in CHECK_LABELS'
+    order: the generated part of docs/page_checks.md, so that the list a reader finds is the list the code runs."""
+    def effect(check: str) -> str:
+        if check == "accessibility":
+            return f"blocks at impact {' or '.join(sorted(BLOCKING_IMPACTS))}, warns below"
+        return "blocks" if check in BLOCKING_CHECKS else "warns"
+
+    rows = ["| message (French, as the refresh prints it) | id | effect | pages read |", "|---|---|---|---|"]
+    for check, label in CHECK_LABELS.items():
+        where = "every page (its HTML)" if check in STATIC_CHECKS else "the pages opened in the browser"
+        rows.append(f"| {label} | `{check}` | {effect(check)} | {where} |")
+    return "\n".join(rows) + "\n"
+
+
+def page_checks_doc(text: str) -> str:
+    """`text` (docs/page_checks.md) with its generated table rewritten from the code."""
+    import re
+
+    return re.sub(r"(<!-- generated: page_checks -->\n).*?(<!-- end: page_checks -->)",
+                  lambda m: m.group(1) + checks_table() + m.group(2), text, flags=re.S)
+
+
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description="Inspecte les rapports HTML dans Chromium sans réseau.")
-    parser.add_argument("reports_dir", type=Path)
+    parser.add_argument("reports_dir", type=Path, nargs="?")
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--release-check", action="store_true",
                         help="le contrôle des pages de chaque publication (check_site) : bloquants et avertissements")
+    parser.add_argument("--write-doc", action="store_true",
+                        help=f"réécrit la table générée de {PAGE_CHECKS_DOC.name} depuis le code, puis s'arrête")
     args = parser.parse_args(argv)
+    if args.write_doc:
+        PAGE_CHECKS_DOC.write_text(page_checks_doc(PAGE_CHECKS_DOC.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    if args.reports_dir is None:
+        parser.error("le dossier des rapports est requis (sauf avec --write-doc)")
     if args.release_check:
         result = check_site(args.reports_dir)
         for item in result.findings:
