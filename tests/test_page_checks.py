@@ -259,3 +259,24 @@ def test_every_check_reads_the_html_or_the_browser_and_the_static_ones_are_those
                     encoding="utf-8")
     found = {f.check for f in static_findings(tmp_path, page)}
     assert {"internal_name", "number_format", "timestamp_number", "acronym", "broken_link"} <= found <= STATIC_CHECKS
+
+
+@pytest.mark.slow
+def test_text_pushed_past_the_page_s_column_at_1400_px_is_refused_from_the_phone_s_load(tmp_path, browser):
+    """Seen on every PTSM review at 1400 px (the funding facts' grid pushed the amounts past the column), invisible at
+    390 px where the layout is one column: the release's browser check widens each page it opened to 1400 px on the
+    same load and refuses text past the main column (`column_overflow`); a table that scrolls in its box is fine."""
+    from pipelines.lib.reports.report_check import browser_findings
+
+    label = ("Groupe ARS (FIR (fonds d'intervention régional), DAF (dotation annuelle de financement), autres crédits "
+             "ARS, appels à projets nationaux) ") * 2
+    body = ("<dl style='display:grid;grid-template-columns:{};gap:4px 16px'><dt>" + label + "</dt><dd>751 500 €</dd>"
+            "</dl><div style='overflow-x:auto'><table style='width:2000px'><caption>Tableau</caption><tr><td>défile</td>"
+            "</tr></table></div>")
+    for name, columns in (("pushed", "max-content 1fr"), ("capped", "fit-content(45%) 1fr")):
+        (tmp_path / f"{name}.html").write_text(PAGE.format(body=body.format(columns)).replace(
+            "<main", "<main style='max-width:1100px;margin:0 auto'"), encoding="utf-8")
+    pushed = [f for f in browser_findings(browser, tmp_path, tmp_path / "pushed.html") if f.check == "column_overflow"]
+    assert [(f.page, f.blocking) for f in pushed] == [("pushed.html", True)] and "751 500 €" in pushed[0].detail
+    assert [f.check for f in browser_findings(browser, tmp_path, tmp_path / "capped.html")
+            if f.check == "column_overflow"] == []

@@ -97,6 +97,28 @@ OVERFLOW_JS = """
 }
 """
 
+# Runs in the page at a desktop width: texts past the right edge of the page's main column (a grid column pushed out
+# by its neighbour's long label, seen on every PTSM review at 1400 px), unless in a box that scrolls sideways or in a
+# closed <details>. A phone shows none of it (its layouts fall to one column): hence a second width on the same load.
+ESCAPE_JS = """
+() => {
+  const main = document.querySelector('main');
+  if (!main) return [];
+  const edge = main.getBoundingClientRect().right;
+  const hidden = (el) => {
+    for (let n = el.parentElement; n && n !== document.body; n = n.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(n).overflowX)) return true;
+      if (n.tagName === 'DETAILS' && !n.open) return true;
+    }
+    return false;
+  };
+  return [...main.querySelectorAll('h1,h2,h3,p,li,dt,dd,th,td,caption,a,code,strong')]
+    .filter(el => el.textContent.trim() !== '' && !hidden(el)
+                  && [...el.getClientRects()].some(r => r.right > edge + 1))
+    .map(el => el.textContent.trim().slice(0, 40)).slice(0, 20);
+}
+"""
+
 # Runs in the page in print media: the boxes of charts, legends and tables wider than the printed column.
 PRINT_FIT_JS = """
 (width) => {
@@ -128,6 +150,7 @@ class PageCheck:
     overflow: list[str] = field(default_factory=list)
     accessibility: list[dict] = field(default_factory=list)
     print_unfit: list[str] = field(default_factory=list)  # boxes wider than the A4 column (`check_page(print_fit=)`)
+    escaped: list[str] = field(default_factory=list)  # texts past the main column at 1400 px (`check_page(desktop=)`)
 
     @property
     def cut(self) -> dict[int, list[str]]:
@@ -156,7 +179,7 @@ class PageCheck:
     @property
     def ok(self) -> bool:
         return not (self.errors or self.outside_requests or self.undrawn or self.overlaps or self.english_toolbar
-                    or self.cut or self.overflow or self.accessibility)
+                    or self.cut or self.overflow or self.accessibility or self.escaped)
 
 
 def axe_violations(page) -> list[dict]:
@@ -388,12 +411,13 @@ def in_browsers(items: list, work, workers: int | None = None) -> list:
 
 def check_page(browser, page_file: Path, width: int, screenshots: Path | None = None,
                accessibility: bool = False, print_fit: bool = False, pdf: Path | None = None,
-               tab: Tab | None = None) -> PageCheck:
+               tab: Tab | None = None, desktop: bool = False) -> PageCheck:
     """Open one report offline at `width` px and inspect it (optionally writing screenshots, optionally running
     axe-core; with `print_fit`, then in print media at the A4 column's width in the same tab, as `check_print` does
     in a tab of its own: one page load fewer for the release's page check). With `pdf` (and `print_fit`), the page
     is then printed to that A4 PDF from the same load, laid out as `print_pdf` lays out a page it opens itself: one
-    more load saved. In `tab` when given (the release's browser sessions), else in a context of its own."""
+    more load saved. In `tab` when given (the release's browser sessions), else in a context of its own. With
+    `desktop`, the same load is then widened to 1400 px for the texts past the main column (`ESCAPE_JS`)."""
     if pdf is not None and not print_fit:
         raise ValueError("check_page : le PDF s'imprime après le contrôle d'impression (print_fit)")
     result = PageCheck(report=page_file.stem, width=width)
@@ -401,7 +425,7 @@ def check_page(browser, page_file: Path, width: int, screenshots: Path | None = 
     tab = Tab(browser) if own else tab
     try:
         _inspect(tab.open(page_file, width, result.errors, result.outside_requests), page_file, width, result,
-                 screenshots, accessibility, print_fit, pdf)
+                 screenshots, accessibility, print_fit, pdf, desktop)
     finally:
         if own:
             tab.close()
@@ -409,7 +433,7 @@ def check_page(browser, page_file: Path, width: int, screenshots: Path | None = 
 
 
 def _inspect(page, page_file: Path, width: int, result: PageCheck, screenshots: Path | None, accessibility: bool,
-             print_fit: bool, pdf: Path | None) -> None:
+             print_fit: bool, pdf: Path | None, desktop: bool = False) -> None:
     """`check_page`'s inspection of `page`, opened at `width` px; its findings go to `result`."""
     result.charts = page.evaluate(INSPECT_JS)
     sideways = page.evaluate(OVERFLOW_JS)
@@ -425,6 +449,9 @@ def _inspect(page, page_file: Path, width: int, result: PageCheck, screenshots: 
         page.screenshot(path=str(screenshots / f"{page_file.stem}-{width}.png"), full_page=True)
         for i, element in enumerate(page.locator("figure").all()):
             element.screenshot(path=str(screenshots / f"{page_file.stem}-{width}-fig{i + 1:02d}.png"))
+    if desktop:
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        result.escaped = page.evaluate(ESCAPE_JS)
     if print_fit:
         from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
@@ -461,6 +488,7 @@ CHECK_LABELS = {  # check id -> what the French message calls it
     "outside_request": "requête hors du dossier",
     "undrawn_chart": "graphique non dessiné",
     "reflow": "page plus large qu'un écran de 390 px",
+    "column_overflow": "texte qui déborde de la colonne de la page à 1400 px (page sans graphique)",
     "accessibility": "accessibilité (axe-core, WCAG 2.1 A/AA)",
     "acronym": "sigle non développé",
     "chart_text": "textes de graphique qui se chevauchent ou coupés",
@@ -470,14 +498,14 @@ CHECK_LABELS = {  # check id -> what the French message calls it
 }
 BLOCKING_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "timestamp_number", "broken_link",
                              "internal_file", "page_error", "outside_request", "undrawn_chart", "reflow",
-                             "missing_trace"})
+                             "column_overflow", "missing_trace"})
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})  # axe-core's impacts that block; minor and moderate warn
 # where each check looks: read from the HTML of every page (`static_findings`), or on the pages opened in the browser
-# (`browser_sample`: at 390 px, then in print media at the A4 column's width, `browser_findings`)
+# (`browser_sample`: at 390 px, then at 1400 px without charts, then in print media at the A4 column's width)
 STATIC_CHECKS = frozenset({"internal_name", "stray_output", "number_format", "timestamp_number", "acronym",
                            "missing_trace", "broken_link", "internal_file"})
-BROWSER_CHECKS = frozenset({"page_error", "outside_request", "undrawn_chart", "reflow", "accessibility", "chart_text",
-                            "print_fit", "toolbar"})
+BROWSER_CHECKS = frozenset({"page_error", "outside_request", "undrawn_chart", "reflow", "column_overflow",
+                            "accessibility", "chart_text", "print_fit", "toolbar"})
 PAGE_CHECKS_DOC = Path(__file__).resolve().parents[3] / "docs" / "page_checks.md"
 PHONE_WIDTH = WIDTHS[-1]
 INTERNAL_FILES = ("quality_report", "manifest.json")  # stay internal (README): no page may link them
@@ -610,10 +638,15 @@ def trace_findings(site: Path, name: str, page: str) -> list[Finding]:
 def browser_findings(browser, site: Path, page_file: Path, pdf: Path | None = None,
                      tab: Tab | None = None) -> list[Finding]:
     """The checks that need the page drawn, in one load: at 390 px (script errors, requests leaving the folder,
-    charts drawn, chart texts, page wider than the phone, English toolbar, axe-core), then in print media at the A4
-    column's width; with `pdf`, the page then printed there (`check_page`). In `tab` when given."""
+    charts drawn, chart texts, page wider than the phone, English toolbar, axe-core), then, for a page without charts,
+    at 1400 px (texts past the main column), then in print media at the A4 column's width; with `pdf`, the page then printed there
+    (`check_page`). In `tab` when given."""
     name = page_file.relative_to(site).as_posix()
-    check = check_page(browser, page_file, PHONE_WIDTH, accessibility=True, print_fit=True, pdf=pdf, tab=tab)
+    # widened to 1400 px only without charts (the reviews, the home page): each chart redrawn at that width cost ~1.4 s
+    # of CPU a page (measured: pages 50 -> 58 s), and the charts' pages are the notebook template's one column
+    charts = 'class="plotly-graph-div"' in page_file.read_text(encoding="utf-8")
+    check = check_page(browser, page_file, PHONE_WIDTH, accessibility=True, print_fit=True, pdf=pdf, tab=tab,
+                       desktop=not charts)
     found = [finding(name, "page_error", e) for e in check.errors]
     found += [finding(name, "outside_request", url) for url in check.outside_requests]
     found += [finding(name, "undrawn_chart", f"graphique n° {i + 1}") for i in check.undrawn]
@@ -625,6 +658,7 @@ def browser_findings(browser, site: Path, page_file: Path, pdf: Path | None = No
     for v in check.accessibility:
         found.append(finding(name, "accessibility", f"{v['id']} ({v['impact']}) : {v['help']} — {v['targets'][:2]}",
                              impact=v["impact"]))
+    found += [finding(name, "column_overflow", " ; ".join(check.escaped[:5]))] if check.escaped else []
     found += [finding(name, "print_fit", "; ".join(check.print_unfit[:5]))] if check.print_unfit else []
     return found
 

@@ -19,14 +19,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.reports.report_check import launch, open_offline
+from pipelines.lib.reports.report_check import ESCAPE_JS, launch, open_offline
 from pipelines.lib.reviews.printing import print_pdfs
 
 WIDTHS = (1400, 390)  # a desktop screen and a phone
 
-# Leaf boxes holding text (cells, headings, paragraphs...): any two that overlap, neither inside the other, those that
-# run past the main column's right edge, and whether the page is wider than the window (text cut or a sideways scroll
-# of the whole page).
+# Leaf boxes holding text (cells, headings, paragraphs...): any two that overlap, neither inside the other, and
+# whether the page is wider than the window (text cut or a sideways scroll of the whole page). Texts past the main
+# column: report_check.ESCAPE_JS.
 INSPECT_JS = """
 () => {
   const picked = [...document.querySelectorAll('h1,h2,h3,p,li,dt,dd,th,td,caption,a,code,strong,footer')]
@@ -43,21 +43,8 @@ INSPECT_JS = """
       if (p.rs.some(x => q.rs.some(y => meet(x, y)))) overlaps.push(`${p.text} | ${q.text}`);
     }
   }
-  // text past the right edge of the page's main column (a grid column pushed out by its neighbour's long label),
-  // unless it sits in a box that scrolls sideways
-  const main = document.querySelector('main');
-  const edge = main ? main.getBoundingClientRect().right : window.innerWidth;
-  const scrolls = (el) => {
-    for (let n = el.parentElement; n && n !== document.body; n = n.parentElement) {
-      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(n).overflowX)) return true;
-    }
-    return false;
-  };
-  const escaped = boxes.filter(b => main && main.contains(b.el) && !scrolls(b.el)
-                                    && b.rs.some(r => r.right > edge + 1)).map(b => b.text);
   const doc = document.documentElement;
   return {overlaps: overlaps.slice(0, 20), overflow: doc.scrollWidth > window.innerWidth + 1,
-          escaped: escaped.slice(0, 20),
           lang: doc.getAttribute('lang'), h1: document.querySelectorAll('h1').length,
           uncaptioned: [...document.querySelectorAll('table')].filter(t => !t.querySelector('caption')).length};
 }
@@ -93,7 +80,8 @@ def check_review(browser, page_file: Path, width: int, screenshots: Path | None 
     result = ReviewCheck(page=Path(page_file).stem, width=width)
     context, page = open_offline(browser, page_file, width, result.errors, result.outside_requests)
     found = page.evaluate(INSPECT_JS)
-    result.overlaps, result.overflow, result.escaped = found["overlaps"], found["overflow"], found["escaped"]
+    result.overlaps, result.overflow = found["overlaps"], found["overflow"]
+    result.escaped = page.evaluate(ESCAPE_JS)  # the release's page check's own rule (report_check)
     if found["lang"] != "fr":
         result.structure.append(f"lang={found['lang']!r}")
     if found["h1"] != 1:
