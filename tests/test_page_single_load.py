@@ -64,8 +64,8 @@ def test_a_page_too_wide_only_in_print_is_reported_after_its_phone_checks(tmp_pa
 
 def test_each_page_s_errors_and_requests_stay_with_it_in_a_shared_tab(tmp_path, browser):
     # one tab opens the four pages in site order: 01 throws and asks the web; 02 logs an error at each resize of its
-    # window: once in its own check (390 px, then the A4 column), once more when the tab is resized for 03, a late
-    # event of a page already checked that must not be charged to 03; 03 and 04 are clean
+    # window: in its own check (390 px, then 1400 px since it has no chart, then the A4 column), once more when the tab
+    # is resized for 03, a late event of a page already checked that must not be charged to 03; 03 and 04 are clean
     site = _site(tmp_path, {
         "01_a.html": ("", '<script>throw new Error("boum")</script><img alt="logo" src="https://example.org/l.png">'),
         "02_b.html": ("", "<script>addEventListener('resize', () => console.error('fenêtre de ' + innerWidth))"
@@ -73,8 +73,11 @@ def test_each_page_s_errors_and_requests_stay_with_it_in_a_shared_tab(tmp_path, 
         "03_c.html": ("", ""), "04_d.html": ("", "")})
 
     def found(tab=None) -> dict[str, list[tuple[str, str]]]:
-        # the order of an image's failure and a script's error within one page is the browser's: compared sorted
-        return {p.name: sorted((f.check, f.detail) for f in browser_findings(browser, site, p, tab=tab))
+        # the order of an image's failure and a script's error within one page is the browser's: compared sorted;
+        # 02's resize to 1400 px is followed at once by the one to the A4 column, and the browser may fire one resize
+        # event for both: its 1400 px error, when there is one, is not counted
+        return {p.name: sorted((f.check, f.detail) for f in browser_findings(browser, site, p, tab=tab)
+                               if f.detail != "fenêtre de 1400")
                 for p in sorted(site.glob("*.html"))}
 
     tab = Tab(browser)
