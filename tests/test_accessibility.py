@@ -196,6 +196,19 @@ def test_a_monthly_series_data_table_reads_dates_not_their_nanoseconds():
                                    ["1. Repérage", "31 janvier 2022", "0,75"]]
 
 
+def test_a_report_table_writes_a_date_as_a_date_too():
+    """`Report.table` turns cells into text by the same rule as the charts' data tables: a date column reads
+    "31 décembre 2021", never a count of nanoseconds nor "2021-12-31 00:00:00"."""
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.lib.reports.figures import _default, table_html
+
+    assert _default(np.datetime64("2021-12-31T00:00:00.000000000")) == "31 décembre 2021"
+    page = table_html(pd.DataFrame({"mois": pd.to_datetime(["2021-12-31"]), "postes": [89]}))
+    assert "<td>31 décembre 2021</td>" in page and "00:00:00" not in page
+
+
 def test_a_map_s_data_table_ranks_every_ptsm_unknown_last():
     from pipelines.lib.reports.maps import MapClass, ptsm_map
 

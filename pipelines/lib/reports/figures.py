@@ -548,6 +548,10 @@ def table_html(frame, *, columns: Mapping[str, tuple[str, Callable[[Any], str] |
 def _default(value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if _is_datetime(value):  # as in a chart's data table: never numpy's integer of nanoseconds
+        from pipelines.lib.reports.formatting import fr_date
+
+        return fr_date(value)
     if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer()):
         return fr_num(value)
     if isinstance(value, float):

@@ -150,6 +150,7 @@ def _prose_segments(page_html: str):
     """(start, end) of each text run of the page that is prose (outside `_NOT_PROSE` elements), in reading order."""
     depth: dict[str, int] = {}
     position = 0
+    lowered = page_html.lower()  # once a page, not once a script (a page of charts has one script per chart)
     for tag in _TAG.finditer(page_html):
         if not any(depth.values()) and tag.start() > position:
             yield position, tag.start()
@@ -157,12 +158,19 @@ def _prose_segments(page_html: str):
         if name in _NOT_PROSE and not tag.group(3):
             depth[name] = max(0, depth.get(name, 0) + (-1 if tag.group(1) else 1))
             if name in ("script", "style") and not tag.group(1):  # their content may hold "<": jump to the end tag
-                end = page_html.lower().find(f"</{name}", tag.end())
+                end = lowered.find(f"</{name}", tag.end())
                 position = tag.end() if end < 0 else end
                 continue
         position = tag.end()
     if not any(depth.values()) and position < len(page_html):
         yield position, len(page_html)
+
+
+@functools.lru_cache(maxsize=2)
+def _prose_spans(page_html: str) -> tuple[tuple[int, int], ...]:
+    """`_prose_segments` of a page, computed once: the page check reads the same page's prose for its numbers, its
+    dates written as numbers and its acronyms (three walks of ~1 MB pages before)."""
+    return tuple(_prose_segments(page_html))
 
 
 # A number of four digits or more written without the narrow no-break space between thousands ("3313 actions"):
@@ -177,7 +185,7 @@ def unformatted_numbers(page_html: str) -> list[str]:
     import html
 
     found = []
-    for start, end in _prose_segments(page_html):
+    for start, end in _prose_spans(page_html):
         text = html.unescape(page_html[start:end])
         for match in _BARE_NUMBER.finditer(text):
             digits = match.group(0)
@@ -201,7 +209,7 @@ def timestamp_numbers(page_html: str) -> list[str]:
     import html
 
     found = []
-    for start, end in _prose_segments(page_html):
+    for start, end in _prose_spans(page_html):
         text = html.unescape(page_html[start:end])
         for match in _TIMESTAMP_NUMBER.finditer(text):
             found.append(re.sub(r"\s+", " ", text[max(0, match.start() - 40):match.end() + 20]).strip())
@@ -227,7 +235,7 @@ def expand_acronyms(page_html: str, glossary: dict[str, str] | None = None) -> s
         glossary = read_glossary()
     lowered = page_html.lower()
     inserts: list[tuple[int, int, str]] = []
-    segments = list(_prose_segments(page_html))
+    segments = _prose_spans(page_html)
     for acronym, meaning in glossary.items():
         if html_module.escape(meaning, quote=False).lower() in lowered or meaning.lower() in lowered:
             continue
@@ -253,7 +261,7 @@ def unexpanded_acronyms(page_html: str, glossary: dict[str, str] | None = None) 
 
         glossary = read_glossary()
     lowered = html_module.unescape(page_html).lower()
-    segments = list(_prose_segments(page_html))
+    segments = _prose_spans(page_html)
     # the prose alone, its segments joined by "<" (neither a word character nor "-": each segment's edges look to
     # the acronym pattern as they do in the page, where a tag or the page's end surrounds them): one search per
     # acronym over the prose, not one per segment, nor one over the scripts' megabytes of chart data

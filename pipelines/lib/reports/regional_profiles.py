@@ -161,8 +161,7 @@ def render_regional_profiles(notebook: Path, out_dir: Path, marts_dir: Path,
     """Execute `notebook` once per region in one kernel on `marts_dir`; write `<out_dir>/<code>.html` atomically.
 
     A region whose run fails raises (the refresh reports it) and leaves the pages already written in place."""
-    from pipelines.lib.reports.notebooks import run_jobs
-    from pipelines.lib.reports.notebooks import kernel_env
+    from pipelines.lib.reports.notebooks import kernel_env, run_jobs
 
     jobs = profile_jobs(notebook, out_dir, marts_dir, regions)
     return run_jobs(jobs, Path(notebook).parent, kernel_env(marts_dir, out_dir))

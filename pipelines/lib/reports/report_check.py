@@ -229,9 +229,9 @@ class Tab:
 
     Why one tab: every report and profile loads the same plotly.js (1.2 MB), and a new context is a new renderer
     process that compiles it again (~1.5-2.5 s of CPU a page with the full 4.8 MB bundle, measured); the same tab's
-    renderer keeps it compiled (~0.3 s), whatever the bundle's size. Between pages the tab's print media and viewport are reset, and an event is
-    noted for a page only once that page is the tab's document (the main frame's navigation to it): a late event of
-    the previous page is not charged to the next."""
+    renderer keeps it compiled (~0.3 s), whatever the bundle's size. Between pages the tab's print media and viewport
+    are reset, and an event is noted for a page only once that page is the tab's document (the main frame's
+    navigation to it): a late event of the previous page is not charged to the next."""
 
     def __init__(self, browser, height: int = 900):
         self.height = height
