@@ -5,7 +5,8 @@ Fast part: hand-made pages, where each defect is written out and the expected fi
 identifier, a link to nothing, out of the site or to the quality report, an acronym never spelled out, a missing
 anchor). Slow part: the sample release's own `page_checks.json` (the fact the real refresh wrote), the browser
 checks on copies of rendered sample pages with a defect injected (an image without alternative, grey text at
-1.9:1, a table wider than a phone), and a mini installation whose new pages fail the check: its previous pages stay.
+1.9:1, a table wider than a phone), and a copy of the sample installation whose new pages fail the check: its
+previous pages stay.
 """
 
 from __future__ import annotations
@@ -181,32 +182,35 @@ def _notebook(folder: Path, text: str) -> Path:
     return folder
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (its links followed), byte for byte."""
+    real = Path(os.path.realpath(folder))
+    return {p.relative_to(real).as_posix(): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
+
+
 @pytest.mark.slow
-def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(mini_run, tmp_path):
-    root = Path(shutil.copytree(mini_run.root, tmp_path / "site", symlinks=True))
-    marts, reports, notebooks = root / "marts", root / "reports", tmp_path / "notebooks"
+def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(sample_release, tmp_path):
+    """The previous publication is a copy of the sample installation, whose pages (reports, profiles, reviews and
+    their PDFs) its own refresh rendered and checked; the reports step then renders a page naming code identifiers:
+    refused, and every page and PDF shown before is still shown, byte for byte."""
+    from pipeline_runner import render_reports
 
-    def render(text: str) -> tuple[bool, str]:  # in this process: a refusal needs no process of its own
-        from pipeline_runner import render_reports
+    root = Path(shutil.copytree(sample_release.root, tmp_path / "site", symlinks=True))  # relative links stay valid
+    marts, reports, pdfs = root / "marts", root / "reports", root / "bilans"
+    shown, pages, printed = os.path.realpath(reports), _files(reports), _files(pdfs)
+    assert "00_synthese.html" in pages and "ptsm/PTSM-35.html" in pages and "PTSM-35.pdf" in printed
 
-        return render_reports(marts, reports, _notebook(notebooks, text))
-
-    first, failures = render("Quinze postes vacants au 31 mars.")
-    assert first, failures
-    shown = os.path.realpath(reports)
-    fact = json.loads((reports / PAGE_CHECKS_FILE).read_text(encoding="utf-8"))
-    assert fact["passed"] is True and "01_essai.html" in fact["browser_pages"]
-    assert "Quinze postes vacants" in (reports / "01_essai.html").read_text(encoding="utf-8")
-
-    second, failures = render("Voir la colonne plan_received du mart ptsm_overview.")
-    assert not second
+    # in this process: a refusal needs no process of its own
+    rendered, failures = render_reports(marts, reports, _notebook(tmp_path / "notebooks",
+                                                                  "Voir la colonne plan_received du mart ptsm_overview."))
+    assert not rendered
     assert "Pages refusées (" in failures  # one finding per identifier: plan_received, ptsm_overview...
     assert ("bloquant(s)), la publication précédente des pages reste en place : 01_essai.html : nom interne du code "
             "visible — « ") in failures and "plan_received du mart ptsm_overview" in failures
-    assert os.path.realpath(reports) == shown  # the pages of the first run, still shown
-    page = (reports / "01_essai.html").read_text(encoding="utf-8")
-    assert "Quinze postes vacants" in page and "plan_received" not in page
+    assert os.path.realpath(reports) == shown  # the pages of the sample's refresh, still shown
+    assert _files(reports) == pages and _files(pdfs) == printed  # every page and review PDF, byte for byte
     assert not list(Path(os.path.realpath(marts)).glob(".reports-tmp-*"))  # the refused pages are gone
+    assert sorted(p.name for p in root.glob(".bilans-*")) == []  # and the PDFs printed for them
 
 
 @pytest.mark.slow
