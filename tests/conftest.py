@@ -14,7 +14,8 @@ Hypothesis: 30 examples locally, 100 in CI (`CI=true`), 300 with `--long`; `HYPO
 Every profile is derandomised and keeps no example database, so a failure replays the same way everywhere.
 
 Shared publications (read them, never change them: a test that needs another state makes its own copy):
-- `mini_run`: the hand-made exports (tests/fixtures/exports/mini) refreshed once, in process, no reports;
+- `mini_run`: the hand-made exports (tests/fixtures/exports/mini) refreshed once per session (all xdist workers
+  together), in process, no reports;
   `mini_copy`: a test's own copy of it, for a test that goes on from that first publication.
 - `sample_release`: the committed synthetic sample published ONCE per session (all xdist workers together) by the
   README's first command, `ptsm refresh` with the reports, on an empty exports folder, its run recorded in a
@@ -130,14 +131,29 @@ def _order_by_cost(items: list) -> None:
     items.sort(key=lambda i: position[module(i)])  # stable: a file's tests keep their order
 
 
+def _session_folder(tmp_path_factory, worker_id) -> Path:
+    """The folder shared by every worker of this session (xdist's workers each have their own temporary folder in
+    it), or this process's own temporary folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
 @pytest.fixture(scope="session")
-def mini_run(tmp_path_factory) -> InProcessRun:
-    """The mini export set (tests/fixtures/exports/mini) refreshed once for the whole session. Read it, never change
-    it: a test that needs another state makes its own copy."""
-    root = tmp_path_factory.mktemp("mini-session")
-    raw = root / "raw"
-    shutil.copytree(MINI_EXPORTS, raw)
-    run = materialise(root / "site", raw)
+def mini_run(tmp_path_factory, worker_id) -> InProcessRun:
+    """The mini export set (tests/fixtures/exports/mini) refreshed once for the whole session, in process, by the
+    first worker to ask (the other waits on a file lock, then both read it). Read it, never change it: a test that
+    needs another state makes its own copy."""
+    base = _session_folder(tmp_path_factory, worker_id)
+    root = base / "mini-session"
+    with FileLock(str(base / "mini-session.lock")):
+        outcome = root / "refresh.json"
+        if not outcome.exists():
+            raw = root / "raw"
+            shutil.copytree(MINI_EXPORTS, raw)
+            run = materialise(root / "site", raw)
+            outcome.write_text(json.dumps({"returncode": run.returncode, "output": run.output}), encoding="utf-8")
+    recorded = json.loads(outcome.read_text(encoding="utf-8"))
+    run = InProcessRun(root / "site", root / "raw", recorded["returncode"], recorded["output"])
     assert run.returncode == 0, run.output
     return run
 
@@ -167,9 +183,7 @@ def sample_release(tmp_path_factory, worker_id) -> SampleRelease:
     """`ptsm refresh` (with the reports) on an empty exports folder: the committed synthetic sample, published once
     for the whole session. Under xdist the first worker to ask builds it in the session's shared temporary folder
     while the other waits on a file lock, then both read the same installation. Read it, never change it."""
-    base = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        base = base.parent  # the folder the workers' own temporary folders live in: one per session
+    base = _session_folder(tmp_path_factory, worker_id)
     root = base / "sample-release"
     with FileLock(str(base / "sample-release.lock")):
         outcome = root / "refresh.json"
