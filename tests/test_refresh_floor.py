@@ -60,6 +60,8 @@ def test_objects_the_process_froze_itself_stay_frozen():
         frozen = gc.get_freeze_count()
         with fewer_collections():
             pass
-        assert gc.get_freeze_count() == frozen
+        # still frozen: an unfreeze would empty the permanent generation. Not `== frozen`: in a process that ran
+        # other tests (`-n 0`), a thread they left may free a few frozen objects meanwhile (seen: 984,438 -> 984,436)
+        assert gc.get_freeze_count() > 0.99 * frozen
     finally:
         gc.unfreeze()
