@@ -31,10 +31,10 @@ def _site(tmp_path: Path, bodies: dict[str, str]) -> Path:
 
 @pytest.mark.slow
 def test_one_defect_among_pages_checked_at_once_is_reported_with_its_page(tmp_path, browser):
-    # five pages, all opened in the browser (none in a sampled folder), checked three at once; the third throws
+    # five pages, all opened in the browser (none in a sampled folder), checked two at once; the third throws
     site = _site(tmp_path, {"01_a.html": "", "02_b.html": "", "03_c.html": '<script>throw new Error("boum")</script>',
                             "04_d.html": "", "index.html": '<p><a href="01_a.html">Premier rapport</a></p>'})
-    result = check_site(site, workers=3)
+    result = check_site(site, workers=2)
     assert result.browser_pages == ["01_a.html", "02_b.html", "03_c.html", "04_d.html", "index.html"]
     assert [(f.page, f.check, f.blocking) for f in result.findings] == [("03_c.html", "page_error", True)]
     assert "boum" in result.findings[0].detail
@@ -50,7 +50,7 @@ def test_a_page_that_cannot_be_printed_fails_the_set_and_leaves_no_pdf(tmp_path)
     site = _site(tmp_path, {"01_a.html": "", "02_b.html": "", "03_c.html": "", "index.html": ""})
     (site / "regions").mkdir()
     (site / "regions" / "84.html").write_text(PAGE.format(n=84, body=""), encoding="utf-8")
-    printed = print_pdfs(site, workers=3)
+    printed = print_pdfs(site, workers=2)
     # every report and profile beside its page, in page order; the home page is not printed
     assert printed == [site / "01_a.pdf", site / "02_b.pdf", site / "03_c.pdf", site / "regions" / "84.pdf"]
     assert all(p.read_bytes().startswith(b"%PDF-") for p in printed)
@@ -60,7 +60,7 @@ def test_a_page_that_cannot_be_printed_fails_the_set_and_leaves_no_pdf(tmp_path)
     (site / "02_b.html").write_bytes(PAGE.format(n=2, body='<div class="plotly-graph-div"></div>').encode("utf-8")
                                      + b"\xff\xfe")
     with pytest.raises(UnicodeDecodeError) as failed:
-        print_pdfs(site, workers=3)
+        print_pdfs(site, workers=2)
     assert any("02_b.html" in note for note in getattr(failed.value, "__notes__", []))
     assert sorted(site.rglob("*.pdf")) == []  # none of the pages printed before or beside it is left
     assert sorted(p.name for p in site.rglob("*")) == ["01_a.html", "02_b.html", "03_c.html", "84.html",
