@@ -20,7 +20,6 @@ from pipelines.lib.core.config import Settings, get_settings
 
 REPORTS_KEY = dg.AssetKey(["publish", "reports"])
 
-all_assets = [*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(), marts_release, reports_asset]
 # observed by the sensor and the schedule (the reason of "0 runs requested"), never materialised by a job
 STATUS_SELECTION = dg.AssetSelection.assets(raw_exports_status.key)
 
@@ -36,10 +35,15 @@ refresh_no_reports_job = dg.define_asset_job(
 
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
-    """The code location, with its resources pointed at `settings` (default: the environment, read now)."""
+    """The code location for `settings` (default: the environment, read now): the SQL assets are built from its
+    `sql_dir`, its resources point at its folders. So a refresh with another PTSM_SQL_DIR (a copy of `sql/` to try a
+    change) runs in the same process as any other."""
+    settings = settings or get_settings()
     return dg.Definitions(
-        assets=[*all_assets, raw_exports_status],
-        asset_checks=[*build_mart_checks(), disclosure_audit_check, *freshness_checks],
+        assets=[*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(settings.sql_dir), marts_release,
+                reports_asset, raw_exports_status],
+        asset_checks=[*build_mart_checks(settings.expectations_dir / "marts"), disclosure_audit_check,
+                      *freshness_checks],
         jobs=[refresh_job, refresh_no_reports_job, freshness_job],
         schedules=[monthly_refresh, daily_freshness],
         sensors=[raw_exports_sensor, run_failure_alert],

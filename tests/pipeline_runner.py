@@ -20,9 +20,6 @@ import duckdb
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# settings the code location reads once, when pipelines.definitions is imported (the SQL assets are built from the files
-# of PTSM_SQL_DIR then): an in-process run cannot change them
-IMPORT_TIME_SETTINGS = ("PTSM_SQL_DIR",)
 MINI_EXPORTS = PROJECT_ROOT / "tests" / "fixtures" / "exports" / "mini"
 
 
@@ -85,10 +82,6 @@ class Installation:
         from pipelines.cli import main
 
         wanted = self.env(**env)
-        for name in IMPORT_TIME_SETTINGS:
-            if wanted.get(name) != os.environ.get(name):
-                raise ValueError(f"{name} is read when pipelines.definitions is imported: a run with another value "
-                                 "needs a process of its own (`run`, `refresh` without in_process)")
         printed = io.StringIO()
         with pytest.MonkeyPatch.context() as patch:
             for name, value in wanted.items():
@@ -131,6 +124,21 @@ class Run(Installation):
         result = super().refresh(*args, in_process=in_process, **env)
         self.returncode, self.output = result.returncode, result.stdout
         return self
+
+
+def sql_with_a_repeated_row(target: Path) -> Path:
+    """A copy of sql/ at `target` where marts/ptsm_overview.sql returns its first row twice (105 rows for 104 PTSM):
+    a mart that breaks its expectations (row count, unique ptsm_id). Point PTSM_SQL_DIR at it."""
+    import shutil
+
+    shutil.copytree(PROJECT_ROOT / "sql", target)
+    path = target / "marts" / "ptsm_overview.sql"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    split = next(i for i, line in enumerate(lines) if not line.startswith("--"))
+    header, body = lines[:split], "\n".join(lines[split:])
+    broken = f"select * from (\n{body}\n) as whole\nunion all\nselect * from (select * from (\n{body}\n) limit 1)"
+    path.write_text("\n".join(header) + "\n" + broken + "\n", encoding="utf-8")
+    return target
 
 
 # --- in process ---------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_ru
     before = _tree(site.marts)
     before_rows = site.query("select * from marts.survey_results_region order by all")
 
-    result = site.refresh(PTSM_SQL_DIR=str(_leaking_sql_dir(tmp_path / "sql")))
+    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_leaking_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/survey_results_region:disclosure_audit" in result.stdout
     assert "Secret statistique rompu : " in result.stdout and "quotite" in result.stdout

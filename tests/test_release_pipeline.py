@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation  # noqa: E402
+from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, sql_with_a_repeated_row  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -61,24 +61,12 @@ def test_a_synthetic_run_never_replaces_the_real_publication(published, tmp_path
     assert site.query("select * from marts.ptsm_overview order by all") == before_marts
 
 
-def _broken_sql_dir(target: Path) -> Path:
-    """A copy of sql/ where marts/ptsm_overview.sql returns its first row twice (105 rows for 104 PTSM)."""
-    shutil.copytree(PROJECT_ROOT / "sql", target)
-    path = target / "marts" / "ptsm_overview.sql"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    split = next(i for i, line in enumerate(lines) if not line.startswith("--"))
-    body = "\n".join(lines[split:])
-    broken = f"select * from (\n{body}\n) as whole\nunion all\nselect * from (select * from (\n{body}\n) limit 1)"
-    path.write_text("\n".join(lines[:split]) + "\n" + broken + "\n", encoding="utf-8")
-    return target
-
-
 def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(published, tmp_path):
     site = _copy(published, tmp_path)
     tables = [r[0] for r in site.query("select table_name from duckdb_tables() where schema_name = 'marts' order by 1")]
     assert tables == sorted(p.stem for p in (PROJECT_ROOT / "sql" / "marts").glob("*.sql"))  # every mart
     before = {t: site.query(f"select * from marts.{t} order by all") for t in tables}
-    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(sql_with_a_repeated_row(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in result.stdout
     assert site.query("select count(*) from marts.ptsm_overview") == [(104,)]  # before the fix: 105

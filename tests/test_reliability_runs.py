@@ -3,8 +3,9 @@
 One installation on the hand-made export set (tests/fixtures/exports/mini) is refreshed once; then:
 - a second refresh started while one runs waits, gives up with exit code 3 and names the running one (its PID),
   while `ptsm export` and Parquet readers keep reading the published release and the running refresh succeeds;
-- a refresh whose mart SQL is broken (PTSM_SQL_DIR pointing at a copy where `ptsm_overview` repeats a row) exits
-  non-zero, names the failing expectations with their observed values, and leaves the previous release published.
+- a refresh (in process) whose mart SQL is broken (PTSM_SQL_DIR pointing at a copy where `ptsm_overview` repeats a
+  row) exits non-zero, names the failing expectations with their observed values, and leaves the previous release
+  published.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "reliability"))
-from support import PROJECT_ROOT, Installation, check_publication, copy_mini, kill_group  # noqa: E402
+from support import Installation, check_publication, copy_mini, kill_group  # noqa: E402
+from pipeline_runner import sql_with_a_repeated_row  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -80,23 +82,13 @@ def test_a_second_refresh_gives_up_naming_the_running_one_and_readers_never_bloc
     assert site.refresh(in_process=True).returncode == 0
 
 
-def _broken_sql_dir(target: Path) -> Path:
-    """A copy of sql/ where marts/ptsm_overview.sql returns its first row twice (105 rows for 104 PTSM)."""
-    shutil.copytree(PROJECT_ROOT / "sql", target)
-    path = target / "marts" / "ptsm_overview.sql"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    split = next(i for i, line in enumerate(lines) if not line.startswith("--"))
-    header, body = lines[:split], "\n".join(lines[split:])
-    broken = f"select * from (\n{body}\n) as whole\nunion all\nselect * from (select * from (\n{body}\n) limit 1)"
-    path.write_text("\n".join(header) + "\n" + broken + "\n", encoding="utf-8")
-    return target
 
 
 @pytest.mark.slow
 def test_a_mart_breaking_its_expectations_fails_the_refresh_and_keeps_the_previous_release(site, tmp_path):
     before_id, before_files = check_publication(site.marts)
     manifest_before = (site.marts / "manifest.json").read_bytes()
-    result = site.refresh(PTSM_SQL_DIR=str(_broken_sql_dir(tmp_path / "sql")))
+    result = site.refresh(in_process=True, PTSM_SQL_DIR=str(sql_with_a_repeated_row(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     out = result.stdout
     assert "ÉCHEC marts/ptsm_overview:gx_ptsm_overview" in out

@@ -62,8 +62,9 @@ def _sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     return _asset
 
 
-def build_sql_assets() -> list[dg.AssetsDefinition]:
-    sql_dir = get_settings().sql_dir
+def build_sql_assets(sql_dir: Path | None = None) -> list[dg.AssetsDefinition]:
+    """One asset per SQL model of `sql_dir` (default: the environment's PTSM_SQL_DIR, read now), layer by layer."""
+    sql_dir = sql_dir or get_settings().sql_dir
     return [_sql_asset(model) for layer in LAYERS for model in load_models(sql_dir, layer)]
 
 
