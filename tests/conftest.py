@@ -224,3 +224,15 @@ def browser():
         instance = launch(p)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One offline tab of the module's browser that opens page after page, as the release's page check does
+    (report_check.Tab: print media and viewport reset, each event charged to its own page): plotly.js is compiled
+    once per module instead of once per page opened in a fresh context (~2 s of CPU a page)."""
+    from pipelines.lib.reports.report_check import Tab
+
+    shared = Tab(browser)
+    yield shared
+    shared.close()

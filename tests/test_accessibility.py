@@ -262,14 +262,14 @@ def test_the_release_s_page_check_ran_axe_and_found_no_violation(sample_site):
 
 
 @pytest.mark.slow
-def test_no_wcag_2_1_a_or_aa_violation_on_any_page(sample_site, browser):
+def test_no_wcag_2_1_a_or_aa_violation_on_any_page(sample_site, browser, tab):
     """axe-core at 1400 px (the release's check runs it at 390 px): on the representative pages (tests/budget.py),
-    on every page with the long budgets."""
+    on every page with the long budgets; one tab opens them in turn, as in the release's check."""
     from pipelines.lib.reports.report_check import check_page
 
     found = {}
     for page_file in budget.site_pages(site_pages(sample_site), sample_site):
-        check = check_page(browser, page_file, 1400, accessibility=True)
+        check = check_page(browser, page_file, 1400, accessibility=True, tab=tab)
         if check.accessibility:
             found[page_file.name] = check.accessibility
     assert found == {}
@@ -325,17 +325,15 @@ TABBABLE_JS = """() => [...document.querySelectorAll('*')]
 
 
 @pytest.mark.slow
-def test_every_tab_stop_leads_somewhere(sample_site, browser):
+def test_every_tab_stop_leads_somewhere(sample_site, tab):
     """Links with a target, the chart's PNG button and its data table's summary; nothing else (the lab template made
     ~60 cells and outputs of report 01 tab stops). The pages share two templates (the home page's, the notebooks'):
     the representative pages (tests/budget.py) by default, every page with the long budgets."""
     inert = {}
     for page_file in budget.site_pages(site_pages(sample_site), sample_site):
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(page_file.resolve().as_uri())
+        page = tab.open(page_file, 1400, [], [])
         page.wait_for_timeout(300)
         stops = page.evaluate(TABBABLE_JS)
-        page.close()
         bad = [s for s in stops if not ((s["tag"] == "a" and s["href"]) or s["tag"] == "summary"
                                         or (s["tag"] == "button" and s["title"] == "Télécharger le graphique en PNG"))]
         if bad:

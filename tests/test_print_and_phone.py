@@ -82,11 +82,11 @@ def test_the_release_s_check_records_overlapping_chart_texts_and_a_chart_wider_t
     assert {"chart_text", "print_fit"} <= {f["check"] for f in fact["warnings"]}, fact
 
 @pytest.mark.parametrize("name", _budgeted(_page_names()))
-def test_every_page_fits_the_phone_and_the_desktop(sample_site, browser, name):
+def test_every_page_fits_the_phone_and_the_desktop(sample_site, browser, tab, name):
     problems = {}
     for page_file in [sample_site / name]:
         for width in (WIDTHS if budget.LONG else (max(WIDTHS), min(WIDTHS))):  # the laptop width too with --long
-            check = check_page(browser, page_file, width)
+            check = check_page(browser, page_file, width, tab=tab)
             found = {k: v for k, v in (("errors", check.errors), ("outside", check.outside_requests),
                                        ("undrawn", check.undrawn), ("overlaps", check.overlaps), ("cut", check.cut),
                                        ("overflow", check.overflow)) if v}
@@ -114,12 +114,12 @@ def test_below_600_px_a_map_is_its_ranked_table(sample_site, browser):
     assert all(w["map"] > 300 and w["table"] == 0 for w in wide)
 
 
-def test_in_print_every_chart_legend_and_table_fits_the_a4_column(sample_site, browser):
+def test_in_print_every_chart_legend_and_table_fits_the_a4_column(sample_site, browser, tab):
     """The representative pages (tests/budget.py; the release's check printed the reports and two profiles), every
     page with the long budgets."""
     pages = budget.site_pages(site_pages(sample_site)[1:], sample_site)
     assert pages
-    unfit = {p.relative_to(sample_site).as_posix(): check_print(browser, p) for p in pages}
+    unfit = {p.relative_to(sample_site).as_posix(): check_print(browser, p, tab=tab) for p in pages}
     assert {k: v for k, v in unfit.items() if v} == {}
 
 

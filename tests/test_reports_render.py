@@ -39,10 +39,10 @@ def _budgeted() -> list:
 
 
 @pytest.mark.parametrize("name,width", _budgeted())
-def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, name, width):
+def test_report_draws_every_chart_without_error_or_overlap(sample_reports, browser, tab, name, width):
     page_file = sample_reports / f"{name}.html"
     expected_charts = page_file.read_text(encoding="utf-8").count('class="plotly-graph-div"')
-    check = check_page(browser, page_file, width)
+    check = check_page(browser, page_file, width, tab=tab)
     assert check.errors == [] and check.outside_requests == []
     assert len(check.charts) == expected_charts and expected_charts >= 4
     assert check.undrawn == []

@@ -284,15 +284,20 @@ def _print_layout(page) -> None:
     page.wait_for_timeout(200)
 
 
-def check_print(browser, page_file: Path) -> list[str]:
-    """The boxes (figures, charts, legends, tables, paragraphs) wider than the printed A4 column, in print media."""
+def check_print(browser, page_file: Path, tab: Tab | None = None) -> list[str]:
+    """The boxes (figures, charts, legends, tables, paragraphs) wider than the printed A4 column, in print media. In
+    `tab` when given (its next page), else in a context of its own."""
     from pipelines.lib.reports.notebooks import PRINT_WIDTH_PX
 
     errors: list[str] = []
-    context, page = open_offline(browser, page_file, PRINT_WIDTH_PX, errors, [])
+    if tab is not None:
+        context, page = None, tab.open(page_file, PRINT_WIDTH_PX, errors, [])
+    else:
+        context, page = open_offline(browser, page_file, PRINT_WIDTH_PX, errors, [])
     _print_layout(page)
     out = page.evaluate(PRINT_FIT_JS, PRINT_WIDTH_PX)
-    context.close()
+    if context is not None:
+        context.close()
     return errors + out
 
 
