@@ -147,17 +147,17 @@ def _inject(page: Path, html: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_rendered_page_with_a_defect_fails_the_check(sample_site, tmp_path, browser):
+def test_a_rendered_page_with_a_defect_fails_the_check(sample_site, tmp_path, browser, tab):
     site = _copy(sample_site, tmp_path)
     profile = site / "regions" / "84.html"
-    assert [f for f in browser_findings(browser, site, profile) if f.blocking] == []  # the page as published
+    assert [f for f in browser_findings(browser, site, profile, tab=tab) if f.blocking] == []  # as published
     _inject(profile, '<p>Voir la colonne plan_received du mart ptsm_overview et <a href="donnees/x.csv">x</a>.</p>'
                      '<img src="../plotly-fr.min.js" width="40" height="40">'
                      '<p style="color:#bbbbbb">texte grisé</p>'
                      '<table style="width:900px"><caption>Large</caption><tr><th>a</th></tr></table>')
     static = [(f.check, f.blocking) for f in static_findings(site, profile)]
     assert static == [("internal_name", True), ("internal_name", True), ("broken_link", True)]  # 2 identifiers
-    drawn = browser_findings(browser, site, profile)
+    drawn = browser_findings(browser, site, profile, tab=tab)  # the same tab opens the changed page
     axe = {f.detail.split(" ")[0]: f.blocking for f in drawn if f.check == "accessibility"}
     assert axe == {"color-contrast": True, "image-alt": True}  # both serious or critical for axe-core
     reflow = [f for f in drawn if f.check == "reflow"]
