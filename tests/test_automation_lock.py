@@ -55,15 +55,14 @@ def _waiting_runs(home: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_two_dagster_runs_launched_together_never_interleave(tmp_path):
+def test_two_dagster_runs_launched_together_never_interleave(tmp_path, mini_copy):
     from pipelines.lib.warehouse import locking
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     with dg.DagsterInstance.from_config(str(home)):
         pass  # create the storage once: two processes migrating a fresh SQLite instance at once race
-    inst = Installation(tmp_path / "site", tmp_path / "raw")
-    shutil.copytree(MINI_EXPORTS, inst.raw_dir)
+    inst = mini_copy  # an installation published once already: what the runs do matters less than when they do it
     # this test holds the lock first, so that both runs are certainly started and contending when it lets go
     locking.acquire(inst.db, wait=0)
     held = True
