@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation
+from pipeline_runner import PROJECT_ROOT
 
 SHIPPED = PROJECT_ROOT / "deploy" / "dagster.yaml"
 PASSWORD = "mot-de-passe-de-test"
@@ -145,16 +145,15 @@ def postgres_server():
 
 @needs_extra
 @pytest.mark.slow
-def test_a_refresh_runs_and_is_recorded_through_the_shipped_postgres_block(postgres_server, tmp_path):
+def test_a_refresh_runs_and_is_recorded_through_the_shipped_postgres_block(postgres_server, tmp_path, mini_copy):
     import psycopg2
 
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(shipped_with_postgres(postgres_server), encoding="utf-8")
-    raw = tmp_path / "raw"
-    shutil.copytree(MINI_EXPORTS, raw)
-    site = Installation(tmp_path / "site", raw,
-                        extra_env={"DAGSTER_HOME": str(home), "PTSM_DAGSTER_PG_PASSWORD": PASSWORD})
+    # an installation published once already (a copy of mini_run): the instance is what is tested, not the marts
+    site = mini_copy
+    site.extra_env.update({"DAGSTER_HOME": str(home), "PTSM_DAGSTER_PG_PASSWORD": PASSWORD})
 
     done = site.refresh(in_process=True)  # `ptsm refresh` through main: the instance is what is tested, not the process
 
