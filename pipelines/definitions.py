@@ -11,10 +11,10 @@ from pipelines.defs.checks.disclosure import disclosure_audit_check
 from pipelines.defs.freshness import FRESHNESS_SELECTION, daily_freshness, freshness_checks, freshness_job
 from pipelines.defs.ingest.exports import raw_assets
 from pipelines.defs.ingest.reference import reference_assets
-from pipelines.defs.publish.release import marts_release
+from pipelines.defs.publish.release import build_marts_release
 from pipelines.defs.publish.reports import reports_asset
 from pipelines.defs.resources import build_resources
-from pipelines.defs.transform.sql_assets import build_sql_assets
+from pipelines.defs.transform.sql_assets import build_sql_assets, mart_names
 from pipelines.defs.transform.staging import staging_assets
 from pipelines.lib.core.config import Settings, get_settings
 
@@ -35,13 +35,14 @@ refresh_no_reports_job = dg.define_asset_job(
 
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
-    """The code location for `settings` (default: the environment, read now): the SQL assets are built from its
-    `sql_dir`, its resources point at its folders. So a refresh with another PTSM_SQL_DIR (a copy of `sql/` to try a
+    """The code location for `settings` (default: the environment, read now): the SQL assets and the publication's
+    list of marts are built from its `sql_dir`, the checks from its `expectations_dir`, its resources point at its
+    folders. So a refresh with another PTSM_SQL_DIR (a copy of `sql/` to try a
     change) runs in the same process as any other."""
     settings = settings or get_settings()
     return dg.Definitions(
-        assets=[*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(settings.sql_dir), marts_release,
-                reports_asset, raw_exports_status],
+        assets=[*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(settings.sql_dir),
+                build_marts_release(mart_names(settings.sql_dir)), reports_asset, raw_exports_status],
         asset_checks=[*build_mart_checks(settings.expectations_dir / "marts"), disclosure_audit_check,
                       *freshness_checks],
         jobs=[refresh_job, refresh_no_reports_job, freshness_job],

@@ -93,6 +93,34 @@ def test_a_sql_asset_code_version_is_the_hash_of_its_file(tmp_path, monkeypatch)
         {k: v for k, v in original.items() if k != "marts/ptsm_overview"}
 
 
+def test_a_code_location_built_for_another_sql_folder_builds_waits_for_and_publishes_its_marts(tmp_path):
+    """`build_defs(settings)` for a copy of sql/ without one mart: no asset builds it (its suite's checks still name
+    it), and the publication neither waits for it nor lists it (it did, from the folder read at import, when only the SQL assets followed the settings)."""
+    import dataclasses
+    import shutil
+
+    import dagster as dg
+
+    from pipelines.definitions import build_defs, defs
+    from pipelines.lib.core.config import PROJECT_ROOT, get_settings
+
+    shutil.copytree(PROJECT_ROOT / "sql", tmp_path / "sql")
+    (tmp_path / "sql" / "marts" / "published_comparison.sql").unlink()
+    other = build_defs(dataclasses.replace(get_settings(), sql_dir=tmp_path / "sql"))
+
+    def graph(location) -> tuple[set[str], set[str]]:
+        nodes = location.resolve_asset_graph()
+        publication = nodes.get(dg.AssetKey(["publish", "marts_release"]))
+        return ({k.to_user_string() for k in nodes.get_all_asset_keys() if nodes.get(k).is_materializable},
+                {k.to_user_string() for k in publication.parent_keys})
+
+    keys, waits_for = graph(other)
+    default_keys, default_waits_for = graph(defs)
+    assert "marts/published_comparison" in default_keys and "marts/published_comparison" in default_waits_for
+    assert "marts/published_comparison" not in keys and "marts/published_comparison" not in waits_for
+    assert waits_for == default_waits_for - {"marts/published_comparison"}
+
+
 def test_schedule_is_monthly_in_paris_time():
     from pipelines.definitions import defs
 

@@ -11,7 +11,6 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import PtsmPaths
-from pipelines.defs.transform.sql_assets import mart_names
 from pipelines.lib.catalogue.reference import registry_ids
 from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, AlertNotDelivered, send_alert
 from pipelines.lib.publish import gates
@@ -21,7 +20,6 @@ from pipelines.lib.publish.release import SyntheticOverReal, read_manifest
 from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
 from pipelines.lib.quality.feedback import feedback_dir, write_feedback
 
-MARTS = mart_names()
 ACCEPT_DROP_TAG = "ptsm/accept_drop"
 
 
@@ -29,48 +27,59 @@ def accepts_drop(tags: dict[str, str]) -> bool:
     return str(tags.get(ACCEPT_DROP_TAG, "")).strip().lower() in ("true", "1", "oui", "yes")
 
 
-@dg.asset(
-    key=dg.AssetKey(["publish", "marts_release"]),
-    group_name="publish",
-    deps=[dg.AssetKey(["marts", name]) for name in MARTS],
-    description="Publishes all marts to PTSM_MARTS_DIR as one immutable release (Parquet, French CSV, DICTIONNAIRE.md, "
-                "manifest), after the backtest against the current release; swaps the warehouse's marts schema with it.",
-)
-def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource, paths: PtsmPaths) -> dg.MaterializeResult:
-    accept_drop = accepts_drop(context.run.tags)
-    with duckdb.get_connection() as con:
-        try:
-            release = _publish(context, con, paths, accept_drop)
-            resolved = _resolve_earlier_refusal(context, paths, release.name)
-            # one French page per PTSM whose files had problems, beside the release (pipelines/lib/quality/feedback.py)
-            write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
-        finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
-            con.close()
-    manifest = read_manifest(release)
-    verdict = manifest.get("backtest", {})
-    if verdict.get("drops"):
-        context.log.warning("Baisse acceptée (--accept-drop) : %s",
-                            "; ".join(f"{d['label']} {d['previous']} -> {d['current']}" for d in verdict["drops"]))
-    return dg.MaterializeResult(metadata={
-        "release": str(release), "marts": len(MARTS), "synthetic": paths.uses_sample,
-        "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
-        "measures": dg.MetadataValue.json(manifest.get("measures", {})),
-        **({"resolved": resolved} if resolved else {}),
-    })
+def build_marts_release(marts: list[str]) -> dg.AssetsDefinition:
+    """The publication asset of the marts `marts` (the names of a SQL folder's marts, `mart_names`): built with the
+    code location (`pipelines.definitions.build_defs`), so a run with another PTSM_SQL_DIR waits for, checks and
+    publishes that folder's marts, as its SQL assets are that folder's."""
+    marts = list(marts)
+
+    @dg.asset(
+        key=dg.AssetKey(["publish", "marts_release"]),
+        group_name="publish",
+        deps=[dg.AssetKey(["marts", name]) for name in marts],
+        description="Publishes all marts to PTSM_MARTS_DIR as one immutable release (Parquet, French CSV, "
+                    "DICTIONNAIRE.md, manifest), after the backtest against the current release; swaps the "
+                    "warehouse's marts schema with it.",
+    )
+    def marts_release(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+                      paths: PtsmPaths) -> dg.MaterializeResult:
+        accept_drop = accepts_drop(context.run.tags)
+        with duckdb.get_connection() as con:
+            try:
+                release = _publish(context, con, paths, marts, accept_drop)
+                resolved = _resolve_earlier_refusal(context, paths, release.name)
+                # one French page per PTSM whose files had problems, beside the release (lib/quality/feedback.py)
+                write_feedback(con, feedback_dir(Path(paths.marts_dir)), synthetic=paths.uses_sample)
+            finally:  # a refusal raises here: DuckDBResource would leave the connection open (held by the traceback)
+                con.close()
+        manifest = read_manifest(release)
+        verdict = manifest.get("backtest", {})
+        if verdict.get("drops"):
+            context.log.warning("Baisse acceptée (--accept-drop) : %s", "; ".join(
+                f"{d['label']} {d['previous']} -> {d['current']}" for d in verdict["drops"]))
+        return dg.MaterializeResult(metadata={
+            "release": str(release), "marts": len(marts), "synthetic": paths.uses_sample,
+            "backtest": verdict.get("verdict", ""), "accepted_drop": accept_drop,
+            "measures": dg.MetadataValue.json(manifest.get("measures", {})),
+            **({"resolved": resolved} if resolved else {}),
+        })
+
+    return marts_release
 
 
-def _publish(context: dg.AssetExecutionContext, con, paths: PtsmPaths, accept_drop: bool) -> Path:
+def _publish(context: dg.AssetExecutionContext, con, paths: PtsmPaths, marts: list[str],
+             accept_drop: bool) -> Path:
     """The publication itself; a refusal (synthetic over real, backtest) fails the step with its French message
     alone, which the refresh summary prints."""
     try:
         return publish_release(
-            con, MARTS, Path(paths.marts_dir),
+            con, marts, Path(paths.marts_dir),
             synthetic=paths.uses_sample,
             input_label="sample" if paths.uses_sample else "raw",
             schema=SCRATCH_SCHEMA,
             accept_drop=accept_drop,
             input_dir=str(paths.input_dir),
-            before_switch=lambda: promote_marts(con, MARTS),
+            before_switch=lambda: promote_marts(con, marts),
             reports_dir=Path(paths.reports_dir),
             run_id=context.run.run_id,
             registry_ptsm=len(registry_ids(con)),

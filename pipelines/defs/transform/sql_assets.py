@@ -68,5 +68,6 @@ def build_sql_assets(sql_dir: Path | None = None) -> list[dg.AssetsDefinition]:
     return [_sql_asset(model) for layer in LAYERS for model in load_models(sql_dir, layer)]
 
 
-def mart_names() -> list[str]:
-    return [model.name for model in load_models(get_settings().sql_dir, "marts")]
+def mart_names(sql_dir: Path | None = None) -> list[str]:
+    """The marts of `sql_dir` (default: the environment's PTSM_SQL_DIR, read now), by name."""
+    return [model.name for model in load_models(sql_dir or get_settings().sql_dir, "marts")]
