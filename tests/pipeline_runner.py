@@ -128,6 +128,13 @@ class Run(Installation):
         return self
 
 
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (its links followed: a published folder is a link to its release), by path relative
+    to it, byte for byte: what "the publication stays in place" compares."""
+    real = Path(os.path.realpath(folder))
+    return {p.relative_to(real).as_posix(): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
+
+
 def sql_with_a_repeated_row(target: Path) -> Path:
     """A copy of sql/ at `target` where marts/ptsm_overview.sql returns its first row twice (105 rows for 104 PTSM):
     a mart that breaks its expectations (row count, unique ptsm_id). Point PTSM_SQL_DIR at it."""

@@ -7,7 +7,6 @@ publication and the warehouse's `marts` stay as they were.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,14 +14,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import PROJECT_ROOT  # noqa: E402
+from pipeline_runner import PROJECT_ROOT, files_under  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-def _tree(path: Path) -> dict[str, bytes]:
-    real = Path(os.path.realpath(path))
-    return {str(p.relative_to(real)): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
 
 
 def _leaking_sql_dir(target: Path) -> Path:
@@ -39,7 +33,7 @@ def _leaking_sql_dir(target: Path) -> Path:
 def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_run, mini_copy, tmp_path):
     assert "ÉCHEC" not in mini_run.output  # the audit passes on what the real SQL publishes
     site = mini_copy  # the previous publication: a copy of that installation
-    before = _tree(site.marts)
+    before = files_under(site.marts)
     before_rows = site.query("select * from marts.survey_results_region order by all")
 
     result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_leaking_sql_dir(tmp_path / "sql")))
@@ -48,5 +42,5 @@ def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_ru
     assert "Secret statistique rompu : " in result.stdout and "quotite" in result.stdout
     assert "la case masquée vaut exactement" in result.stdout or "la case masquée est comprise entre" in result.stdout
     assert "ÉCHEC : la publication précédente reste en place." in result.stdout
-    assert _tree(site.marts) == before
+    assert files_under(site.marts) == before
     assert site.query("select * from marts.survey_results_region order by all") == before_rows

@@ -182,22 +182,16 @@ def _notebook(folder: Path, text: str) -> Path:
     return folder
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (its links followed), byte for byte."""
-    real = Path(os.path.realpath(folder))
-    return {p.relative_to(real).as_posix(): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.slow
 def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(sample_release, tmp_path):
     """The previous publication is a copy of the sample installation, whose pages (reports, profiles, reviews and
     their PDFs) its own refresh rendered and checked; the reports step then renders a page naming code identifiers:
     refused, and every page and PDF shown before is still shown, byte for byte."""
-    from pipeline_runner import render_reports
+    from pipeline_runner import files_under, render_reports
 
     root = Path(shutil.copytree(sample_release.root, tmp_path / "site", symlinks=True))  # relative links stay valid
     marts, reports, pdfs = root / "marts", root / "reports", root / "bilans"
-    shown, pages, printed = os.path.realpath(reports), _files(reports), _files(pdfs)
+    shown, pages, printed = os.path.realpath(reports), files_under(reports), files_under(pdfs)
     assert "00_synthese.html" in pages and "ptsm/PTSM-35.html" in pages and "PTSM-35.pdf" in printed
 
     # in this process: a refusal needs no process of its own
@@ -208,7 +202,7 @@ def test_a_refresh_whose_pages_fail_the_check_leaves_the_previous_pages(sample_r
     assert ("bloquant(s)), la publication précédente des pages reste en place : 01_essai.html : nom interne du code "
             "visible — « ") in failures and "plan_received du mart ptsm_overview" in failures
     assert os.path.realpath(reports) == shown  # the pages of the sample's refresh, still shown
-    assert _files(reports) == pages and _files(pdfs) == printed  # every page and review PDF, byte for byte
+    assert files_under(reports) == pages and files_under(pdfs) == printed  # every page and review PDF, byte for byte
     assert not list(Path(os.path.realpath(marts)).glob(".reports-tmp-*"))  # the refused pages are gone
     assert sorted(p.name for p in root.glob(".bilans-*")) == []  # and the PDFs printed for them
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pipeline_runner import MINI_EXPORTS, PROJECT_ROOT, Installation, sql_with_a_repeated_row  # noqa: E402
+from pipeline_runner import (MINI_EXPORTS, PROJECT_ROOT, Installation, files_under,  # noqa: E402
+                             sql_with_a_repeated_row)
 
 pytestmark = pytest.mark.slow
 
@@ -40,14 +41,9 @@ def _copy(published: Path, tmp_path: Path) -> Installation:
     return Installation(target, target / "raw")
 
 
-def _tree(path: Path) -> dict[str, bytes]:
-    real = Path(os.path.realpath(path))
-    return {str(p.relative_to(real)): p.read_bytes() for p in sorted(real.rglob("*")) if p.is_file()}
-
-
 def test_a_synthetic_run_never_replaces_the_real_publication(published, tmp_path):
     site = _copy(published, tmp_path)
-    before, before_marts = _tree(site.marts), site.query("select * from marts.ptsm_overview order by all")
+    before, before_marts = files_under(site.marts), site.query("select * from marts.ptsm_overview order by all")
     shutil.move(site.raw_dir, tmp_path / "raw.moved")  # the exports folder is unmounted
     site.raw_dir.mkdir()
     result = site.refresh(in_process=True)
@@ -56,7 +52,7 @@ def test_a_synthetic_run_never_replaces_the_real_publication(published, tmp_path
     assert ("Publication refusée : une publication SYNTHÉTIQUE (échantillon de démonstration) ne remplace jamais la "
             "publication en cours") in result.stdout
     assert "ÉCHEC : la publication précédente reste en place." in result.stdout
-    assert _tree(site.marts) == before
+    assert files_under(site.marts) == before
     assert json.loads((site.marts / "manifest.json").read_text(encoding="utf-8"))["synthetic"] is False
     assert site.query("select * from marts.ptsm_overview order by all") == before_marts
 
@@ -77,18 +73,18 @@ def test_a_failed_check_leaves_the_warehouse_marts_on_the_previous_state(publish
 def test_rollback_restores_a_release_byte_for_byte(published, tmp_path):
     site = _copy(published, tmp_path)
     first = os.path.basename(os.path.realpath(site.marts))
-    first_files = _tree(site.marts)
+    first_files = files_under(site.marts)
     shutil.copy(site.raw_dir / "fiches_actions" / "ptsm03_2021-12-01.xlsx",
                 site.raw_dir / "fiches_actions" / "ptsm03_2022-03-15.xlsx")  # a newer workbook: new marts
     assert site.refresh(in_process=True).returncode == 0
     second = os.path.basename(os.path.realpath(site.marts))
-    assert second != first and _tree(site.marts) != first_files
+    assert second != first and files_under(site.marts) != first_files
 
     result = site.main("releases", "rollback", first)
     assert result.returncode == 0, result.stdout
     assert f"Publication {first} rétablie" in result.stdout
     assert os.readlink(site.marts) == os.path.join(".marts-releases", first)
-    assert _tree(site.marts) == first_files  # every file, the manifest included
+    assert files_under(site.marts) == first_files  # every file, the manifest included
 
     unknown = site.main("releases", "rollback", "0000000000000000")
     assert unknown.returncode == 2
@@ -160,7 +156,7 @@ def test_a_run_killed_while_rendering_reports_leaves_the_pages_shown_untouched(s
     root = Path(shutil.copytree(sample_release.root, tmp_path / "site", symlinks=True))  # relative links stay valid
     site = Installation(root, root / "raw")
     notebooks = _notebooks(tmp_path / "notebooks")
-    shown, pdfs = _tree(site.reports), _tree(root / "bilans")
+    shown, pdfs = files_under(site.reports), files_under(root / "bilans")
     shown_at = {path: mtime for path, mtime in _report_files(root).items()
                 if Path(os.path.realpath(site.reports)) in path.parents}
     assert "00_synthese.html" in shown and "ptsm/PTSM-35.html" in shown
@@ -179,6 +175,6 @@ def test_a_run_killed_while_rendering_reports_leaves_the_pages_shown_untouched(s
     finally:
         os.killpg(running.pid, signal.SIGKILL)
         running.wait(timeout=60)
-    assert _tree(site.reports) == shown  # every file still the shown one, none from the killed run
+    assert files_under(site.reports) == shown  # every file still the shown one, none from the killed run
     assert {path: mtime for path, mtime in _report_files(root).items() if path in shown_at} == shown_at
-    assert _tree(root / "bilans") == pdfs  # and the review PDFs of the pages shown
+    assert files_under(root / "bilans") == pdfs  # and the review PDFs of the pages shown
