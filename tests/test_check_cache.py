@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.defs.checks.suites import SuiteFile, check_table, table_fingerprint
+from pipelines.defs.checks.suites import SuiteFile, check_table, forget_process_results, table_fingerprint
 
 DOCUMENT = {"name": "mart_t", "expectations": [
     {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ptsm_id"}},
@@ -21,6 +21,14 @@ DOCUMENT = {"name": "mart_t", "expectations": [
 
 def _suite(document=DOCUMENT) -> SuiteFile:
     return SuiteFile(name="mart_t", path=Path("mart_t.json"), document=document)
+
+
+@pytest.fixture(autouse=True)
+def nothing_validated_before():
+    """Each test starts as a new process would: no GX result of this process's earlier validations to reuse."""
+    forget_process_results()
+    yield
+    forget_process_results()
 
 
 @pytest.fixture
@@ -50,13 +58,37 @@ def test_identical_content_reuses_the_result_and_any_change_validates_again(con,
     assert check_table(con, "scratch", _suite(), cache=cache).passed is False
 
     con.execute("update scratch.mart_t set n = 7 where ptsm_id = 'PTSM-02'")
+    assert check_table(con, "scratch", _suite(), cache=cache).reused == stored["at"]  # this process remembers it
+    con.execute("update scratch.mart_t set n = 8 where ptsm_id = 'PTSM-02'")
+    check_table(con, "scratch", _suite(), cache=cache)
+    con.execute("update scratch.mart_t set n = 7 where ptsm_id = 'PTSM-02'")
+    forget_process_results()  # as a new process would: the cache file alone, which keeps the last validation only
     back = check_table(con, "scratch", _suite(), cache=cache)
-    assert back.passed is True and back.reused is None  # the cache keeps the last validation only
+    assert back.passed is True and back.reused is None
 
     stricter = json.loads(json.dumps(DOCUMENT))
     stricter["expectations"][1]["kwargs"]["max_value"] = 5
     suite_changed = check_table(con, "scratch", _suite(stricter), cache=cache)
     assert suite_changed.reused is None and suite_changed.passed is False
+
+
+@pytest.mark.slow  # validates twice with GX
+def test_another_installation_reuses_this_process_s_result_for_identical_content_only(con, tmp_path):
+    """Two installations (two warehouses, two cache files) in one process: the second reuses the first's GX result for
+    the same table and suite, and records it in its own cache file; a table differing by one value is validated."""
+    first = check_table(con, "scratch", _suite(), cache=tmp_path / "one.gx-results.json")
+    assert (first.passed, first.reused) == (True, None)
+    at = json.loads((tmp_path / "one.gx-results.json").read_text(encoding="utf-8"))["mart_t"]["at"]
+
+    other = tmp_path / "two.gx-results.json"
+    again = check_table(con, "scratch", _suite(), cache=other)
+    assert (again.passed, again.evaluated, again.rows, again.reused) == (True, 3, 2, at)
+    assert json.loads(other.read_text(encoding="utf-8"))["mart_t"]["at"] == at  # now this installation's own
+
+    con.execute("update scratch.mart_t set n = 11 where ptsm_id = 'PTSM-01'")  # out of range in a third warehouse
+    third = check_table(con, "scratch", _suite(), cache=tmp_path / "three.gx-results.json")
+    assert third.reused is None and third.passed is False
+    assert [(f["column"], f["unexpected_count"]) for f in third.failed] == [("n", 1)]
 
 
 def test_the_unexpected_rows_queries_always_run(con, tmp_path):

@@ -7,13 +7,17 @@ time beyond the import floor (issue 22 §3). Only a *safe* verdict is remembered
 solver reads (cells, sums, protected cells) and of the code and solver that judge them (disclosure_audit.py, the
 threshold rule, SciPy's version): any change to a count, a mask, a region, the rule or SciPy proves again, and a
 table that leaked is always audited again. The memo sits beside the warehouse (`<PTSM_DB>.disclosure-proofs.json`),
-like the GX results it mirrors (pipelines/defs/checks/suites.py).
+like the GX results it mirrors (pipelines/defs/checks/suites.py). A process also remembers the safe verdicts it
+proved, under the same keys, for another installation it refreshes (the test suite's in-process runs, each with its
+own warehouse and memo file, proved the same tables again).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import scipy
@@ -24,6 +28,27 @@ from pipelines.lib.quality import disclosure_audit
 from pipelines.lib.quality.disclosure_audit import AuditResult, audit_report
 
 KEEP = 256  # proofs kept (a month holds a few waves, each proved per wave and whole)
+_PROVED_BY_THIS_PROCESS: OrderedDict[str, dict[str, int]] = OrderedDict()  # key -> verdict, newest last, KEEP of them
+_LOCK = threading.Lock()
+
+
+def forget_process_proofs() -> None:
+    """Prove again what this process proved before (a test of the memo file itself starts from nothing)."""
+    with _LOCK:
+        _PROVED_BY_THIS_PROCESS.clear()
+
+
+def _proved_by_this_process(key: str) -> dict[str, int] | None:
+    with _LOCK:
+        return _PROVED_BY_THIS_PROCESS.get(key)
+
+
+def _remember(key: str, verdict: dict[str, int]) -> None:
+    with _LOCK:
+        _PROVED_BY_THIS_PROCESS[key] = verdict
+        _PROVED_BY_THIS_PROCESS.move_to_end(key)
+        while len(_PROVED_BY_THIS_PROCESS) > KEEP:
+            _PROVED_BY_THIS_PROCESS.popitem(last=False)
 
 
 def _code_hash() -> str:
@@ -63,13 +88,22 @@ class ProofMemo:
         known = proofs.get(key)
         if isinstance(known, dict) and known.get("audited") == known.get("safe"):
             return AuditResult(findings=[], audited=int(known["audited"]), safe=int(known["safe"]))
+        known = _proved_by_this_process(key)
+        if known is not None:  # proved for another installation by this process: this one's memo records it
+            self._keep(proofs, key, known)
+            return AuditResult(findings=[], audited=known["audited"], safe=known["safe"])
         result = audit_report(cells, sums, protected)
         if not result.findings and result.audited == result.safe:
-            proofs.pop(key, None)
-            proofs[key] = {"audited": result.audited, "safe": result.safe}
-            kept = dict(list(proofs.items())[-KEEP:])
-            try:
-                write_atomic(self.path, json.dumps(kept))
-            except OSError:
-                pass  # a memo that cannot be written only costs the next refresh the proof again
+            verdict = {"audited": result.audited, "safe": result.safe}
+            _remember(key, verdict)
+            self._keep(proofs, key, verdict)
         return result
+
+    def _keep(self, proofs: dict, key: str, verdict: dict[str, int]) -> None:
+        proofs.pop(key, None)
+        proofs[key] = verdict
+        kept = dict(list(proofs.items())[-KEEP:])
+        try:
+            write_atomic(self.path, json.dumps(kept))
+        except OSError:
+            pass  # a memo that cannot be written only costs the next refresh the proof again
