@@ -170,20 +170,36 @@ def test_a_refresh_runs_and_is_recorded_through_the_shipped_postgres_block(postg
     assert runs[0][0] in (site.marts / "manifest.json").read_text(encoding="utf-8")  # the release names its run
 
 
-@needs_extra
-@pytest.mark.slow  # the real CLI (a Dagster import) and dagster-postgres' connection retries
-def test_health_says_when_the_instance_database_cannot_be_reached(tmp_path):
-    # why: with the instance's PostgreSQL unreachable, runs stayed NOT_STARTED and nothing said so
+@pytest.fixture(scope="module", autouse=True)
+def health_on_an_unreachable_instance(tmp_path_factory):
+    """`ptsm health --daemon` (the real CLI, in a process of its own) against an instance whose PostgreSQL nothing
+    listens to, started with the module: dagster-postgres retries the connection for ~11 s, asleep, while the
+    module's other tests run; its test reads the outcome."""
+    if importlib.util.find_spec("dagster_postgres") is None or importlib.util.find_spec("psycopg2") is None:
+        yield None
+        return
     import sys
 
-    home = tmp_path / "dagster_home"
+    home = tmp_path_factory.mktemp("unreachable") / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(shipped_with_postgres(_free_port()), encoding="utf-8")  # nothing listens
     env = {"PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(home), "PTSM_DAGSTER_PG_PASSWORD": PASSWORD,
-           "PTSM_DB": str(tmp_path / "warehouse.duckdb"), "PTSM_MARTS_DIR": str(tmp_path / "marts")}
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "health", "--daemon"], cwd=PROJECT_ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
-    assert done.returncode == 1, done.stdout
-    assert f"Instance Dagster inaccessible ({home}/dagster.yaml) : " in done.stdout, done.stdout
-    assert "aucune exécution, planification ni alerte ne peut partir." in done.stdout
-    assert "Traceback" not in done.stdout
+           "PTSM_DB": str(home.parent / "warehouse.duckdb"), "PTSM_MARTS_DIR": str(home.parent / "marts")}
+    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "health", "--daemon"], cwd=PROJECT_ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield home, process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@needs_extra
+@pytest.mark.slow  # the real CLI (a Dagster import) and dagster-postgres' connection retries
+def test_health_says_when_the_instance_database_cannot_be_reached(health_on_an_unreachable_instance):
+    # why: with the instance's PostgreSQL unreachable, runs stayed NOT_STARTED and nothing said so
+    home, process = health_on_an_unreachable_instance
+    printed, _ = process.communicate(timeout=300)
+    assert process.returncode == 1, printed
+    assert f"Instance Dagster inaccessible ({home}/dagster.yaml) : " in printed, printed
+    assert "aucune exécution, planification ni alerte ne peut partir." in printed
+    assert "Traceback" not in printed
