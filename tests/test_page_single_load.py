@@ -45,7 +45,8 @@ PRINT_ONLY = ("table { width: 100%; } @media print { table { width: 1200px; } }"
 
 def test_a_page_too_wide_only_on_a_phone_is_refused_and_still_printed_whole(tmp_path, browser):
     site = _site(tmp_path, {"01_a.html": PHONE_ONLY, "02_b.html": ("", "")})
-    for result in (check_site(site, workers=2, print_first=True), check_site(site, chromium=browser, print_first=True)):
+    # the release's pool of browser sessions (one session: both pages in its one tab), then the caller's browser
+    for result in (check_site(site, workers=1, print_first=True), check_site(site, chromium=browser, print_first=True)):
         assert _found(result) == [("01_a.html", "reflow", True)]
         assert "div.large" in result.findings[0].detail
         # printed from the same load, after the 390 px checks: A4, one page, nothing of the phone's layout kept
@@ -56,7 +57,7 @@ def test_a_page_too_wide_only_on_a_phone_is_refused_and_still_printed_whole(tmp_
 
 def test_a_page_too_wide_only_in_print_is_reported_after_its_phone_checks(tmp_path, browser):
     site = _site(tmp_path, {"01_a.html": PRINT_ONLY, "02_b.html": PHONE_ONLY})
-    result = check_site(site, workers=2, print_first=True)
+    result = check_site(site, workers=1, print_first=True)  # the pool's one session: the phone-only page second
     assert _found(result) == [("01_a.html", "print_fit", False), ("02_b.html", "reflow", True)]
     assert result.findings[0].detail.startswith("table.")
     assert _found(check_site(site, chromium=browser, print_first=True)) == _found(result)
