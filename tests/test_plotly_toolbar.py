@@ -9,7 +9,6 @@ import pytest
 
 from pipelines.lib.reports.figures import plotly_config
 from pipelines.lib.reports.notebooks import plotly_bundle
-from pipelines.lib.reports.report_check import launch
 
 # Plotly's own English titles of the buttons a chart of ours can show; written out here, not read from the locale.
 ENGLISH_LABELS = ["Download plot as a png", "Download plot as a PNG", "Share chart...", "Download plot", "Zoom in", "Zoom out", "Autoscale", "Reset axes",
@@ -18,20 +17,17 @@ ENGLISH_LABELS = ["Download plot as a png", "Download plot as a PNG", "Share cha
 FORBIDDEN = re.compile(r"plotly\.com|plot\.ly|chart-studio|Produced with Plotly", re.IGNORECASE)
 
 
-def toolbar_titles_and_html(page_html: str) -> tuple[list[str], str]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 700})
-            page.set_content(page_html, wait_until="load")
-            page.wait_for_selector(".modebar-btn", state="attached")
-            titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
-            # the chart as drawn (the inline plotly.js itself names plotly.com in its defaults)
-            return titles, page.eval_on_selector(".plotly-graph-div", "e => e.outerHTML")
-        finally:
-            browser.close()
+def toolbar_titles_and_html(browser, page_html: str) -> tuple[list[str], str]:
+    """In a page of its own of `browser` (the module's Chromium, launched as the page check launches it)."""
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        page.set_content(page_html, wait_until="load")
+        page.wait_for_selector(".modebar-btn", state="attached")
+        titles = page.eval_on_selector_all(".modebar-btn", "els => els.map(e => e.getAttribute('data-title'))")
+        # the chart as drawn (the inline plotly.js itself names plotly.com in its defaults)
+        return titles, page.eval_on_selector(".plotly-graph-div", "e => e.outerHTML")
+    finally:
+        page.close()
 
 
 def chart_page(config: dict) -> str:
@@ -44,8 +40,8 @@ def chart_page(config: dict) -> str:
 
 
 @pytest.mark.slow
-def test_the_toolbar_is_french_and_links_nowhere():
-    titles, dom = toolbar_titles_and_html(chart_page(plotly_config("essai")))
+def test_the_toolbar_is_french_and_links_nowhere(browser):
+    titles, dom = toolbar_titles_and_html(browser, chart_page(plotly_config("essai")))
     assert titles and all(titles)
     assert [t for t in titles if t in ENGLISH_LABELS] == []
     assert "Télécharger le graphique en PNG" in titles
@@ -53,29 +49,22 @@ def test_the_toolbar_is_french_and_links_nowhere():
 
 
 @pytest.mark.slow
-def test_the_check_sees_plotly_s_default_toolbar():
+def test_the_check_sees_plotly_s_default_toolbar(browser):
     """The same check on Plotly's defaults (English, logo linking to plotly.com) fails: it can fail."""
-    titles, dom = toolbar_titles_and_html(chart_page({}))
+    titles, dom = toolbar_titles_and_html(browser, chart_page({}))
     assert [t for t in titles if t in ENGLISH_LABELS] != []
     assert FORBIDDEN.findall(dom) != []
 
 
 @pytest.mark.slow
-def test_the_report_checker_flags_an_english_toolbar(tmp_path):
+def test_the_report_checker_flags_an_english_toolbar(tmp_path, browser):
     """The checker run on published pages (report_check) reports Plotly's default toolbar and passes ours."""
-    from playwright.sync_api import sync_playwright
-
     from pipelines.lib.reports.report_check import check_page
 
     (tmp_path / "ours.html").write_text(chart_page(plotly_config("essai")), encoding="utf-8")
     (tmp_path / "default.html").write_text(chart_page({}), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            ours = check_page(browser, tmp_path / "ours.html", 1000)
-            default = check_page(browser, tmp_path / "default.html", 1000)
-        finally:
-            browser.close()
+    ours = check_page(browser, tmp_path / "ours.html", 1000)
+    default = check_page(browser, tmp_path / "default.html", 1000)
     assert ours.english_toolbar == {} and ours.ok
     assert "Share chart..." in default.english_toolbar[0] and "https://plotly.com/" in default.english_toolbar[0]
     assert not default.ok

@@ -5,7 +5,6 @@ each get their French page. Every page passes axe-core's WCAG 2.1 A/AA rules and
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
 import time
@@ -18,7 +17,6 @@ from collection_status_fixture import write_collection_status
 
 from pipelines.api import tokens
 from pipelines.lib.core.config import PROJECT_ROOT
-from pipelines.lib.reports.report_check import launch
 
 pytestmark = pytest.mark.slow
 
@@ -54,15 +52,6 @@ def server(tmp_path, monkeypatch):
     yield {"url": f"http://127.0.0.1:{port}", "token": token, "raw": tmp_path / "raw", "root": tmp_path}
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 def _accessible(page) -> None:

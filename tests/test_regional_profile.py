@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import budget
 from pipelines.lib.core.config import PROJECT_ROOT
-from pipelines.lib.reports.report_check import WIDTHS, check_page, launch
+from pipelines.lib.reports.report_check import WIDTHS, check_page
 from pipelines.lib.reports.regional_profiles import (PROFILE_NOTEBOOK, region_codes, render_regional_profiles,
                                              standalone_profile, with_parameter)
 
@@ -206,18 +206,13 @@ def test_a_region_without_ptsm_renders_and_says_so(profiles):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS if budget.LONG else WIDTHS[-1:])  # the narrowest; every width with --long
-def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width):
+def test_profile_opens_alone_offline_in_chromium_and_draws_every_chart(profiles, tmp_path, width, browser):
     """The standalone page (as the API and the export hand it out) alone in an empty folder: no request leaves it,
     no console error, every chart drawn, no two texts of a chart overlapping (the reports' own checker)."""
-    from playwright.sync_api import sync_playwright
-
     page_file = tmp_path / "profil_region_93.html"
     page_file.write_bytes(standalone_profile(profiles["path"] / "93.html"))
     assert "plotly.js v" in page_file.read_text(encoding="utf-8")
-    with sync_playwright() as p:
-        browser = launch(p)
-        result = check_page(browser, page_file, width)
-        browser.close()
+    result = check_page(browser, page_file, width)  # in a context of its own: plotly.js compiled for this page
     assert result.errors == [] and result.outside_requests == []
     assert len(result.charts) == 6
     assert result.undrawn == [] and result.overlaps == {}
