@@ -276,10 +276,12 @@ def _published(marts: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path):
+def test_refresh_command_prints_its_summary_and_exits_0_1_or_3(tmp_path, mini_copy):
+    """The real CLI in a process of its own, on a copy of the session's mini installation (its exports folder new to
+    it: every file read again; an empty warehouse's first run is the session's sample refresh, `sample_release`)."""
     from pipelines.lib.warehouse.locking import refresh_lock
 
-    site = Run(tmp_path / "site", _mini_copy(tmp_path))
+    site = Run(mini_copy.root, mini_copy.raw_dir)
     first = site.refresh()
     assert first.returncode == 0, first.output
     assert "fichiers analysés : 13 nouveaux ou modifiés, 0 inchangés" in first.output
