@@ -38,9 +38,17 @@ from hypothesis import HealthCheck, settings
 import budget
 from pipeline_runner import MINI_EXPORTS, InProcessRun, Installation, Run, materialise
 
+
 # The small fixtures cover 3 of the registry's 104 PTSM: their first publication would be held as partial
 # (pipelines/lib/publish/gates.py). Tests of that hold set the threshold back themselves.
 os.environ.setdefault("PTSM_FIRST_RELEASE_MIN_PLAN_SHARE", "0")
+
+# `pipelines.definitions.defs`, the process's module-level code location, is built on the module's first import from
+# the environment of that moment. Imported here, in the session's environment (the line above included) and before
+# any test sets PTSM_* for an installation of its own: a test that imported it first under its patched environment
+# (the freshness job of test_automation_alerts) left every later test of its worker with that installation's code
+# location (test_refresh_floor failed after it in one worker).
+import pipelines.definitions  # noqa: E402, F401
 
 _COMMON = dict(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=30, **_COMMON)

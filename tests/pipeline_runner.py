@@ -79,9 +79,7 @@ class Installation:
         output (stdout and stderr together in `.stdout`) as `run`, without the ~10 s a new interpreter spends importing
         Dagster and GX. For tests of what a command does; `run`/`start` stay for the process itself (kills, locks
         held by another process, the exit status a shell sees). The environment is restored afterwards."""
-        import pipelines.definitions  # noqa: F401 - before the environment below: its `defs` is built on first import,
-        # and must be this process's own, not the code location of the first installation a test runs in process
-        from pipelines.cli import main
+        from pipelines.cli import main  # (pipelines.definitions is imported by conftest, before any test's environment)
 
         wanted = self.env(**env)
         printed = io.StringIO()
