@@ -16,7 +16,6 @@ import math
 import os
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,15 +24,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipelines.lib.core.process_memory import ProcessMemory
+
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 PARTIAL_LIMIT = 10
 _GX_LOCK = threading.Lock()
-# GX results of this process, by validation key (`_validation_key`: content, suite, GX version, this module), newest
-# last. Why: a process that refreshes several installations (the in-process runs of the test suite, a benchmark), each
-# with its own cache file beside its own warehouse, validated identical tables once per installation: the same result
-# at ~0.1 s of CPU a suite. The key is the cache file's, so what may be reused is the same.
-_PROCESS_RESULTS: OrderedDict[str, dict[str, Any]] = OrderedDict()
-PROCESS_RESULTS_KEPT = 512  # a few refreshes' worth of suites (21 a refresh)
+# GX results this process validated, by validation key (`_validation_key`), for another installation's identical
+# tables (pipelines/lib/core/process_memory.py): a few refreshes' worth of suites (21 a refresh)
+_PROCESS_RESULTS = ProcessMemory(kept=512)
 
 
 @dataclass(frozen=True)
@@ -255,26 +253,9 @@ def _write_cache(cache: Path, name: str, entry: dict[str, Any]) -> None:
         os.replace(temporary, cache)
 
 
-def _remembered(key: str) -> dict[str, Any] | None:
-    with _GX_LOCK:
-        entry = _PROCESS_RESULTS.get(key)
-        if entry is not None:
-            _PROCESS_RESULTS.move_to_end(key)
-        return entry
-
-
-def _remember(entry: dict[str, Any]) -> None:
-    with _GX_LOCK:
-        _PROCESS_RESULTS[entry["key"]] = entry
-        _PROCESS_RESULTS.move_to_end(entry["key"])
-        while len(_PROCESS_RESULTS) > PROCESS_RESULTS_KEPT:
-            _PROCESS_RESULTS.popitem(last=False)
-
-
 def forget_process_results() -> None:
     """Validate again what this process validated before (a test of the cache file itself starts from nothing)."""
-    with _GX_LOCK:
-        _PROCESS_RESULTS.clear()
+    _PROCESS_RESULTS.clear()
 
 
 def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile, cache: Path | None = None) -> Outcome:
@@ -296,7 +277,7 @@ def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile, 
         key = _validation_key(suite, fingerprint)
         entry = _read_cache(cache).get(suite.name)
         if not (entry and entry.get("key") == key):
-            entry = _remembered(key)
+            entry = _PROCESS_RESULTS.get(key)
             if entry is not None:  # validated by this process for another installation: this one's cache gets it
                 _write_cache(cache, suite.name, entry)
         if entry and entry.get("key") == key:
@@ -309,6 +290,6 @@ def check_table(conn: duckdb.DuckDBPyConnection, schema: str, suite: SuiteFile, 
         entry = {"key": key, "evaluated": gx_count, "failures": gx_failures,
                  "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
         _write_cache(cache, suite.name, entry)
-        _remember(entry)
+        _PROCESS_RESULTS.put(key, entry)
     failed = gx_failures + extra_failures
     return Outcome(passed=not failed, evaluated=gx_count + extra_count, rows=len(frame), failed=failed)

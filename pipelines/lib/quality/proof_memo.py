@@ -16,39 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import scipy
 
 from pipelines.lib.core import disclosure_rule
 from pipelines.lib.core.files import write_atomic
+from pipelines.lib.core.process_memory import ProcessMemory
 from pipelines.lib.quality import disclosure_audit
 from pipelines.lib.quality.disclosure_audit import AuditResult, audit_report
 
 KEEP = 256  # proofs kept (a month holds a few waves, each proved per wave and whole)
-_PROVED_BY_THIS_PROCESS: OrderedDict[str, dict[str, int]] = OrderedDict()  # key -> verdict, newest last, KEEP of them
-_LOCK = threading.Lock()
+_PROVED_BY_THIS_PROCESS = ProcessMemory(kept=KEEP)  # key -> safe verdict (pipelines/lib/core/process_memory.py)
 
 
 def forget_process_proofs() -> None:
     """Prove again what this process proved before (a test of the memo file itself starts from nothing)."""
-    with _LOCK:
-        _PROVED_BY_THIS_PROCESS.clear()
-
-
-def _proved_by_this_process(key: str) -> dict[str, int] | None:
-    with _LOCK:
-        return _PROVED_BY_THIS_PROCESS.get(key)
-
-
-def _remember(key: str, verdict: dict[str, int]) -> None:
-    with _LOCK:
-        _PROVED_BY_THIS_PROCESS[key] = verdict
-        _PROVED_BY_THIS_PROCESS.move_to_end(key)
-        while len(_PROVED_BY_THIS_PROCESS) > KEEP:
-            _PROVED_BY_THIS_PROCESS.popitem(last=False)
+    _PROVED_BY_THIS_PROCESS.clear()
 
 
 def _code_hash() -> str:
@@ -88,14 +72,14 @@ class ProofMemo:
         known = proofs.get(key)
         if isinstance(known, dict) and known.get("audited") == known.get("safe"):
             return AuditResult(findings=[], audited=int(known["audited"]), safe=int(known["safe"]))
-        known = _proved_by_this_process(key)
+        known = _PROVED_BY_THIS_PROCESS.get(key)
         if known is not None:  # proved for another installation by this process: this one's memo records it
             self._keep(proofs, key, known)
             return AuditResult(findings=[], audited=known["audited"], safe=known["safe"])
         result = audit_report(cells, sums, protected)
         if not result.findings and result.audited == result.safe:
             verdict = {"audited": result.audited, "safe": result.safe}
-            _remember(key, verdict)
+            _PROVED_BY_THIS_PROCESS.put(key, verdict)
             self._keep(proofs, key, verdict)
         return result
 
