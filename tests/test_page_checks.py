@@ -120,6 +120,21 @@ def test_the_fact_says_what_was_checked_and_what_blocks(tmp_path):
     assert "accessibility:serious" in fact["blocking_checks"] and "acronym" not in fact["blocking_checks"]
 
 
+def test_the_release_step_refuses_on_the_text_before_opening_a_browser_or_printing(tmp_path):
+    # the release's step (print_first): a page whose text is refused is neither opened in the browser nor printed,
+    # and neither is any other page of the set; links to the PDFs the step would print are not counted as broken
+    site = _site(tmp_path, {"01_a.html": '<p><a href="01_a.pdf">Version PDF</a> ; voir le mart ptsm_overview.</p>',
+                            "02_b.html": '<p><a href="02_b.pdf">Version PDF</a></p>',
+                            "index.html": '<p><a href="01_a.html">Premier rapport</a></p>'})
+    result = check_site(site, print_first=True)
+    assert _found(result) == [
+        ("01_a.html", "internal_name", "« Page Vacance des postes Version PDF ; voir le mart ptsm_overview. »", True)]
+    assert result.browser_pages == [] and sorted(p.name for p in site.iterdir()) == ["01_a.html", "02_b.html",
+                                                                                     "index.html"]
+    assert result.browser_skipped == ("contrôles dans le navigateur et PDF non faits : des pages sont déjà refusées "
+                                      "sur leur texte")
+
+
 # ------------------------------------------------------------------ the sample release (slow)
 
 @pytest.mark.slow

@@ -115,6 +115,18 @@ def test_a_discarded_set_leaves_the_previous_pdfs(sample_reviews, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["bilans"] and [p.name for p in out.iterdir()] == ["PTSM-99.pdf"]
 
 
+def test_a_discarded_set_stops_printing_instead_of_finishing_it(sample_reviews, tmp_path):
+    # a refused release discards its reviews' PDFs: the printer stops at the next page instead of printing all 104
+    # first (a refused refresh then ends in seconds); the PDFs of the release still shown stay
+    out = tmp_path / "bilans"
+    out.mkdir()
+    (out / "PTSM-99.pdf").write_bytes(b"%PDF- the release still shown")
+    printer = BackgroundPrinter(sample_reviews, out)
+    printer.discard()
+    assert len(printer.printed) < len(sample_reviews) == 104
+    assert [p.name for p in tmp_path.iterdir()] == ["bilans"] and [p.name for p in out.iterdir()] == ["PTSM-99.pdf"]
+
+
 def test_a_failed_print_fails_the_step(tmp_path):
     printer = BackgroundPrinter([tmp_path / "absent.html"], tmp_path / "bilans")
     with pytest.raises(Exception):

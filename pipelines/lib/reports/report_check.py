@@ -544,9 +544,10 @@ _LINKED = {"a": "href", "link": "href", "area": "href", "img": "src", "script": 
            "source": "src", "embed": "src", "object": "data"}
 
 
-def link_findings(site: Path, page_file: Path, soup) -> list[Finding]:
+def link_findings(site: Path, page_file: Path, soup, coming: frozenset[Path] = frozenset()) -> list[Finding]:
     """Every local link and resource of a parsed page, followed on disk: it reaches a file of the site (not outside
-    it, not the internal quality report or manifest); a link to `#x` reaches an element with id `x`."""
+    it, not the internal quality report or manifest) or one of `coming` (the PDFs the release's step is about to
+    print); a link to `#x` reaches an element with id `x`."""
     import os
     from urllib.parse import unquote, urlsplit
 
@@ -577,14 +578,15 @@ def link_findings(site: Path, page_file: Path, soup) -> list[Finding]:
                 found.append(finding(name, "broken_link", f"{href} (sort du site)"))
             elif target.name.startswith(INTERNAL_FILES):
                 found.append(finding(name, "internal_file", href))
-            elif not target.exists():
+            elif not (target in coming or target.exists()):
                 found.append(finding(name, "broken_link", href))
     return found
 
 
-def static_findings(site: Path, page_file: Path) -> list[Finding]:
+def static_findings(site: Path, page_file: Path, coming: frozenset[Path] = frozenset()) -> list[Finding]:
     """The checks read from the HTML itself (no browser, ~0.1 s a page): code identifiers and raw cell outputs shown
-    to a reader, acronyms never spelled out (pipelines/lib/reports/prose.py), links."""
+    to a reader, acronyms never spelled out (pipelines/lib/reports/prose.py), links (`coming`: files about to be
+    written, counted as there: `link_findings`)."""
     from bs4 import BeautifulSoup
 
     from pipelines.lib.reports.prose import (internal_names, stray_outputs, timestamp_numbers, unexpanded_acronyms,
@@ -593,7 +595,7 @@ def static_findings(site: Path, page_file: Path) -> list[Finding]:
     name = page_file.relative_to(site).as_posix()
     page = page_file.read_text(encoding="utf-8")
     soup = BeautifulSoup(page, "html.parser")  # parsed once (half of the check's time): the links, then the text
-    links = link_findings(site, page_file, soup)
+    links = link_findings(site, page_file, soup, coming)
     found = [finding(name, "internal_name", f"« {context.strip()} »") for context in internal_names(page, soup)]
     if stray := stray_outputs(page):
         found.append(finding(name, "stray_output", f"{stray} sortie(s)"))
@@ -729,10 +731,13 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
     site). Without Playwright or Chromium the browser checks are skipped and the reason recorded. `chromium`: a
     browser already launched (`launch`) to reuse, in this thread (its pages then one after the other).
 
-    `print_first`: the A4 PDFs of the site's reports and profiles (`print_pdfs`) are printed by the same browser
-    sessions while they check the sampled pages (the release's step: one pool, no idle core between the two), and
-    the static checks, which follow the pages' links to their PDFs, run once they are all written. Without the
-    browser nothing is printed (as `print_pdfs` without Playwright)."""
+    `print_first` (the release's step): the static checks run first, on every page, counting the PDFs about to be
+    printed as there; a page refused on its text stops the step there, before any browser is launched or page
+    printed (a refused release costs seconds, not the minutes of its PDFs). Otherwise the A4 PDFs of the site's
+    reports and profiles (`print_pdfs`) are printed by the same browser sessions while they check the sampled pages
+    (one pool, no idle core between the two); printing either writes every PDF or fails the step, so the links
+    counted as there are. Without the browser nothing is printed (as `print_pdfs` without Playwright) and the
+    links to the PDFs are followed on disk."""
     import importlib.util
     import os
 
@@ -744,9 +749,19 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
     sample = browser_sample(site, pages) if browser else []
     result = SiteCheck(pages=[p.relative_to(site).as_posix() for p in pages], browser_pages=[])
     found: list[list[Finding]] = []
+    can_browse = importlib.util.find_spec("playwright") is not None and os.access(CHROMIUM, os.X_OK)
+    static: list[Finding] | None = None
+    if print_first and browser and can_browse:  # the text first: a refused page is neither opened nor printed
+        coming = frozenset(p.with_suffix(".pdf") for p in printed_pages(site))
+        static = [f for page_file in pages for f in static_findings(site, page_file, coming)]
+        if any(f.blocking for f in static):
+            result.findings = static
+            result.browser_skipped = ("contrôles dans le navigateur et PDF non faits : des pages sont déjà refusées "
+                                      "sur leur texte")
+            return result
     if not browser:
         result.browser_skipped = "contrôles dans le navigateur non demandés"
-    elif importlib.util.find_spec("playwright") is None or not os.access(CHROMIUM, os.X_OK):
+    elif not can_browse:
         result.browser_skipped = (f"Playwright ou Chromium ({CHROMIUM}) absent : contrôles dans le navigateur non faits"
                                   + (", PDF des rapports non produits" if print_first else ""))
     elif chromium is not None:  # a browser of the caller's thread: its pages one after the other, in one tab
@@ -766,8 +781,9 @@ def check_site(site: Path, *, browser: bool = True, only: list[Path] | None = No
                                    lambda instance, tab, page_file, pdf: browser_findings(instance, site, page_file,
                                                                                           pdf=pdf, tab=tab),
                                    workers)[1]
-    for page_file in pages:  # after the PDFs: the pages link them
-        result.findings += static_findings(site, page_file)
+    if static is None:  # after the PDFs (none printed here, or printed by a caller): the pages link them
+        static = [f for page_file in pages for f in static_findings(site, page_file)]
+    result.findings += static
     for page_file, page_findings in zip(sample, found):
         result.findings += page_findings
         result.browser_pages.append(page_file.relative_to(site).as_posix())

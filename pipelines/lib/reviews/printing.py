@@ -52,8 +52,10 @@ def available() -> str | None:
     return None
 
 
-def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None) -> list[Path]:
-    """Print each HTML page to `<out_dir or its folder>/<stem>.pdf` (A4), offline, atomically; one browser for all."""
+def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None,
+               stop: threading.Event | None = None) -> list[Path]:
+    """Print each HTML page to `<out_dir or its folder>/<stem>.pdf` (A4), offline, atomically; one browser for all.
+    Once `stop` is set, no further page is printed: the PDFs written so far are returned."""
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -64,6 +66,8 @@ def print_pdfs(pages: Iterable[Path], out_dir: Path | None = None) -> list[Path]
             context.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
             tab = context.new_page()
             for page in pages:
+                if stop is not None and stop.is_set():
+                    break
                 page = Path(page)
                 tab.goto(page.resolve().as_uri())
                 pdf = tab.pdf(format="A4", print_background=True, prefer_css_page_size=True)
@@ -87,12 +91,13 @@ class BackgroundPrinter:
         self.staging.mkdir()
         self.printed: list[Path] = []
         self.error: BaseException | None = None
+        self._stop = threading.Event()  # set by discard(): the pages left are not printed
         self._thread = threading.Thread(target=self._run, args=(pages,), name="ptsm-review-pdf", daemon=True)
         self._thread.start()
 
     def _run(self, pages: list[Path]) -> None:
         try:
-            self.printed = print_pdfs(pages, self.staging)
+            self.printed = print_pdfs(pages, self.staging, self._stop)
         except BaseException as error:  # re-raised in the caller's thread by result()
             self.error = error
 
@@ -114,5 +119,8 @@ class BackgroundPrinter:
         return [self.out / p.name for p in printed]
 
     def discard(self) -> None:
+        """Stop at the page being printed (the set will not be shown: finishing it would only cost time), wait for
+        the browser to close, drop what was printed."""
+        self._stop.set()
         self._thread.join()
         shutil.rmtree(self.staging, ignore_errors=True)
