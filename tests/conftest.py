@@ -70,46 +70,6 @@ def pytest_configure(config):
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or profile)
 
 
-def pytest_collection_finish(session):
-    """Once the tests are collected, the objects this process holds (Dagster's, GX's, pandas' modules and
-    definitions: millions) are frozen and young collections made rarer, as a refresh does for its run
-    (pipelines/lib/core/speedups.fewer_collections): with Python's defaults the collector re-scanned them thousands
-    of times a session for almost no garbage (the fast tier: 86-87 -> 80-81 CPU-seconds, BENCHMARKS.md round 10).
-    Cycles made by the tests are still collected, every RUN_GC_THRESHOLD allocations. Tests of the collector's own
-    settings start from a process as Python leaves it (`gc_as_python_leaves_it`, tests/test_refresh_floor.py)."""
-    import gc
-
-    from pipelines.lib.core.speedups import RUN_GC_THRESHOLD
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(RUN_GC_THRESHOLD, *gc.get_threshold()[1:])
-
-
-def pytest_sessionfinish(session, exitstatus):
-    """Unfrozen again, so that the interpreter's shutdown frees them as usual (nanobind, DuckDB's binding, reports
-    the instances still alive at exit as leaks)."""
-    import gc
-
-    gc.unfreeze()
-
-
-@pytest.fixture
-def gc_as_python_leaves_it():
-    """The collector as in a process that froze nothing, with Python's default threshold; the session's settings
-    (pytest_collection_finish) restored after the test."""
-    import gc
-
-    threshold = gc.get_threshold()
-    gc.unfreeze()
-    gc.set_threshold(700, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.set_threshold(*threshold)
-
-
 def pytest_collection_modifyitems(config, items):
     _order_by_cost(items)
     if budget.LONG:

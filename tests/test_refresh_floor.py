@@ -28,7 +28,7 @@ def test_other_settings_get_their_own_code_location(tmp_path):
     assert Path(definitions.defs.resources["duckdb"].database) == get_settings().db_path
 
 
-def test_a_run_s_collections_are_rarer_and_the_process_is_left_as_it_was(gc_as_python_leaves_it):
+def test_a_run_s_collections_are_rarer_and_the_process_is_left_as_it_was():
     import gc
 
     import pytest
@@ -50,7 +50,7 @@ def test_a_run_s_collections_are_rarer_and_the_process_is_left_as_it_was(gc_as_p
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
-def test_objects_the_process_froze_itself_stay_frozen(gc_as_python_leaves_it):
+def test_objects_the_process_froze_itself_stay_frozen():
     import gc
 
     from pipelines.lib.core.speedups import fewer_collections
