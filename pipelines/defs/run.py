@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 
+from pipelines.defs.instance import ephemeral_instance
 from pipelines.lib.core import speedups
 from pipelines.lib.quality.summary import CheckOutcome, RunOutcome
 
@@ -21,8 +22,9 @@ def run_refresh(defs: dg.Definitions, *, no_reports: bool, verbose: bool = False
     job = defs.resolve_job_def("ptsm_refresh_no_reports" if no_reports else "ptsm_refresh")
     # Dagster's console log is step by step; by default only warnings and errors reach the terminal.
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
-    # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral.
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    # With DAGSTER_HOME set the run is recorded in that instance (the UI shows every refresh); otherwise ephemeral
+    # (Dagster's, its event log on one held connection: pipelines/defs/instance.py).
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else ephemeral_instance()
     # each asset still opens its own connection, but cheaply
     with instance, database_kept_open(defs.resources["duckdb"]), speedups.fewer_collections():
         result = job.execute_in_process(instance=instance, raise_on_error=False,
