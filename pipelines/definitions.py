@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-import dagster as dg
+from pipelines.lib.core import speedups
+
+# Every process that loads the code location (`ptsm refresh`, Dagster's daemon, UI and run workers, the tests) runs
+# refreshes: the import-time settings of the refresh, before anything imports jsonschema (pipelines/lib/core/speedups.py).
+speedups.apply()
+
+import dagster as dg  # noqa: E402
 
 from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor, raw_exports_status

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from pipelines.lib.core.config import get_settings
 
 
@@ -65,3 +67,26 @@ def test_objects_the_process_froze_itself_stay_frozen():
         assert gc.get_freeze_count() > 0.99 * frozen
     finally:
         gc.unfreeze()
+
+
+def _iri_checked_after(module: str) -> str:
+    """In a new interpreter: import `module`, then jsonschema; does jsonschema's format checker check `iri`?"""
+    import subprocess
+    import sys
+
+    code = f"import {module}, jsonschema; print('iri' in jsonschema.FormatChecker.checkers)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.slow  # two new interpreters
+def test_a_process_that_loads_the_code_location_skips_the_iri_grammar_and_the_api_keeps_it():
+    # the code location (the CLI's refresh, Dagster's daemon, UI and run workers, the tests) hides rfc3987_syntax,
+    # whose grammar costs ~1 CPU-second per process for a format no installed schema uses; the API does not
+    assert _iri_checked_after("pipelines.definitions") == "False"
+    assert _iri_checked_after("pipelines.api.app") == "True"
+    import sys
+
+    assert "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None  # this test process too

@@ -2,9 +2,11 @@
 
 GX imports altair, which imports jsonschema, whose format checker imports `rfc3987_syntax` when it is
 installed (it comes with the Jupyter packages) and builds a Lark grammar at import time: ~1.7 s of every
-refresh, for the `iri` string format that no schema of this project uses. The refresh process hides that
-module, so jsonschema simply skips that one format. Only the refresh process calls `apply()`: the API, the
-notebook kernels and the tests keep the full jsonschema.
+refresh, for the `iri` string format that no schema of this project or of its dependencies uses (none of the
+installed packages' JSON schemas has an `iri` or `iri-reference` format). A process that runs refreshes hides that
+module, so jsonschema simply skips that one format: `ptsm refresh`, and every process that imports the code location
+(pipelines/definitions.py: Dagster's daemon, UI and run workers, and the test processes, whose collection this made
+~4 CPU-seconds faster each). The API, the portal and the notebook kernels keep the full jsonschema.
 
 Keeping the warehouse open for the length of a run is Dagster-side: `pipelines.defs.run.database_kept_open`.
 
