@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipelines.lib.core import speedups
 
 # Every process that loads the code location (`ptsm refresh`, Dagster's daemon, UI and run workers, the tests) runs
-# refreshes: the import-time settings of the refresh, before anything imports jsonschema (pipelines/lib/core/speedups.py).
+# refreshes: the refresh's import-time settings, before anything imports jsonschema (pipelines/lib/core/speedups.py).
 speedups.apply()
 
 import dagster as dg  # noqa: E402
