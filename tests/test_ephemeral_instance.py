@@ -81,3 +81,31 @@ def test_the_record_compared_is_not_empty(both):
     assert ours["records"] == [("downstream", True), ("upstream", True)]
     assert ours["events"][0] == ours["events"][1] and ours["events"][0].count("ASSET_MATERIALIZATION") == 2
     assert ours["events"][0].count("ASSET_CHECK_EVALUATION") == 2
+
+
+def test_a_log_written_from_another_thread_is_recorded():
+    # a step may log from a thread of its own (the captured `dagster` loggers store each message as an event):
+    # SQLite refuses a connection from another thread than its creator's, so those calls get their own, as in
+    # Dagster's storage; a log lost there would be an error printed in the middle of the refresh's output
+    import threading
+
+    from dagster._core.events.log import EventLogEntry
+
+    with ephemeral_instance() as instance:
+        storage = instance.event_log_storage
+        errors: list[BaseException] = []
+
+        def log(message: str) -> None:
+            try:
+                storage.store_event(EventLogEntry(error_info=None, level="INFO", user_message=message,
+                                                  run_id="essai", timestamp=1.0))
+            except BaseException as error:  # noqa: BLE001  (reported below)
+                errors.append(error)
+
+        worker = threading.Thread(target=log, args=("depuis un autre fil",))
+        worker.start()
+        worker.join()
+        log("depuis le fil du run")
+        assert errors == []
+        assert [e.user_message for e in storage.get_logs_for_run("essai")] == ["depuis un autre fil",
+                                                                              "depuis le fil du run"]

@@ -6,15 +6,17 @@ runs two PRAGMAs on it and, for every asset event, asks SQLAlchemy again which t
 stores ~330 events and, for each asset step and check, reads the latest materialisations of its inputs (data
 versions): py-spy put that storage at about a quarter of an in-process refresh's CPU (BENCHMARKS.md, round 11). The
 storage below is the same class, tables and queries, but every call runs on the one connection the storage already
-holds for its whole life, in its own transaction under the storage's own lock (which already serialised every call),
-and its own tables and columns, created by itself and never migrated, are looked up once. Everything else is
-Dagster's `create_ephemeral_instance` (dagster/_core/instance/factory.py).
+holds for its whole life, in its own transaction under the storage's own lock (which already serialised every call; a
+call from any other thread, to which SQLite refuses that connection, opens its own as before), and its own tables and
+columns, created by itself and never migrated, are looked up once. Everything else is Dagster's
+`create_ephemeral_instance` (dagster/_core/instance/factory.py).
 
 With DAGSTER_HOME set (the daemon, the UI, `dagster.yaml`'s storage) nothing here is used.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import dagster as dg
@@ -27,6 +29,7 @@ class HeldConnectionEventLogStorage(InMemoryEventLogStorage):
 
     def __init__(self) -> None:
         super().__init__()
+        self._owner = threading.get_ident()  # SQLite refuses a connection to any other thread than its creator's
         self._columns: dict[str, bool] = {}
         self._tables: dict[str, bool] = {}
         with self._held_conn.begin():  # SQLite's foreign keys are set per connection
@@ -34,6 +37,10 @@ class HeldConnectionEventLogStorage(InMemoryEventLogStorage):
 
     @contextmanager
     def _connect(self):
+        if threading.get_ident() != self._owner:  # a log from a thread of a step: a connection of its own, as Dagster
+            with super()._connect() as conn:
+                yield conn
+            return
         with self._db_lock, self._held_conn.begin():
             yield self._held_conn
 
