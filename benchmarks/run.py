@@ -119,7 +119,8 @@ def parse_duration(text: str) -> float:
 
 
 def stage_of(step: str) -> str:
-    """Dagster step key -> stage. Reference tables are read with the exports: they count as ingest."""
+    """Dagster step key -> stage. Reference tables are read with the exports: they count as ingest. The checks run
+    in their marts' steps (marts); `checks` is the steps of checks of their own, in runs of code before that."""
     if step.startswith(("raw_", "reference__")):
         return "ingest"
     if step.startswith("staging"):

@@ -12,8 +12,6 @@ import dagster as dg  # noqa: E402
 
 from pipelines.defs.alerts import run_failure_alert
 from pipelines.defs.automation import REFRESH_JOB, monthly_refresh, raw_exports_sensor, raw_exports_status
-from pipelines.defs.checks import build_mart_checks
-from pipelines.defs.checks.disclosure import disclosure_audit_check
 from pipelines.defs.freshness import FRESHNESS_SELECTION, daily_freshness, freshness_checks, freshness_job
 from pipelines.defs.ingest.exports import raw_assets
 from pipelines.defs.ingest.reference import reference_assets
@@ -47,10 +45,10 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     change) runs in the same process as any other."""
     settings = settings or get_settings()
     return dg.Definitions(
-        assets=[*reference_assets, *raw_assets, *staging_assets, *build_sql_assets(settings.sql_dir),
+        assets=[*reference_assets, *raw_assets, *staging_assets,
+                *build_sql_assets(settings.sql_dir, settings.expectations_dir / "marts"),
                 build_marts_release(mart_names(settings.sql_dir)), reports_asset, raw_exports_status],
-        asset_checks=[*build_mart_checks(settings.expectations_dir / "marts"), disclosure_audit_check,
-                      *freshness_checks],
+        asset_checks=[*freshness_checks],
         jobs=[refresh_job, refresh_no_reports_job, freshness_job],
         schedules=[monthly_refresh, daily_freshness],
         sensors=[raw_exports_sensor, run_failure_alert],

@@ -1,10 +1,12 @@
-"""GX suites as blocking Dagster asset checks (expectations/marts/*.json, pipelines/defs/checks/)."""
+"""GX suites as blocking Dagster asset checks, each in its mart's step (expectations/marts/*.json,
+pipelines/defs/checks/, pipelines/defs/transform/sql_assets.py)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -12,11 +14,10 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.checks import build_mart_checks
 from pipelines.defs.checks.suites import check_table, load_suites
+from pipelines.defs.transform.sql_assets import build_sql_assets
 from pipelines.lib.catalogue import vocab
 from pipelines.lib.core.config import PROJECT_ROOT
-from pipelines.lib.warehouse.sql_files import SCRATCH_SCHEMA
 
 SUITES_DIR = PROJECT_ROOT / "expectations" / "marts"
 REFERENCE = PROJECT_ROOT / "data" / "reference"
@@ -100,20 +101,25 @@ def test_registry_has_the_104_ptsm_the_suites_expect():
     assert all(re.match(regex, i) for i in ids)
 
 
-def test_build_mart_checks_one_blocking_check_per_suite():
-    checks = build_mart_checks()
-    specs = [spec for c in checks for spec in c.check_specs]
-    assert sorted((s.asset_key.path[1], s.name) for s in specs) == sorted((n, f"gx_{n}") for n in SUITES)
+def test_every_mart_step_carries_its_suite_as_one_blocking_check():
+    assets = build_sql_assets()
+    specs = [spec for a in assets for spec in a.check_specs]
+    expected = [(n, f"gx_{n}") for n in SUITES] + [("survey_results_region", "disclosure_audit")]
+    assert sorted((s.asset_key.path[1], s.name) for s in specs) == sorted(expected)
     assert all(s.asset_key.path[0] == "marts" and s.blocking for s in specs)
+    # in the step that builds the mart: one step per mart, no step of its own per check
+    for asset in assets:
+        assert {spec.asset_key for spec in asset.check_specs} <= set(asset.keys)
 
 
 # --- running the checks --------------------------------------------------------------------------------------
 
 REGISTRY_SQL = f"select ptsm_id, region_code from read_csv('{REFERENCE / 'ptsm_registry.csv'}', all_varchar = true)"
+COVERAGE_HEADER = "".join(f"-- column {c}: {c}.\n" for c in ("ptsm_id", "region_code", "priority", "n_actions",
+                                                              "n_actions_implemented", "covered"))
 
 # 104 PTSM × 6 priorities; PTSM-01 has 2 actions on priority 1 (1 implemented), PTSM-02 has no workbook (nulls).
 VALID_PRIORITY_COVERAGE = f"""
-create or replace table marts.ptsm_priority_coverage as
 with r as ({REGISTRY_SQL}), p as (select unnest(range(1, 7))::integer as priority),
 grid as (
     select r.ptsm_id, r.region_code, p.priority,
@@ -128,38 +134,30 @@ select *, n_actions >= 1 as covered from grid order by ptsm_id, priority
 
 # 623 rows: (PTSM-01, 6) is gone and (PTSM-01, 5) became a second (PTSM-01, 4); PTSM-03 priority 2 claims
 # 3 implemented actions out of 1.
-BROKEN_PRIORITY_COVERAGE = VALID_PRIORITY_COVERAGE + """;
-delete from marts.ptsm_priority_coverage where ptsm_id = 'PTSM-01' and priority = 6;
-update marts.ptsm_priority_coverage set priority = 4 where ptsm_id = 'PTSM-01' and priority = 5;
-update marts.ptsm_priority_coverage set n_actions = 1, n_actions_implemented = 3, covered = true
-    where ptsm_id = 'PTSM-03' and priority = 2;
+BROKEN_PRIORITY_COVERAGE = f"""
+select ptsm_id, region_code,
+       case when ptsm_id = 'PTSM-01' and priority = 5 then 4 else priority end as priority,
+       case when ptsm_id = 'PTSM-03' and priority = 2 then 1 else n_actions end as n_actions,
+       case when ptsm_id = 'PTSM-03' and priority = 2 then 3 else n_actions_implemented end as n_actions_implemented,
+       case when ptsm_id = 'PTSM-03' and priority = 2 then true else covered end as covered
+from ({VALID_PRIORITY_COVERAGE}) as valid
+where not (ptsm_id = 'PTSM-01' and priority = 6)
 """
 
 
-def _coverage_asset(sql: str) -> dg.AssetsDefinition:
-    @dg.asset(key=["marts", "ptsm_priority_coverage"])
-    def coverage(duckdb: DuckDBResource) -> None:
-        """Built where the SQL asset factory builds marts: the scratch schema the checks read."""
-        with duckdb.get_connection() as conn:
-            conn.execute(f"create schema if not exists {SCRATCH_SCHEMA}")
-            conn.execute(sql.replace("marts.", f"{SCRATCH_SCHEMA}."))
-
-    return coverage
-
-
-@dg.asset(deps=[dg.AssetKey(["marts", "ptsm_priority_coverage"])], key=["marts", "downstream"])
-def downstream() -> None:
-    """Stands for everything built on a mart (publication, notebooks)."""
-
-
 def _run(tmp_path: Path, sql: str) -> dg.ExecuteInProcessResult:
-    check = [c for c in build_mart_checks() if c.check_specs and
-             next(iter(c.check_specs)).name == "gx_ptsm_priority_coverage"]
-    return dg.materialize(
-        [_coverage_asset(sql), downstream, *check],
-        resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
-        raise_on_error=False,
-    )
+    """The mart and one built on it, from SQL files, through the pipeline's own SQL asset factory: the mart's step
+    builds it in the scratch schema and runs its suite; `downstream` stands for everything built on a mart."""
+    sql_dir, suites = tmp_path / "sql", tmp_path / "suites"
+    (sql_dir / "marts").mkdir(parents=True)
+    suites.mkdir()
+    (sql_dir / "marts" / "ptsm_priority_coverage.sql").write_text(COVERAGE_HEADER + sql, encoding="utf-8")
+    (sql_dir / "marts" / "downstream.sql").write_text(
+        "-- column n: n.\nselect count(*) as n from marts.ptsm_priority_coverage\n", encoding="utf-8")
+    shutil.copy(SUITES["ptsm_priority_coverage"].path, suites)
+    return dg.materialize(build_sql_assets(sql_dir, suites),
+                          resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
+                          raise_on_error=False)
 
 
 def _evaluation(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:

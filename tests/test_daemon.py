@@ -180,7 +180,7 @@ def test_a_failed_run_sends_exactly_one_french_alert_email(deployment):
     assert len(_runs(home)) == 2  # a failed data check is not retried
     message = mailbox.messages[0]
     assert message["To"] == "exploitation@test.invalid"
-    step = "marts__coordinator_posts_national_gx_coordinator_posts_national"
+    step = "marts__coordinator_posts_national"  # the mart's step runs its blocking GX check
     assert message["Subject"] == f"[PTSM] Échec du run {failed.run_id[:8]} (ptsm_refresh_no_reports) : {step}"
     body = message.get_content().replace("\r\n", "\n")
     assert f"Run : {failed.run_id}\n" in body

@@ -94,8 +94,8 @@ def test_a_sql_asset_code_version_is_the_hash_of_its_file(tmp_path, monkeypatch)
 
 
 def test_a_code_location_built_for_another_sql_folder_builds_waits_for_and_publishes_its_marts(tmp_path):
-    """`build_defs(settings)` for a copy of sql/ without one mart: no asset builds it (its suite's checks still name
-    it), and the publication neither waits for it nor lists it (it did, from the folder read at import, when only the SQL assets followed the settings)."""
+    """`build_defs(settings)` for a copy of sql/ without one mart: no asset builds it (its suite, left
+    in expectations/, checks nothing), and the publication neither waits for it nor lists it (it did, from the folder read at import, when only the SQL assets followed the settings)."""
     import dataclasses
     import shutil
 
@@ -154,3 +154,22 @@ def test_the_masked_survey_mart_changes_version_when_its_python_masking_changes(
     module.write_text("THRESHOLD = 11\n", encoding="utf-8")
     assert protected_code_version("abc", [module]) != before
     assert protected_code_version("abd", [module]) != protected_code_version("abc", [module])
+
+
+def test_the_masked_survey_mart_waits_for_the_national_results_its_masking_reads():
+    """The audit-driven masking of survey_results_region, and the disclosure audit after it, read survey_results as
+    built in the same run (its SQL reads it too); its two checks, the GX suite and the disclosure audit, run in its
+    own step, after the masking, so that a failing suite never hides the audit's verdict."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    region, national = dg.AssetKey(["marts", "survey_results_region"]), dg.AssetKey(["marts", "survey_results"])
+    assert national in graph.get(region).parent_keys
+    checks = {key.name for key in graph.get(region).check_keys}
+    assert checks == {"gx_survey_results_region", "disclosure_audit"}
+    job = defs.resolve_job_def("ptsm_refresh_no_reports")
+    steps = {node.name for node in job.nodes_in_topological_order}
+    assert "marts__survey_results_region" in steps
+    assert not [s for s in steps if s.endswith(("_disclosure_audit", "_gx_survey_results_region"))], steps

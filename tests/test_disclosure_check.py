@@ -39,6 +39,8 @@ def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_ru
     result = site.refresh(in_process=True, PTSM_SQL_DIR=str(_leaking_sql_dir(tmp_path / "sql")))
     assert result.returncode == 1, result.stdout
     assert "ÉCHEC marts/survey_results_region:disclosure_audit" in result.stdout
+    # the mart's GX suite sees the missing rows too; both checks run in the mart's step, so both verdicts are read
+    assert "ÉCHEC marts/survey_results_region:gx_survey_results_region" in result.stdout
     assert "Secret statistique rompu : " in result.stdout and "quotite" in result.stdout
     assert "la case masquée vaut exactement" in result.stdout or "la case masquée est comprise entre" in result.stdout
     assert "ÉCHEC : la publication précédente reste en place." in result.stdout

@@ -178,8 +178,8 @@ def _kill_trials(site: Installation, refs, window: float, rng: random.Random, mo
             delay = rng.uniform(0.0, 0.3)
             time.sleep(delay)
             point = f"ingest step {steps} + {delay * 1000:.0f} ms" if seen else "run ended before ingest was seen"
-        elif mode == "marts":  # about fifty steps (a mart or its checks), a few hundred ms each
-            steps = rng.randint(1, 40)
+        elif mode == "marts":  # 21 steps, a mart and its checks each, a few hundred ms each
+            steps = rng.randint(1, 21)
             seen = _wait_for_step(process, mode, steps)
             delay = rng.uniform(0.0, 0.1)
             time.sleep(delay)

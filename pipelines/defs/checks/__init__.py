@@ -1,5 +1,5 @@
-"""Blocking GX asset checks on the marts (see factory.build_mart_checks)."""
+"""Blocking GX checks on the marts, each run in its mart's step (see factory)."""
 
-from pipelines.defs.checks.factory import build_mart_checks
+from pipelines.defs.checks.factory import mart_check_result, mart_check_spec, mart_suites
 
-__all__ = ["build_mart_checks"]
+__all__ = ["mart_check_result", "mart_check_spec", "mart_suites"]
