@@ -173,3 +173,36 @@ def test_the_masked_survey_mart_waits_for_the_national_results_its_masking_reads
     steps = {node.name for node in job.nodes_in_topological_order}
     assert "marts__survey_results_region" in steps
     assert not [s for s in steps if s.endswith(("_disclosure_audit", "_gx_survey_results_region"))], steps
+
+
+def test_the_reference_tables_are_one_asset_each_loaded_in_one_step(tmp_path):
+    """One step loads every reference table (a step each cost Dagster's orchestration for nothing), each table still
+    its own asset with its row count; a selection of one table loads that table alone."""
+    import dagster as dg
+    import duckdb
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.ingest.reference import reference_tables
+    from pipelines.defs.resources import PtsmPaths
+    from pipelines.definitions import defs
+    from pipelines.lib.catalogue.reference import REFERENCE_TABLES, VOCABULARY_TABLES
+    from pipelines.lib.core.config import PROJECT_ROOT
+
+    job = defs.resolve_job_def("ptsm_refresh_no_reports")
+    steps = {node.name for node in job.nodes_in_topological_order}
+    assert "reference__tables" in steps and not [s for s in steps if s.startswith("reference__ref_") and
+                                                 s.removeprefix("reference__") in REFERENCE_TABLES]
+    expected = {dg.AssetKey(["reference", t]) for t in [*REFERENCE_TABLES, *VOCABULARY_TABLES]}
+    assert set(reference_tables.keys) == expected
+
+    resources = {"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb")),
+                 "paths": PtsmPaths(**{field: str(tmp_path) for field in ("raw_dir", "sample_dir", "marts_dir",
+                                                                          "reports_dir", "secret_dir", "notebooks_dir")},
+                                    reference_dir=str(PROJECT_ROOT / "data" / "reference"))}
+    regions = dg.AssetKey(["reference", "ref_regions"])
+    result = dg.materialize([reference_tables], selection=[regions], resources=resources)
+    (only,) = result.get_asset_materialization_events()
+    assert only.asset_key == regions and only.materialization.metadata["rows"].value == 18
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert con.execute("select count(*) from ref_regions").fetchone() == (18,)
+        assert con.execute("select count(*) from duckdb_tables() where table_name = 'ref_vocabularies'").fetchone() == (0,)
