@@ -206,3 +206,39 @@ def test_the_reference_tables_are_one_asset_each_loaded_in_one_step(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert con.execute("select count(*) from ref_regions").fetchone() == (18,)
         assert con.execute("select count(*) from duckdb_tables() where table_name = 'ref_vocabularies'").fetchone() == (0,)
+
+
+def test_a_layer_s_sql_models_are_built_in_one_step_in_the_order_of_their_dependencies(tmp_path):
+    """The staging models run in one step (a step each cost Dagster's orchestration for tables of milliseconds), in
+    the order their SQL reads each other whatever their names say; each is still its own asset, and a selection of
+    some builds those alone. The marts keep a step each, for their blocking checks."""
+    import dagster as dg
+    import duckdb
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.transform.sql_assets import build_sql_assets
+    from pipelines.definitions import defs
+
+    steps = [node.name for node in defs.resolve_job_def("ptsm_refresh_no_reports").nodes_in_topological_order]
+    assert [s for s in steps if not s.startswith("marts__")] == [
+        "raw_exports", "reference__tables", "reference__ref_ptsm_perimeter", "staging_rows", "staging__sql_models",
+        "publish__marts_release"]
+    assert len([s for s in steps if s.startswith("marts__")]) == 21
+
+    sql, suites = tmp_path / "sql", tmp_path / "suites"
+    (sql / "staging").mkdir(parents=True)
+    (sql / "marts").mkdir()
+    suites.mkdir()
+    (sql / "staging" / "a_total.sql").write_text("select sum(n) as total from staging.m_doubled\n")
+    (sql / "staging" / "m_doubled.sql").write_text("select 2 * n as n from staging.z_numbers\n")
+    (sql / "staging" / "z_numbers.sql").write_text("select unnest(range(1, 5)) as n\n")
+    (step,) = build_sql_assets(sql, suites)
+    resources = {"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))}
+    result = dg.materialize([step], resources=resources)
+    assert [e.asset_key.path[-1] for e in result.get_asset_materialization_events()] == [
+        "z_numbers", "m_doubled", "a_total"]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert con.execute("select total from staging.a_total").fetchone() == (20,)  # 2 × (1 + 2 + 3 + 4)
+        con.execute("drop table staging.a_total")
+    only = dg.materialize([step], selection=[dg.AssetKey(["staging", "a_total"])], resources=resources)
+    assert [e.asset_key.path[-1] for e in only.get_asset_materialization_events()] == ["a_total"]

@@ -3,6 +3,7 @@ under expectations/marts/ carries its blocking check in its own step (pipelines/
 disclosure-protected mart its disclosure audit (pipelines/defs/checks/disclosure.py)."""
 
 import hashlib
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import dagster as dg
@@ -41,19 +42,23 @@ def _code_version(model: SqlModel) -> str:
                                                        (secondary_suppression, survey_audit, disclosure_audit)])
 
 
-def _sql_asset(model: SqlModel, suite: SuiteFile | None = None) -> dg.AssetsDefinition:
-    protected = (model.layer, model.name) == DISCLOSURE_PROTECTED
-    checks = ([mart_check_spec(suite)] if suite else []) + ([disclosure_check_spec()] if protected else [])
-
-    @dg.asset(
+def _spec(model: SqlModel) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=dg.AssetKey([model.layer, model.name]),
         group_name=model.layer,
         deps=[dg.AssetKey(list(key)) for key in model.dependencies()],
         description=(model.description + (f"\n\nGrain : {model.grain}" if model.grain else "")) or None,
         metadata={"sql_file": str(model.path.relative_to(model.path.parents[2]))},
         code_version=_code_version(model),
-        check_specs=checks or None,
     )
+
+
+def _sql_asset(model: SqlModel, suite: SuiteFile | None = None) -> dg.AssetsDefinition:
+    protected = (model.layer, model.name) == DISCLOSURE_PROTECTED
+    checks = ([mart_check_spec(suite)] if suite else []) + ([disclosure_check_spec()] if protected else [])
+
+    # a multi-asset of one, named as Dagster names an asset's step (marts__<name>), for the spec `_spec` gives
+    @dg.multi_asset(name=f"{model.layer}__{model.name}", specs=[_spec(model)], check_specs=checks or None)
     def _asset(duckdb: DuckDBResource) -> dg.MaterializeResult:
         metadata = {}
         results = []
@@ -76,14 +81,44 @@ def _sql_asset(model: SqlModel, suite: SuiteFile | None = None) -> dg.AssetsDefi
     return _asset
 
 
+def _layer_step(layer: str, models: list[SqlModel]) -> dg.AssetsDefinition:
+    """The SQL models of one layer but the marts, built in one step, one after the other in the order of their
+    dependencies, each its own asset with its row count. A step each cost Dagster's orchestration of 14 more steps
+    on every refresh for tables that take milliseconds; the marts keep a step each, since each carries its
+    blocking checks. A Python asset reading one of these tables would make a cycle between steps, which Dagster
+    refuses when the code location loads: such a model would then need a step of its own again."""
+    by_key = {(model.layer, model.name): model for model in models}
+    order = list(TopologicalSorter({key: [d for d in model.dependencies() if d in by_key]
+                                    for key, model in sorted(by_key.items())}).static_order())
+
+    @dg.multi_asset(name=f"{layer}__sql_models", specs=[_spec(by_key[key]) for key in order], can_subset=True)
+    def _step(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+        selected = context.selected_asset_keys
+        with duckdb.get_connection() as con:
+            for key in order:
+                if dg.AssetKey(list(key)) in selected:
+                    rows = build_table(con, by_key[key])
+                    yield dg.MaterializeResult(asset_key=dg.AssetKey(list(key)), metadata={"rows": rows})
+
+    return _step
+
+
 def build_sql_assets(sql_dir: Path | None = None, suites_dir: Path | None = None) -> list[dg.AssetsDefinition]:
-    """One asset per SQL model of `sql_dir` (default: the environment's PTSM_SQL_DIR, read now), layer by layer; each
-    mart with a suite in `suites_dir` (default: the environment's expectations/marts) checked by it in its step (a
-    suite whose mart a copy of sql/ leaves out checks nothing)."""
+    """The assets of the SQL models of `sql_dir` (default: the environment's PTSM_SQL_DIR, read now), layer by layer:
+    a step for each mart, checked there by its suite in `suites_dir` (default: the environment's expectations/marts;
+    a suite whose mart a copy of sql/ leaves out checks nothing); one step for each other layer (`_layer_step`)."""
     sql_dir = sql_dir or get_settings().sql_dir
     suites = mart_suites(suites_dir)
-    return [_sql_asset(model, suites.get(model.name) if layer == "marts" else None)
-            for layer in LAYERS for model in load_models(sql_dir, layer)]
+    assets = []
+    for layer in LAYERS:
+        models = load_models(sql_dir, layer)
+        if layer == "marts":
+            assets += [_sql_asset(model, suites.get(model.name)) for model in models]
+        elif len(models) > 1:
+            assets.append(_layer_step(layer, models))
+        else:
+            assets += [_sql_asset(model) for model in models]
+    return assets
 
 
 def mart_names(sql_dir: Path | None = None) -> list[str]:
