@@ -186,6 +186,6 @@ def test_a_failed_run_sends_exactly_one_french_alert_email(deployment):
     assert f"Run : {failed.run_id}\n" in body
     assert "Lancé par : raw_exports_sensor\n" in body
     assert f"Étape en échec : {step}\n" in body
-    assert ("Première ligne de l'erreur : 1 blocking asset check failed with ERROR severity: "
+    assert ("Première ligne de l'erreur : contrôle bloquant en échec, rien n'est publié : "
             "marts/coordinator_posts_national: gx_coordinator_posts_national\n") in body, body
     assert "La publication précédente reste en place." in body

@@ -41,6 +41,9 @@ def test_a_leaking_release_is_refused_and_the_previous_publication_stays(mini_ru
     assert "ÉCHEC marts/survey_results_region:disclosure_audit" in result.stdout
     # the mart's GX suite sees the missing rows too; both checks run in the mart's step, so both verdicts are read
     assert "ÉCHEC marts/survey_results_region:gx_survey_results_region" in result.stdout
+    assert "contrôles qualité : 20 réussis, 2 en échec" in result.stdout  # every check of the run has its verdict
+    assert ("étape en échec : marts__survey_results_region — contrôle bloquant en échec, rien n'est publié : "
+            "marts/survey_results_region: gx_survey_results_region,disclosure_audit") in result.stdout
     assert "Secret statistique rompu : " in result.stdout and "quotite" in result.stdout
     assert "la case masquée vaut exactement" in result.stdout or "la case masquée est comprise entre" in result.stdout
     assert "ÉCHEC : la publication précédente reste en place." in result.stdout

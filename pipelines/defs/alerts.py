@@ -8,25 +8,8 @@ on each failure instead of failing silently.
 
 import dagster as dg
 
+from pipelines.defs.run import first_error_line
 from pipelines.lib.ops.alerts import Alert, AlertNotConfigured, send_alert
-
-WRAPPERS = ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError")
-
-
-def first_error_line(error) -> str:
-    """The first line of the error that actually happened, not Dagster's wrapper around user code."""
-    while error is not None and error.cls_name in WRAPPERS and error.cause is not None:
-        error = error.cause
-    if error is None:
-        return "(erreur inconnue)"
-    lines = (error.message or "").strip().splitlines()
-    head = lines[0] if lines else ""
-    prefix, sep, rest = head.partition(": ")  # "dagster._core.definitions.events.Failure: <message>"
-    if sep and prefix.split(".")[-1] == error.cls_name:
-        head = rest
-    if head.endswith(":") and len(lines) > 1:  # an introduction ("... failed with ERROR severity:"): add what follows
-        head = f"{head} {lines[1].strip()}"
-    return head or error.cls_name or "(erreur inconnue)"
 
 
 def failure_alert(run_id: str, job_name: str, tags: dict, step_failures: list, run_error) -> Alert:

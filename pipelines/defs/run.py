@@ -71,12 +71,28 @@ def outcome_of(result) -> RunOutcome:
     return outcome
 
 
+# Dagster's wrappers around the error user code raised: the line says what happened inside
+WRAPPERS = ("DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError")
+CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
 def first_error_line(error) -> str:
-    """The first line of a step's error, without the exception's class path: a refusal such as the backtest's
-    `dg.Failure` reads as its French sentence, not as `dagster._core.definitions.events.Failure: ...`."""
+    """The line an operator reads for a failed step, in the refresh summary and in the alert: the first line of the
+    error that actually happened, not Dagster's wrapper around user code, without the exception's class path. A
+    deliberate refusal (`dg.Failure`, e.g. the backtest's) reads as its French sentence; a crash keeps its
+    exception's name, which says what kind of problem it is; a failed blocking check says so in French and names
+    the checks (Dagster lists them on the lines after its English introduction)."""
+    while error is not None and error.cls_name in WRAPPERS and error.cause is not None:
+        error = error.cause
     if error is None:
-        return "?"
-    line = error.message.strip().splitlines()[0] if error.message.strip() else "?"
-    if error.cls_name == "Failure":  # a deliberate refusal: its description is the message for the operator
-        return line.split("Failure: ", 1)[-1]
-    return line
+        return "(erreur inconnue)"
+    lines = [line.strip() for line in (error.message or "").strip().splitlines()]
+    if error.cls_name == CHECK_FAILED and len(lines) > 1:
+        return "contrôle bloquant en échec, rien n'est publié : " + " ; ".join(line for line in lines[1:] if line)
+    head = lines[0] if lines else ""
+    prefix, sep, rest = head.partition(": ")  # "dagster._core.definitions.events.Failure: <message>"
+    if sep and prefix.split(".")[-1] == error.cls_name:
+        head = rest if error.cls_name == "Failure" else f"{error.cls_name}: {rest}"
+    if head.endswith(":") and len(lines) > 1:  # an introduction: add what follows
+        head = f"{head} {lines[1]}"
+    return head or error.cls_name or "(erreur inconnue)"
