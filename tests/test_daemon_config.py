@@ -62,7 +62,7 @@ def test_the_data_package_states_the_day_and_hour_the_schedule_runs():
     from pipelines.definitions import defs
     from pipelines.lib.publish.datapackage import UPDATE_FREQUENCY
 
-    schedule = defs.get_schedule_def("dmsmp_monthly_refresh")
+    schedule = defs.get_unresolved_schedule_def("dmsmp_monthly_refresh")  # its cron and time zone, as declared
     minute, hour, day, month, weekday = schedule.cron_schedule.split()
     assert (minute, month, weekday) == ("0", "*", "*") and schedule.execution_timezone == "Europe/Paris"
     assert f"le {day} de chaque mois à {hour} h, heure de Paris" in UPDATE_FREQUENCY
