@@ -268,6 +268,7 @@ PARSERS = [parsing.parse_number, parsing.parse_amount, parsing.parse_int, parsin
 @example(text="9" * 400)
 @example(text="-" + "1" * 330 + ",5")
 @example(text="\ufffd")
+@example(text="0000")  # read as the survey wave 0 until the long budget found it
 def test_parsers_return_a_value_or_a_french_reason(text):
     for parse in PARSERS:
         try:
@@ -289,7 +290,8 @@ def test_parsers_return_a_value_or_a_french_reason(text):
     try:
         wave = parsing.survey_wave(name)
     except ValueError as error:
-        assert str(error) == "nom de fichier d'enquête sans année (enquete_AAAA...)", error
+        assert str(error) in ("nom de fichier d'enquête sans année (enquete_AAAA...)",
+                              "année invalide dans le nom de fichier d'enquête (enquete_AAAA...)"), error
     else:
         assert 1000 <= wave <= 9999 and f"enquete_{text}".startswith(f"enquete_{wave:04d}"), (name, wave)
 

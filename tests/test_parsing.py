@@ -116,6 +116,34 @@ def test_file_date_from_name():
         p.file_date("fiche_sans_date.xlsx")
 
 
+@pytest.mark.parametrize("name, wave", [("enquete_2024.csv", 2024), ("Enquête_2023_coordonnateurs.xlsx", 2023),
+                                        ("enquete_1000.csv", 1000)])
+def test_survey_wave_from_name(name, wave):
+    assert p.survey_wave(name) == wave
+
+
+@pytest.mark.parametrize("name", ["enquete_0000.csv", "enquete_0999_vague.xlsx"])
+def test_a_survey_file_named_with_no_real_year_is_refused(name):
+    # found by the long Hypothesis budget: `enquete_0000.csv` was read as the survey wave 0
+    with pytest.raises(ValueError) as error:
+        p.survey_wave(name)
+    assert str(error.value) == "année invalide dans le nom de fichier d'enquête (enquete_AAAA...)"
+
+
+@pytest.mark.parametrize("family, name", [("coordonnateurs", "coordonnateurs.csv"),
+                                          ("coordonnateurs", "coordonnateurs_2024-02-30.csv"),
+                                          ("enquete_coordonnateurs", "resultats.csv"),
+                                          ("enquete_coordonnateurs", "enquete_0000.csv")])
+def test_every_reason_a_file_name_is_refused_for_says_how_to_rename_it(family, name):
+    from pipelines.lib.quality.findings import finding
+
+    read = p.survey_wave if family == "enquete_coordonnateurs" else p.file_date
+    with pytest.raises(ValueError) as error:
+        read(name)
+    fix = finding(family, "", None, "fichier", name, str(error.value)).fix
+    assert fix.startswith("Renommez le fichier") and ("AAAA-MM-JJ" in fix or "enquete_AAAA" in fix), (name, fix)
+
+
 def test_decode_variants():
     assert decode("Établissement".encode("cp1252")) == ("Établissement", "cp1252")
     assert decode(b"\xef\xbb\xbf" + "Établissement".encode("utf-8")) == ("Établissement", "utf-8-sig")

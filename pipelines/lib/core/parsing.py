@@ -212,7 +212,12 @@ def file_date(name: str) -> date:
 
 
 def survey_wave(name: str) -> int:
+    """The survey wave (a year) a survey file name starts with (`enquete_2024.csv`). Four digits that cannot be a
+    year of a wave (`enquete_0000`, `enquete_0999`) are refused like a name without a year: read as a wave, they
+    made a wave 0 that no comparison or figure could place."""
     match = _WAVE.match(unidecode(name))  # `enquête_2023.csv` as typed on a French keyboard
     if not match:
         raise ValueError("nom de fichier d'enquête sans année (enquete_AAAA...)")
+    if match.group(1).startswith("0"):
+        raise ValueError("année invalide dans le nom de fichier d'enquête (enquete_AAAA...)")
     return int(match.group(1))
