@@ -9,6 +9,7 @@ scope, filters, fields and page in memory; `sql` states the same request as one 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -32,11 +33,26 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _integer_bounds(arrow_type: str) -> tuple[int, int] | None:
+    """The smallest and largest integer of an Arrow integer type (`int8` ... `uint64`)."""
+    match = re.fullmatch(r"(u?)int(8|16|32|64)", arrow_type)
+    if not match:
+        return None
+    bits = int(match.group(2))
+    return (0, 2 ** bits - 1) if match.group(1) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+
 def parse_value(column: str, arrow_type: str, text: str):
-    """A filter value checked against the column's type (400 rather than a silent empty answer)."""
+    """A filter value checked against the column's type (400 rather than a silent empty answer). An integer past
+    the column's type is refused too: no row can hold it, and pyarrow cannot even build it for int64 (a 500)."""
     try:
         if arrow_type.startswith(("int", "uint")):
-            return int(text)
+            value = int(text)
+            bounds = _integer_bounds(arrow_type)
+            if bounds and not bounds[0] <= value <= bounds[1]:
+                raise QueryError(f"{column} doit être un entier de {bounds[0]} à {bounds[1]} ({arrow_type}) "
+                                 f"(reçu {text!r})")
+            return value
         if arrow_type in ("double", "float", "halffloat") or arrow_type.startswith("decimal"):
             return float(text.replace(",", "."))
         if arrow_type.startswith("date"):
@@ -52,6 +68,8 @@ def parse_value(column: str, arrow_type: str, text: str):
             raise ValueError(text)
         if arrow_type in ("string", "large_string"):
             return text
+    except QueryError:
+        raise
     except ValueError:
         pass
     else:
