@@ -277,4 +277,4 @@ def test_an_integer_filter_is_kept_within_its_column_s_integers(arrow_type, low,
     for outside in (low - 1, high + 1):
         with pytest.raises(QueryError) as error:
             parse_value("n", arrow_type, str(outside))
-        assert str(error.value) == f"n doit être un entier de {low} à {high} ({arrow_type}) (reçu '{outside}')"
+        assert str(error.value) == f"n doit être un entier de {low} à {high} (reçu '{outside}')"

@@ -9,9 +9,9 @@ scope, filters, fields and page in memory; `sql` states the same request as one 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,12 +34,12 @@ def quote(identifier: str) -> str:
 
 
 def _integer_bounds(arrow_type: str) -> tuple[int, int] | None:
-    """The smallest and largest integer of an Arrow integer type (`int8` ... `uint64`)."""
-    match = re.fullmatch(r"(u?)int(8|16|32|64)", arrow_type)
-    if not match:
+    """The smallest and largest integer of an Arrow integer type (`int8` ... `uint64`: numpy's names too)."""
+    try:
+        info = np.iinfo(np.dtype(arrow_type))
+    except (TypeError, ValueError):  # not a fixed-width integer type
         return None
-    bits = int(match.group(2))
-    return (0, 2 ** bits - 1) if match.group(1) else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return int(info.min), int(info.max)
 
 
 def parse_value(column: str, arrow_type: str, text: str):
@@ -50,8 +50,7 @@ def parse_value(column: str, arrow_type: str, text: str):
             value = int(text)
             bounds = _integer_bounds(arrow_type)
             if bounds and not bounds[0] <= value <= bounds[1]:
-                raise QueryError(f"{column} doit être un entier de {bounds[0]} à {bounds[1]} ({arrow_type}) "
-                                 f"(reçu {text!r})")
+                raise QueryError(f"{column} doit être un entier de {bounds[0]} à {bounds[1]} (reçu {text!r})")
             return value
         if arrow_type in ("double", "float", "halffloat") or arrow_type.startswith("decimal"):
             return float(text.replace(",", "."))

@@ -24,7 +24,7 @@ FILE_FIXES = {
     "nom de fichier sans date": "Renommez le fichier avec sa date d'extraction à la fin : {pattern}.",
     "date invalide dans le nom de fichier": "Renommez le fichier avec une date qui existe, à la fin : {pattern}.",
     "nom de fichier d'enquête sans année": "Renommez le fichier : {pattern}.",
-    "année invalide dans le nom de fichier d'enquête": "Renommez le fichier avec l'année de la vague : {pattern}.",
+    "année invalide dans le nom de fichier d'enquête": "Renommez le fichier : {pattern}.",
     "colonne obligatoire absente": "Ajoutez la colonne (nom exact dans le modèle : ptsm template), sans la renommer.",
     "feuille": "Gardez les noms de feuilles du modèle (actions, financements), sans les renommer.",
     "format non pris en charge": "Enregistrez le fichier en .xlsx (Excel) ou en .csv.",
